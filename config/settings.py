@@ -1,0 +1,66 @@
+"""Server settings, read once from ``PMR_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "enhanced-pmr"
+
+
+class Settings(BaseSettings):
+    """Every tunable of the server; each field is read from ``PMR_<FIELD NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="PMR_", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Folder for the SQLite file, generated secrets and exports.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; unset means the SQLite file pmr.sqlite3 in data_dir. "
+        "PostgreSQL URLs use psycopg 3: postgresql+psycopg://user@host/db.",
+    )
+    redis_url: str | None = Field(default=None, description="Redis URL for cache and job progress.")
+    jwt_secret: str | None = Field(
+        default=None,
+        description="HS256 secret for bearer tokens; unset means one generated into data_dir.",
+    )
+    token_ttl_hours: float = Field(default=12.0, gt=0, description="Lifetime of issued tokens.")
+    host: str = Field(default="127.0.0.1", description="Address `pmr serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `pmr serve` listens on.")
+    ray_address: str | None = Field(
+        default=None, description="Ray cluster to join; unset starts a local Ray instance."
+    )
+    ray_namespace: str = Field(default="enhanced-pmr", description="Namespace of named actors.")
+    ray_num_cpus: int | None = Field(
+        default=None, ge=1, description="CPUs a local Ray instance may use; unset means all."
+    )
+    serve_replicas: int = Field(default=1, ge=1, description="Replicas of the API deployment.")
+    max_upload_bytes: int = Field(
+        default=50 * 1024 * 1024, gt=0, description="Largest schedule file accepted, in bytes."
+    )
+    monte_carlo_iterations: int = Field(
+        default=10_000, ge=100, le=1_000_000, description="Iterations of a report's simulation."
+    )
+    actor_idle_timeout_seconds: float = Field(
+        default=300.0, gt=0, description="Idle time before a report actor unloads."
+    )
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'pmr.sqlite3'}"
+
+
+@lru_cache(maxsize=1)
+def load_settings() -> Settings:
+    """Read the settings from the environment once per process."""
+    return Settings()
