@@ -1,0 +1,225 @@
+"""The report document: the shared types a report keeps in its pycrdt (Yjs) document.
+
+Layout of the root types, which Yjs clients address by the same names:
+
+- ``meta`` (Map): report_id, project_id, title, description, status, report_month,
+  template_id, generated_at, last_modified (ISO 8601 strings) and version (integer).
+- ``sections`` (Map): section_id -> Map with ``title`` (str), ``body`` (Text, edited
+  live), ``order`` (int), ``metrics`` (Map of figures), ``ai_generated`` (bool) and
+  ``confidence_score`` (float or absent).
+- ``insights`` (Array of JSON objects), ``monte_carlo`` (Map holding the latest
+  analysis under ``analysis``), ``metrics`` (Map of report-level figures such as the
+  earned value block).
+
+Numbers written into Yjs come back as floats, as in JavaScript; ``order`` and ``version``
+are therefore read back through ``int``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from typing import Any
+
+from pycrdt import Array, Doc, Map, Text
+
+from crdt.errors import DocumentError, SectionNotFoundError
+
+META = "meta"
+SECTIONS = "sections"
+INSIGHTS = "insights"
+MONTE_CARLO = "monte_carlo"
+METRICS = "metrics"
+
+
+class MergeStrategy(StrEnum):
+    """How a direct section update combines with the body already in the document."""
+
+    REPLACE = "replace"  # the new body replaces the old one
+    MERGE = "merge"  # only the changed span is rewritten, so concurrent edits elsewhere survive
+    APPEND = "append"  # the new body is added as a paragraph after the old one
+
+
+class ReportDocument:
+    """Typed access to a report's pycrdt ``Doc``; it owns no I/O and no event loop."""
+
+    def __init__(self, doc: Doc[Any] | None = None) -> None:
+        self.doc: Doc[Any] = doc if doc is not None else Doc()
+        self._meta = self.doc.get(META, type=Map)
+        self._sections = self.doc.get(SECTIONS, type=Map)
+        self._insights = self.doc.get(INSIGHTS, type=Array)
+        self._monte_carlo = self.doc.get(MONTE_CARLO, type=Map)
+        self._metrics = self.doc.get(METRICS, type=Map)
+
+    @classmethod
+    def from_updates(cls, updates: Sequence[bytes]) -> ReportDocument:
+        """Rebuild a document by applying stored updates in order."""
+        document = cls()
+        for update in updates:
+            document.doc.apply_update(update)
+        return document
+
+    @property
+    def is_empty(self) -> bool:
+        return len(self._meta) == 0 and len(self._sections) == 0
+
+    def set_meta(self, values: Mapping[str, Any]) -> None:
+        with self.doc.transaction():
+            for key, value in values.items():
+                self._meta[key] = value
+
+    def meta(self) -> dict[str, Any]:
+        values = dict(self._meta.to_py() or {})
+        if "version" in values:
+            values["version"] = int(values["version"])
+        return values
+
+    def bump_version(self, modified_at: str) -> int:
+        """Increase the version by one and stamp ``last_modified``; return the new version."""
+        version = int(self._meta.get("version", 0)) + 1
+        with self.doc.transaction():
+            self._meta["version"] = version
+            self._meta["last_modified"] = modified_at
+        return version
+
+    def put_section(
+        self,
+        section_id: str,
+        *,
+        title: str,
+        body: str,
+        order: int,
+        metrics: Mapping[str, Any] | None = None,
+        ai_generated: bool = False,
+        confidence_score: float | None = None,
+    ) -> None:
+        """Create a section, or overwrite every field of an existing one."""
+        fields: dict[str, Any] = {
+            "title": title,
+            "body": Text(body),
+            "order": order,
+            "metrics": Map(dict(metrics or {})),
+            "ai_generated": ai_generated,
+        }
+        if confidence_score is not None:
+            fields["confidence_score"] = confidence_score
+        with self.doc.transaction():
+            self._sections[section_id] = Map(fields)
+
+    def section_ids(self) -> list[str]:
+        return [section_id for section_id, _ in self._ordered_sections()]
+
+    def update_section(
+        self,
+        section_id: str,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        metrics: Mapping[str, Any] | None = None,
+        strategy: MergeStrategy = MergeStrategy.REPLACE,
+    ) -> None:
+        """Change a section's title, body and metrics according to ``strategy``.
+
+        Raises:
+            SectionNotFoundError: the document has no section ``section_id``.
+        """
+        section = self._section(section_id)
+        with self.doc.transaction():
+            if title is not None:
+                section["title"] = title
+            if body is not None:
+                _write_body(section["body"], body, strategy)
+            if metrics is not None:
+                target = section["metrics"]
+                if strategy is MergeStrategy.REPLACE:
+                    target.clear()
+                for key, value in metrics.items():
+                    target[key] = value
+
+    def section_body(self, section_id: str) -> str:
+        return str(self._section(section_id)["body"])
+
+    def set_insights(self, insights: Sequence[Mapping[str, Any]]) -> None:
+        with self.doc.transaction():
+            self._insights.clear()
+            self._insights.extend([dict(insight) for insight in insights])
+
+    def set_monte_carlo(self, analysis: Mapping[str, Any]) -> None:
+        with self.doc.transaction():
+            self._monte_carlo["analysis"] = dict(analysis)
+
+    def set_metrics(self, metrics: Mapping[str, Any]) -> None:
+        with self.doc.transaction():
+            for key, value in metrics.items():
+                self._metrics[key] = value
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the whole document as JSON-ready Python values, sections in order."""
+        sections = []
+        for section_id, section in self._ordered_sections():
+            values = section.to_py() or {}
+            sections.append(
+                {
+                    "section_id": section_id,
+                    "title": values.get("title", ""),
+                    "order": int(values.get("order", 0)),
+                    "body": values.get("body", ""),
+                    "metrics": values.get("metrics") or {},
+                    "ai_generated": bool(values.get("ai_generated", False)),
+                    "confidence_score": values.get("confidence_score"),
+                }
+            )
+        return {
+            "meta": self.meta(),
+            "sections": sections,
+            "insights": self._insights.to_py() or [],
+            "monte_carlo": (self._monte_carlo.to_py() or {}).get("analysis"),
+            "metrics": self._metrics.to_py() or {},
+        }
+
+    def _section(self, section_id: str) -> Map[Any]:
+        section = self._sections.get(section_id)
+        if not isinstance(section, Map):
+            raise SectionNotFoundError(section_id, self.section_ids())
+        return section
+
+    def _ordered_sections(self) -> list[tuple[str, Map[Any]]]:
+        entries = [
+            (section_id, section)
+            for section_id, section in self._sections.items()
+            if isinstance(section, Map)
+        ]
+        return sorted(entries, key=lambda entry: (int(entry[1].get("order", 0)), entry[0]))
+
+
+def _write_body(text: Text, body: str, strategy: MergeStrategy) -> None:
+    if not isinstance(text, Text):
+        raise DocumentError(f"section body is a {type(text).__name__}, expected Text")
+    current = str(text)
+    if strategy is MergeStrategy.APPEND:
+        separator = "\n\n" if current and body else ""
+        text += separator + body
+    elif strategy is MergeStrategy.REPLACE:
+        text.clear()
+        text += body
+    else:
+        _apply_minimal_edit(text, current, body)
+
+
+def _apply_minimal_edit(text: Text, current: str, wanted: str) -> None:
+    """Rewrite only the spans that differ, so positions elsewhere keep their identity.
+
+    pycrdt indexes Text by UTF-8 byte, so character offsets are converted before use,
+    and edits are applied from the end so that earlier offsets stay valid.
+    """
+    matcher = difflib.SequenceMatcher(a=current, b=wanted, autojunk=False)
+    for tag, a_start, a_end, b_start, b_end in reversed(matcher.get_opcodes()):
+        if tag == "equal":
+            continue
+        start = len(current[:a_start].encode())
+        end = len(current[:a_end].encode())
+        if end > start:
+            del text[start:end]
+        if b_end > b_start:
+            text.insert(start, wanted[b_start:b_end])

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import pytest
+from pycrdt import Doc
+
+from crdt import MergeStrategy, ReportDocument, SectionNotFoundError
+
+
+def make_document() -> ReportDocument:
+    document = ReportDocument()
+    document.set_meta({"report_id": "r1", "title": "March report", "version": 1})
+    document.put_section(
+        "executive_summary",
+        title="Executive Summary",
+        body="The project is on budget.",
+        order=0,
+        metrics={"cost_performance": 1.02},
+        ai_generated=True,
+        confidence_score=0.8,
+    )
+    document.put_section("budget_analysis", title="Budget", body="Spend is £1.2m.", order=1)
+    return document
+
+
+def test_to_dict_lists_sections_in_order() -> None:
+    document = make_document()
+
+    view = document.to_dict()
+
+    assert [section["section_id"] for section in view["sections"]] == [
+        "executive_summary",
+        "budget_analysis",
+    ]
+    assert view["sections"][0]["metrics"] == {"cost_performance": 1.02}
+    assert view["sections"][0]["confidence_score"] == 0.8
+    assert view["meta"]["version"] == 1
+
+
+@pytest.mark.parametrize(
+    ("strategy", "body", "expected"),
+    [
+        pytest.param(MergeStrategy.REPLACE, "New text.", "New text.", id="replace"),
+        pytest.param(
+            MergeStrategy.APPEND,
+            "Second paragraph.",
+            "Spend is £1.2m.\n\nSecond paragraph.",
+            id="append",
+        ),
+        pytest.param(
+            MergeStrategy.MERGE, "Spend is £1.4m today.", "Spend is £1.4m today.", id="merge"
+        ),
+    ],
+)
+def test_update_section_applies_strategy(
+    strategy: MergeStrategy, body: str, expected: str
+) -> None:
+    document = make_document()
+
+    document.update_section("budget_analysis", body=body, strategy=strategy)
+
+    assert document.section_body("budget_analysis") == expected
+
+
+def test_merge_keeps_concurrent_edit_elsewhere() -> None:
+    server = make_document()
+    client = ReportDocument(Doc())
+    client.doc.apply_update(server.doc.get_update())
+
+    # A client edits the start of the body while the server rewrites the end of it.
+    client_body = client.doc["sections"]["budget_analysis"]["body"]
+    client_body.insert(0, "Note: ")
+    server.update_section(
+        "budget_analysis", body="Spend is £1.2m to date.", strategy=MergeStrategy.MERGE
+    )
+    server.doc.apply_update(client.doc.get_update(server.doc.get_state()))
+    client.doc.apply_update(server.doc.get_update(client.doc.get_state()))
+
+    assert server.section_body("budget_analysis") == "Note: Spend is £1.2m to date."
+    assert client.section_body("budget_analysis") == "Note: Spend is £1.2m to date."
+
+
+def test_replace_metrics_drops_old_keys() -> None:
+    document = make_document()
+
+    document.update_section("executive_summary", metrics={"risk_score": 0.3})
+
+    assert document.to_dict()["sections"][0]["metrics"] == {"risk_score": 0.3}
+
+
+def test_unknown_section_names_known_ones() -> None:
+    document = make_document()
+
+    with pytest.raises(SectionNotFoundError, match="executive_summary, budget_analysis"):
+        document.update_section("nope", body="x")
+
+
+def test_from_updates_restores_content_once() -> None:
+    original = make_document()
+    updates: list[bytes] = [original.doc.get_update()]
+
+    restored = ReportDocument.from_updates(updates + updates)
+
+    assert restored.to_dict() == original.to_dict()
+
+
+def test_bump_version_counts_up() -> None:
+    document = make_document()
+
+    version = document.bump_version("2024-04-01T00:00:00Z")
+
+    assert version == 2
+    assert document.meta()["last_modified"] == "2024-04-01T00:00:00Z"
