@@ -1,0 +1,37 @@
+"""SQLAlchemy tables of the server; ``Base.metadata`` is what the migrations must match."""
+
+from storage.models.activity import ActivityRow, AssignmentRow, RelationshipRow
+from storage.models.base import Base, UtcDateTime, utc_now
+from storage.models.job import JobRow
+from storage.models.project import (
+    CalendarRow,
+    MonthlyActualRow,
+    ProjectRow,
+    ResourceRow,
+    RiskRow,
+    WbsNodeRow,
+)
+from storage.models.report import ReportRow, ReportSnapshotRow, ReportUpdateRow
+from storage.models.template import TemplateRow
+from storage.models.user import UserRow
+
+__all__ = [
+    "ActivityRow",
+    "AssignmentRow",
+    "Base",
+    "CalendarRow",
+    "JobRow",
+    "MonthlyActualRow",
+    "ProjectRow",
+    "RelationshipRow",
+    "ReportRow",
+    "ReportSnapshotRow",
+    "ReportUpdateRow",
+    "ResourceRow",
+    "RiskRow",
+    "TemplateRow",
+    "UserRow",
+    "UtcDateTime",
+    "WbsNodeRow",
+    "utc_now",
+]
