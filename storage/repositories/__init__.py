@@ -1,0 +1,41 @@
+"""Repositories: synchronous, one transaction per call, each bound to a ``Database``."""
+
+from storage.repositories.jobs import JobRecord, JobRepository, JobStatus
+from storage.repositories.projects import ProjectRepository, ProjectSummary
+from storage.repositories.reports import (
+    ReportRecord,
+    ReportRepository,
+    ReportStatus,
+    StoredDocument,
+)
+from storage.repositories.templates import (
+    DETAILED_TEMPLATE_ID,
+    EXECUTIVE_TEMPLATE_ID,
+    SectionSuggestions,
+    TemplateRecord,
+    TemplateRepository,
+    TemplateSection,
+)
+from storage.repositories.users import UserRecord, UserRepository, UserRole, normalise_email
+
+__all__ = [
+    "DETAILED_TEMPLATE_ID",
+    "EXECUTIVE_TEMPLATE_ID",
+    "JobRecord",
+    "JobRepository",
+    "JobStatus",
+    "ProjectRepository",
+    "ProjectSummary",
+    "ReportRecord",
+    "ReportRepository",
+    "ReportStatus",
+    "SectionSuggestions",
+    "StoredDocument",
+    "TemplateRecord",
+    "TemplateRepository",
+    "TemplateSection",
+    "UserRecord",
+    "UserRepository",
+    "UserRole",
+    "normalise_email",
+]
