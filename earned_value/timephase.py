@@ -42,6 +42,7 @@ class DateSource(StrEnum):
 class PhasedActivity:
     """An activity whose budget is in PV, with the dates and calendar it was spread over."""
 
+    activity_id: str
     code: str
     budgeted_cost: float
     start: datetime
@@ -55,6 +56,7 @@ class PhasedActivity:
 class ExcludedActivity:
     """An activity with budget but no usable dates, so its budget is missing from PV."""
 
+    activity_id: str
     code: str
     name: str
     budgeted_cost: float
@@ -63,6 +65,7 @@ class ExcludedActivity:
     def to_dict(self) -> dict[str, object]:
         """Return the fields keyed by name, ready for JSON."""
         return {
+            "activity_id": self.activity_id,
             "code": self.code,
             "name": self.name,
             "budgeted_cost": self.budgeted_cost,
@@ -96,15 +99,14 @@ def _milestone_pair(
 
 def choose_dates(activity: Activity) -> tuple[datetime, datetime, DateSource] | None:
     """Return the first usable start, finish and their source, or None when none is usable."""
-    candidates = (
-        (DateSource.PLANNED, activity.planned_start, activity.planned_finish),
-        (DateSource.EARLY, activity.early_start, activity.early_finish),
-        (
-            DateSource.ACTUAL,
-            activity.actual_start,
-            activity.actual_finish or activity.early_finish,
-        ),
-    )
+    planned = (DateSource.PLANNED, activity.planned_start, activity.planned_finish)
+    early = (DateSource.EARLY, activity.early_start, activity.early_finish)
+    actual_finish = activity.actual_finish or activity.early_finish
+    actual = (DateSource.ACTUAL, activity.actual_start, actual_finish)
+    # Once work has started, P6 moves the early start to the data date, so the early dates
+    # cover only the remaining work. The actual start to the finish covers all of it.
+    started = usable(activity.actual_start)
+    candidates = (planned, actual, early) if started else (planned, early, actual)
     for source, start, finish in candidates:
         if activity.type.is_milestone:
             start, finish = _milestone_pair(activity, start, finish)
@@ -245,6 +247,7 @@ def time_phase(project: Project) -> TimePhasedBudget:
 
 def _excluded(activity: Activity) -> ExcludedActivity:
     return ExcludedActivity(
+        activity_id=activity.id,
         code=activity.code,
         name=activity.name,
         budgeted_cost=activity.budgeted_cost,
@@ -261,6 +264,7 @@ def _phased(
     start, finish, source = dates
     key = clocks.key_for(activity.calendar_id)
     return PhasedActivity(
+        activity_id=activity.id,
         code=activity.code,
         budgeted_cost=activity.budgeted_cost,
         start=start,

@@ -235,6 +235,27 @@ def test_actual_dates_are_the_last_fallback(
     assert budget.activities[0].finish == finish
 
 
+def test_started_activity_prefers_actual_to_early() -> None:
+    # P6 moves a started activity's early start to the data date, so the early dates would
+    # put work already done into the future.
+    started = task(
+        "F4",
+        3_000,
+        planned_start=datetime(2024, 1, 1, 8),
+        planned_finish=None,
+        early_start=datetime(2024, 1, 15, 8),
+        early_finish=datetime(2024, 1, 19, 17),
+        actual_start=datetime(2024, 1, 8, 8),
+    )
+
+    budget = time_phase(project(started))
+
+    assert budget.activities[0].date_source is DateSource.ACTUAL
+    assert budget.activities[0].start == datetime(2024, 1, 8, 8)
+    assert budget.activities[0].finish == datetime(2024, 1, 19, 17)
+    assert budget.planned_value_at(datetime(2024, 1, 12, 17)) == pytest.approx(1_500)
+
+
 def test_budget_without_dates_is_excluded_and_reported() -> None:
     undated = task("X1", 5_000)
     reversed_dates = task(
