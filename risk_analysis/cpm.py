@@ -1,0 +1,281 @@
+"""Critical path method on a network: early and late times, float and the driving path.
+
+All times are offsets in working hours from the data date. Completed activities keep their
+actual dates; an in-progress activity keeps its actual start and finishes its remaining
+duration after the data date (or later, when a finish-to-finish or start-to-finish link
+holds it); a not-started activity starts no earlier than the data date.
+
+NOTE: every duration and lag is counted on one calendar, the project default (else the most
+used one). Activities on other calendars are approximated by their working hours on it, and
+date constraints are not applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from risk_analysis.errors import SimulationInputError
+from risk_analysis.network import Network, build_network
+from risk_analysis.passes import FF, SF, SS, early_times, late_times, project_finish
+from schedules.model import Project
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+# Float below which two float64 times count as equal, in hours (well under a second).
+TOLERANCE_HOURS = 1e-6
+# One working week of five 8-hour days.
+DEFAULT_NEAR_CRITICAL_HOURS = 40.0
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ForwardPass:
+    """Early times for one set of durations, or for each row of a 2-D set.
+
+    Arrays have the shape of the durations passed in (activities, or iterations x
+    activities); ``project_finish`` has one value per iteration, or is 0-dimensional.
+    """
+
+    early_start: npt.NDArray[np.floating]
+    early_finish: npt.NDArray[np.floating]
+    project_finish: npt.NDArray[np.floating]
+
+
+def activity_major(network: Network, durations: npt.ArrayLike | None) -> npt.NDArray[np.floating]:
+    """Return durations as an (activities x iterations) array, the layout the kernels use.
+
+    ``None`` means the network's remaining durations. A 2-D input is (iterations x
+    activities); one stored column-major (the transpose of a sampler's output) is not copied.
+    float32 input stays float32, anything else becomes float64.
+    """
+    if durations is None:
+        return network.remaining_hours[:, None]
+    values = np.asarray(durations)
+    dtype = np.float32 if values.dtype == np.float32 else np.float64
+    values = values.astype(dtype, copy=False)
+    if values.ndim == 1:
+        values = values[None, :]
+    if values.ndim != 2 or values.shape[1] != network.size:
+        raise SimulationInputError(
+            f"durations must have {network.size} values per row, one per network activity",
+            "durations",
+            values.shape,
+        )
+    if not np.all(np.isfinite(values)):
+        raise SimulationInputError("durations must be finite numbers", "durations", "NaN or inf")
+    return np.ascontiguousarray(values.T)
+
+
+def forward_pass(network: Network, durations: npt.ArrayLike | None = None) -> ForwardPass:
+    """Compute early times for the given durations (default: the remaining durations)."""
+    matrix = activity_major(network, durations)
+    times = early_times(network.plan, matrix)
+    finish = project_finish(times)
+    one_set = durations is None or np.ndim(durations) == 1
+    if one_set:
+        return ForwardPass(times[0::2, 0], times[1::2, 0], finish[0])
+    return ForwardPass(times[0::2].T, times[1::2].T, finish)
+
+
+@dataclass(frozen=True, slots=True)
+class ActivitySchedule:
+    """One activity's CPM result; floats are None for completed activities."""
+
+    activity_id: str
+    code: str
+    name: str
+    early_start_hours: float
+    early_finish_hours: float
+    late_start_hours: float
+    late_finish_hours: float
+    total_float_hours: float | None
+    free_float_hours: float | None
+    critical: bool
+    near_critical: bool
+    early_start: datetime | None
+    early_finish: datetime | None
+    late_start: datetime | None
+    late_finish: datetime | None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CpmResult:
+    """Early and late times, floats and flags per network position.
+
+    Total and free float are NaN for completed activities, which are never critical.
+    ``critical`` means total float within the critical threshold; ``near_critical`` means
+    above it but within the near-critical threshold.
+    """
+
+    network: Network
+    durations: FloatArray
+    early_start: FloatArray
+    early_finish: FloatArray
+    late_start: FloatArray
+    late_finish: FloatArray
+    total_float: FloatArray
+    free_float: FloatArray
+    critical: BoolArray
+    near_critical: BoolArray
+    project_finish_hours: float
+
+    @property
+    def project_finish(self) -> datetime | None:
+        """The project finish date, or None when the network has no calendar."""
+        if self.network.working_time is None:
+            return None
+        return self.network.instants([self.project_finish_hours], starts=False)[0]
+
+    def driving_path(self) -> tuple[str, ...]:
+        """Return the activity ids of the longest path, first to last.
+
+        The path ends at the activity that finishes last and follows, backwards, links with
+        no slack between scheduled activities; ties go to the earlier network position.
+        """
+        network = self.network
+        scheduled = network.plan.scheduled
+        if not scheduled.any():
+            return ()
+        finishes = np.where(scheduled, self.early_finish, -np.inf)
+        current = int(np.argmax(finishes))
+        slack = _link_slack(self)
+        path = [current]
+        while True:
+            lo, hi = np.searchsorted(network.link_successors, (current, current + 1))
+            links = np.arange(lo, hi)
+            links = links[network.plan.forward_active[links] & (slack[links] <= TOLERANCE_HOURS)]
+            drivers = network.link_predecessors[links]
+            drivers = np.sort(drivers[scheduled[drivers]])
+            if drivers.size == 0:
+                break
+            current = int(drivers[0])
+            path.append(current)
+        return tuple(network.activity_ids[index] for index in reversed(path))
+
+    def schedules(self) -> tuple[ActivitySchedule, ...]:
+        """Return one record per network activity, in topological order, with dates."""
+        network = self.network
+        dates: list[list[datetime | None]]
+        if network.working_time is None:
+            dates = [[None] * network.size for _ in range(4)]
+        else:
+            dates = [
+                list(network.instants(self.early_start, starts=True)),
+                list(network.instants(self.early_finish, starts=False)),
+                list(network.instants(self.late_start, starts=True)),
+                list(network.instants(self.late_finish, starts=False)),
+            ]
+        return tuple(self._record(index, dates) for index in range(network.size))
+
+    def _record(self, index: int, dates: list[list[datetime | None]]) -> ActivitySchedule:
+        total = float(self.total_float[index])
+        free = float(self.free_float[index])
+        return ActivitySchedule(
+            activity_id=self.network.activity_ids[index],
+            code=self.network.activity_codes[index],
+            name=self.network.activity_names[index],
+            early_start_hours=float(self.early_start[index]),
+            early_finish_hours=float(self.early_finish[index]),
+            late_start_hours=float(self.late_start[index]),
+            late_finish_hours=float(self.late_finish[index]),
+            total_float_hours=None if np.isnan(total) else total,
+            free_float_hours=None if np.isnan(free) else free,
+            critical=bool(self.critical[index]),
+            near_critical=bool(self.near_critical[index]),
+            early_start=dates[0][index],
+            early_finish=dates[1][index],
+            late_start=dates[2][index],
+            late_finish=dates[3][index],
+        )
+
+
+def compute_cpm(
+    network: Network,
+    durations: npt.ArrayLike | None = None,
+    *,
+    critical_threshold_hours: float = 0.0,
+    near_critical_threshold_hours: float = DEFAULT_NEAR_CRITICAL_HOURS,
+) -> CpmResult:
+    """Run the forward and backward pass in float64 on one set of durations."""
+    if near_critical_threshold_hours < critical_threshold_hours:
+        raise SimulationInputError(
+            "the near-critical threshold must not be below the critical threshold "
+            f"({critical_threshold_hours} h)",
+            "near_critical_threshold_hours",
+            near_critical_threshold_hours,
+        )
+    values = network.remaining_hours if durations is None else np.asarray(durations, np.float64)
+    matrix = activity_major(network, values)
+    early = early_times(network.plan, matrix)
+    finish = project_finish(early)
+    late = late_times(network.plan, matrix, finish)
+
+    scheduled = network.plan.scheduled
+    total = np.where(scheduled, late[1::2, 0] - early[1::2, 0], np.nan)
+    critical = scheduled & (total <= critical_threshold_hours + TOLERANCE_HOURS)
+    near = scheduled & ~critical & (total <= near_critical_threshold_hours + TOLERANCE_HOURS)
+    result = CpmResult(
+        network=network,
+        durations=_float64(matrix[:, 0]),
+        early_start=_float64(early[0::2, 0]),
+        early_finish=_float64(early[1::2, 0]),
+        late_start=_float64(late[0::2, 0]),
+        late_finish=_float64(late[1::2, 0]),
+        total_float=total,
+        free_float=np.full(network.size, np.nan),
+        critical=critical,
+        near_critical=near,
+        project_finish_hours=float(finish[0]),
+    )
+    result.free_float[:] = _free_float(result)
+    return result
+
+
+def schedule_project(
+    project: Project,
+    *,
+    critical_threshold_hours: float = 0.0,
+    near_critical_threshold_hours: float = DEFAULT_NEAR_CRITICAL_HOURS,
+) -> CpmResult:
+    """Build the project's network and run CPM on its remaining durations."""
+    return compute_cpm(
+        build_network(project),
+        critical_threshold_hours=critical_threshold_hours,
+        near_critical_threshold_hours=near_critical_threshold_hours,
+    )
+
+
+def _float64(values: npt.NDArray[np.floating]) -> FloatArray:
+    return np.array(values, dtype=np.float64)
+
+
+def _anchors(result: CpmResult) -> tuple[FloatArray, FloatArray]:
+    """Return, per link, the early time it reads on the predecessor and the one it bounds."""
+    network = result.network
+    types = network.link_types
+    preds, succs = network.link_predecessors, network.link_successors
+    reads_start = np.isin(types, (SS, SF))
+    bounds_finish = np.isin(types, (FF, SF))
+    pred_time = np.where(reads_start, result.early_start[preds], result.early_finish[preds])
+    succ_time = np.where(bounds_finish, result.early_finish[succs], result.early_start[succs])
+    return pred_time, succ_time
+
+
+def _link_slack(result: CpmResult) -> FloatArray:
+    pred_time, succ_time = _anchors(result)
+    return np.asarray(succ_time - result.network.link_lags - pred_time, dtype=np.float64)
+
+
+def _free_float(result: CpmResult) -> FloatArray:
+    """Return how far each activity can slip before it delays a successor or the finish."""
+    network = result.network
+    free = np.where(
+        network.plan.scheduled, result.project_finish_hours - result.early_finish, np.nan
+    )
+    active = network.plan.backward_active
+    np.minimum.at(free, network.link_predecessors[active], _link_slack(result)[active])
+    return np.asarray(free, dtype=np.float64)

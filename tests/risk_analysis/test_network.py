@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from risk_analysis.errors import NetworkError
+from risk_analysis.network import build_network, select_calendar
+from schedules.model import (
+    Activity,
+    ActivityType,
+    Calendar,
+    Project,
+    Relationship,
+    RelationshipType,
+)
+
+TaskFactory = Callable[..., Activity]
+ProjectFactory = Callable[..., Project]
+
+
+def test_build_network_orders_activities_topologically(
+    make_task: TaskFactory, make_project: ProjectFactory
+) -> None:
+    project = make_project(
+        (make_task("C", 8), make_task("B", 8), make_task("A", 8)),
+        (Relationship("A", "B"), Relationship("B", "C"), Relationship("A", "C")),
+    )
+
+    network = build_network(project)
+
+    assert network.activity_ids == ("A", "B", "C")
+    assert [level.tolist() for level in network.levels] == [[0], [1], [2]]
+    assert network.link_successors.tolist() == [1, 2, 2]
+    assert network.link_predecessors.tolist() == [0, 0, 1]
+
+
+def test_build_network_keeps_source_order_within_a_level(
+    make_task: TaskFactory, make_project: ProjectFactory
+) -> None:
+    project = make_project(
+        (make_task("Z", 8), make_task("Y", 8), make_task("X", 8)), (Relationship("Z", "X"),)
+    )
+
+    network = build_network(project)
+
+    assert network.activity_ids == ("Z", "Y", "X")
+    assert [level.tolist() for level in network.levels] == [[0, 1], [2]]
+
+
+def test_build_network_stores_link_types_and_lags(
+    make_task: TaskFactory, make_project: ProjectFactory
+) -> None:
+    project = make_project(
+        (make_task("A", 8), make_task("B", 8)),
+        (
+            Relationship("A", "B", RelationshipType.SS, 4.0),
+            Relationship("A", "B", RelationshipType.FF, -2.0),
+        ),
+    )
+
+    network = build_network(project)
+
+    assert sorted(network.link_types.tolist()) == [1, 2]
+    assert sorted(network.link_lags.tolist()) == [-2.0, 4.0]
+
+
+def test_build_network_leaves_out_summary_activities(
+    make_task: TaskFactory, make_project: ProjectFactory
+) -> None:
+    project = make_project(
+        (
+            make_task("A", 8),
+            make_task("LOE", 80, type=ActivityType.LEVEL_OF_EFFORT),
+            make_task("WBS", 80, type=ActivityType.WBS_SUMMARY),
+            make_task("B", 8),
+        ),
+        (Relationship("A", "LOE"), Relationship("LOE", "B"), Relationship("WBS", "B")),
+    )
+
+    network = build_network(project)
+
+    assert network.activity_ids == ("A", "B")
+    assert network.link_successors.size == 0
+
+
+def test_build_network_names_the_cycle(
+    make_task: TaskFactory, make_project: ProjectFactory
+) -> None:
+    project = make_project(
+        tuple(make_task(code, 8) for code in "ABCD"),
+        (
+            Relationship("D", "A"),
+            Relationship("A", "B"),
+            Relationship("B", "C"),
+            Relationship("C", "A"),
+        ),
+    )
+
+    with pytest.raises(NetworkError) as caught:
+        build_network(project)
+
+    assert set(caught.value.activity_codes) == {"A", "B", "C"}
+    assert "cycle" in str(caught.value)
+    assert "D" not in caught.value.activity_codes
+
+
+def test_build_network_names_a_self_loop(
+    make_task: TaskFactory, make_project: ProjectFactory
+) -> None:
+    project = make_project((make_task("A", 8),), (Relationship("A", "A"),))
+
+    with pytest.raises(NetworkError) as caught:
+        build_network(project)
+
+    assert caught.value.activity_codes == ("A",)
+    assert "A -> A" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "relationship",
+    [Relationship("A", "GHOST"), Relationship("GHOST", "A")],
+    ids=["unknown-successor", "unknown-predecessor"],
+)
+def test_build_network_names_an_unknown_activity(
+    make_task: TaskFactory, make_project: ProjectFactory, relationship: Relationship
+) -> None:
+    project = make_project((make_task("A", 8),), (relationship,))
+
+    with pytest.raises(NetworkError) as caught:
+        build_network(project)
+
+    assert caught.value.activity_codes == ("GHOST",)
+    assert "'GHOST'" in str(caught.value)
+
+
+def test_build_network_rejects_repeated_ids(
+    make_task: TaskFactory, make_project: ProjectFactory
+) -> None:
+    project = make_project((make_task("A", 8), make_task("A", 16)))
+
+    with pytest.raises(NetworkError) as caught:
+        build_network(project)
+
+    assert caught.value.activity_codes == ("A",)
+
+
+def test_network_error_survives_pickling() -> None:
+    error = NetworkError("the schedule logic contains a cycle: A -> B -> A", ("A", "B"))
+
+    copy = pickle.loads(pickle.dumps(error))
+
+    assert copy.activity_codes == ("A", "B")
+    assert str(copy) == str(error)
+
+
+def test_select_calendar_prefers_the_project_default(
+    make_task: TaskFactory, make_project: ProjectFactory
+) -> None:
+    other = Calendar("other", "other", 8, 40, ((),) * 7)
+    base = make_project((make_task("A", 8, calendar_id="other"),))
+    calendars = (other, *base.calendars)
+
+    chosen = select_calendar(make_project(base.activities, calendars=calendars))
+    most_used = select_calendar(
+        make_project(base.activities, calendars=calendars, default_calendar_id=None)
+    )
+
+    assert chosen is not None
+    assert chosen.id == "5x8"
+    assert most_used is not None
+    assert most_used.id == "other"
+
+
+def test_build_network_uses_original_duration_when_remaining_is_missing(
+    make_task: TaskFactory, make_project: ProjectFactory
+) -> None:
+    project = make_project((make_task("A", 24, remaining_duration_hours=0.0),))
+
+    network = build_network(project)
+
+    assert np.array_equal(network.remaining_hours, [24.0])
