@@ -1,0 +1,225 @@
+"""Three-point distributions: moments, sampling and quantile functions, vectorised per activity.
+
+Each function takes arrays ``low``, ``mode`` and ``high`` (optimistic, most likely,
+pessimistic), one entry per activity, and handles all activities of one distribution kind
+in one call.
+
+- Triangular(low, mode, high) and uniform(low, high) as usual.
+- Beta-PERT: a beta distribution on [low, high] with alpha = 1 + 4 (mode - low) / (high - low)
+  and beta = 6 - alpha, so its mean is (low + 4 mode + high) / 6.
+- Normal: mean (low + 4 mode + high) / 6 and standard deviation (high - low) / 6, the PERT
+  figures, so the three points sit about three standard deviations either side.
+- Lognormal: the lognormal with that same mean and standard deviation; the mean must be
+  positive.
+
+Normal and lognormal values are cut at 6 standard normal deviations either side (a share of
+about 2e-9 of draws), so every kind has finite bounds and histogram edges fixed before
+sampling hold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from risk_analysis.errors import SimulationInputError
+from risk_analysis.special import beta_ppf, normal_ppf
+from schedules.model import Distribution
+
+FloatArray = npt.NDArray[np.float64]
+Z_LIMIT = 6.0
+
+
+def _arrays(
+    low: npt.ArrayLike, mode: npt.ArrayLike, high: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    a, m, b = (np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (low, mode, high))
+    return a, m, b
+
+
+def validate(
+    kind: Distribution, low: npt.ArrayLike, mode: npt.ArrayLike, high: npt.ArrayLike
+) -> None:
+    """Raise SimulationInputError unless finite low <= mode <= high (lognormal: mean > 0)."""
+    a, m, b = _arrays(low, mode, high)
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(m)) and np.all(np.isfinite(b))):
+        raise SimulationInputError("three-point values must be finite numbers", "estimate", kind)
+    bad = np.flatnonzero((a > m) | (m > b))
+    if bad.size:
+        i = int(bad[0])
+        raise SimulationInputError(
+            "a three-point estimate needs optimistic <= most likely <= pessimistic; "
+            "reorder the values",
+            "estimate",
+            (float(a[i]), float(m[i]), float(b[i])),
+        )
+    if kind is Distribution.LOGNORMAL:
+        means = (a + 4.0 * m + b) / 6.0
+        bad = np.flatnonzero(means <= 0.0)
+        if bad.size:
+            i = int(bad[0])
+            raise SimulationInputError(
+                "a lognormal estimate needs a positive mean (low + 4 mode + high) / 6; "
+                "use a normal or triangular distribution for this value",
+                "estimate",
+                (float(a[i]), float(m[i]), float(b[i])),
+            )
+
+
+def pert_shape(
+    low: npt.ArrayLike, mode: npt.ArrayLike, high: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Return the beta shape parameters (alpha, beta) of Beta-PERT; 3, 3 where low == high."""
+    a, m, b = _arrays(low, mode, high)
+    span = b - a
+    alpha = 1.0 + 4.0 * np.divide(m - a, span, out=np.full_like(span, 0.5), where=span > 0)
+    return alpha, 6.0 - alpha
+
+
+def _lognormal_parameters(
+    a: FloatArray, m: FloatArray, b: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    mean = (a + 4.0 * m + b) / 6.0
+    sigma_squared = np.log1p(((b - a) / 6.0 / mean) ** 2)
+    return np.log(mean) - sigma_squared / 2.0, np.sqrt(sigma_squared)
+
+
+def mean(
+    kind: Distribution, low: npt.ArrayLike, mode: npt.ArrayLike, high: npt.ArrayLike
+) -> FloatArray:
+    """Return the mean of each distribution (normal and lognormal before the 6-sd cut)."""
+    a, m, b = _arrays(low, mode, high)
+    if kind is Distribution.TRIANGULAR:
+        return (a + m + b) / 3.0
+    if kind is Distribution.UNIFORM:
+        return (a + b) / 2.0
+    return (a + 4.0 * m + b) / 6.0
+
+
+def variance(
+    kind: Distribution, low: npt.ArrayLike, mode: npt.ArrayLike, high: npt.ArrayLike
+) -> FloatArray:
+    """Return the variance of each distribution (normal and lognormal before the 6-sd cut)."""
+    a, m, b = _arrays(low, mode, high)
+    if kind is Distribution.TRIANGULAR:
+        return (a * a + m * m + b * b - a * m - a * b - m * b) / 18.0
+    if kind is Distribution.UNIFORM:
+        return (b - a) ** 2 / 12.0
+    if kind is Distribution.PERT:
+        alpha, beta = pert_shape(a, m, b)
+        return alpha * beta * (b - a) ** 2 / 252.0  # (alpha + beta)^2 (alpha + beta + 1) = 252
+    return ((b - a) / 6.0) ** 2
+
+
+def ppf(
+    kind: Distribution,
+    low: npt.ArrayLike,
+    mode: npt.ArrayLike,
+    high: npt.ArrayLike,
+    probabilities: npt.ArrayLike,
+) -> FloatArray:
+    """Return quantiles; ``probabilities`` broadcasts against the per-activity parameters.
+
+    A 2-D array of probabilities (iterations x activities) gives one value per cell, which
+    is how a copula feeds correlated uniforms in.
+    """
+    a, m, b = _arrays(low, mode, high)
+    u = np.asarray(probabilities, dtype=np.float64)
+    if np.any((u < 0.0) | (u > 1.0)):
+        raise SimulationInputError(
+            "probabilities must lie in [0, 1]", "probabilities", "out of range"
+        )
+    if kind is Distribution.TRIANGULAR:
+        return _triangular_ppf(a, m, b, u)
+    if kind is Distribution.UNIFORM:
+        return np.asarray(a + (b - a) * u, dtype=np.float64)
+    if kind is Distribution.PERT:
+        alpha, beta = pert_shape(a, m, b)
+        return np.asarray(a + (b - a) * beta_ppf(u, alpha, beta), dtype=np.float64)
+    z = np.clip(normal_ppf(u), -Z_LIMIT, Z_LIMIT)
+    if kind is Distribution.NORMAL:
+        return np.asarray((a + 4.0 * m + b) / 6.0 + (b - a) / 6.0 * z, dtype=np.float64)
+    location, scale = _lognormal_parameters(a, m, b)
+    return np.asarray(np.where(a == b, a, np.exp(location + scale * z)), dtype=np.float64)
+
+
+def _triangular_ppf(a: FloatArray, m: FloatArray, b: FloatArray, u: FloatArray) -> FloatArray:
+    span = b - a
+    split = np.divide(m - a, span, out=np.zeros_like(span), where=span > 0)
+    rising = a + np.sqrt(u * span * (m - a))
+    falling = b - np.sqrt((1.0 - u) * span * (b - m))
+    return np.asarray(np.where(u < split, rising, falling), dtype=np.float64)
+
+
+def sample(
+    kind: Distribution,
+    low: npt.ArrayLike,
+    mode: npt.ArrayLike,
+    high: npt.ArrayLike,
+    size: int,
+    rng: np.random.Generator,
+    dtype: type[np.floating] = np.float32,
+) -> npt.NDArray[np.floating]:
+    """Draw ``size`` values per activity; the result is (size x activities), column-major.
+
+    Column-major means the transpose is activity-major and contiguous, the layout the CPM
+    kernels read without copying.
+    """
+    a, m, b = (np.asarray(v, dtype=dtype)[:, None] for v in _arrays(low, mode, high))
+    shape = (a.shape[0], size)
+    if kind is Distribution.TRIANGULAR:
+        values = _triangular_draws(a, m, b, rng.random(shape, dtype=dtype))
+    elif kind is Distribution.UNIFORM:
+        values = a + (b - a) * rng.random(shape, dtype=dtype)
+    elif kind is Distribution.PERT:
+        values = _pert_draws(a, m, b, size, rng, dtype)
+    else:
+        z = np.clip(rng.standard_normal(shape, dtype=dtype), -Z_LIMIT, Z_LIMIT)
+        if kind is Distribution.NORMAL:
+            values = (a + 4 * m + b) / 6 + (b - a) / 6 * z
+        else:
+            location, scale = _lognormal_parameters(a, m, b)
+            values = np.exp(location + scale * z)
+    values = np.asarray(values, dtype=dtype)
+    fixed = a == b
+    if fixed.any():
+        np.copyto(values, np.broadcast_to(a, shape), where=fixed)
+    return values.T
+
+
+def _triangular_draws(
+    a: npt.NDArray[np.floating],
+    m: npt.NDArray[np.floating],
+    b: npt.NDArray[np.floating],
+    u: npt.NDArray[np.floating],
+) -> npt.NDArray[np.floating]:
+    """Invert the triangular CDF in place on ``u``, with as few temporaries as possible."""
+    span = b - a
+    split = np.divide(m - a, span, out=np.zeros_like(span), where=span > 0)
+    rising = u < split
+    work = np.subtract(1, u, dtype=u.dtype)
+    np.multiply(work, span * (b - m), out=work)
+    np.multiply(u, span * (m - a), out=u)
+    np.copyto(work, u, where=rising)
+    np.sqrt(work, out=work)
+    np.negative(work, out=work, where=~rising)
+    np.add(work, np.where(rising, a, b), out=work)
+    return np.asarray(work)
+
+
+def _pert_draws(
+    a: npt.NDArray[np.floating],
+    m: npt.NDArray[np.floating],
+    b: npt.NDArray[np.floating],
+    size: int,
+    rng: np.random.Generator,
+    dtype: type[np.floating],
+) -> npt.NDArray[np.floating]:
+    # A beta variable is G1 / (G1 + G2) for gamma variables with shapes alpha and beta.
+    alpha, beta = pert_shape(a[:, 0], m[:, 0], b[:, 0])
+    shape = (a.shape[0], size)
+    first = rng.standard_gamma(np.broadcast_to(alpha.astype(dtype)[:, None], shape), dtype=dtype)
+    second = rng.standard_gamma(np.broadcast_to(beta.astype(dtype)[:, None], shape), dtype=dtype)
+    second += first
+    np.divide(first, second, out=first)
+    return np.asarray(a + (b - a) * first, dtype=dtype)
