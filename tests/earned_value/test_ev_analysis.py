@@ -22,6 +22,7 @@ from schedules.model import (
     Project,
     WorkInterval,
 )
+from schedules.sanity import repair_project
 from schedules.xer import read_xer
 
 DAY = (WorkInterval(time(8), time(12)), WorkInterval(time(13), time(17)))
@@ -298,8 +299,10 @@ def _numbers(value: object) -> list[float]:
 
 @pytest.fixture(scope="module")
 def sp10(shared_data: Path) -> Project:
+    """The real P6 file, read and repaired as the schedule import does."""
     project, _ = read_xer((shared_data / "schedules" / "sp10-cost-loaded.xer").read_bytes())
-    return project
+    repaired, _ = repair_project(project)
+    return repaired
 
 
 def test_real_file_totals_to_the_cent(sp10: Project) -> None:
@@ -351,3 +354,15 @@ def test_real_file_analysis_is_fast(sp10: Project) -> None:
     elapsed = clock.perf_counter() - started
 
     assert elapsed < 0.5
+
+
+def test_real_file_unrepaired_dates_are_skipped(shared_data: Path) -> None:
+    # Straight from the reader, 19 planned finishes lie centuries ahead (up to year 4637).
+    raw, _ = read_xer((shared_data / "schedules" / "sp10-cost-loaded.xer").read_bytes())
+
+    result = analyse(raw)
+
+    assert result.monthly[-1].planned_value == pytest.approx(result.metrics.bac, abs=0.01)
+    assert result.plan_finish is not None
+    assert result.plan_finish.year < 2100
+    assert all(math.isfinite(number) for number in _numbers(result.to_dict()))

@@ -48,7 +48,7 @@ def test_month_ends_reject_reversed_range() -> None:
         month_ends(datetime(2024, 3, 1), datetime(2024, 1, 1))
 
 
-def test_month_label_and_last_day_name_the_ending_month() -> None:
+def test_month_label_names_ending_month() -> None:
     end = datetime(2024, 3, 1)
 
     assert month_label(end) == "2024-02"
