@@ -19,11 +19,12 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from config.settings import Settings
-from storage.errors import StorageError, translated_errors
+from storage.errors import InvalidData, StorageError, Unavailable, translated_errors
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +37,20 @@ class Database:
     """An engine with a session factory, bound to one database URL."""
 
     def __init__(self, url: str | URL, *, echo: bool = False) -> None:
-        self._url = _normalised_url(url)
-        self._engine = _create_engine(self._url, echo=echo)
+        """Create the engine; no connection is opened until the first session.
+
+        Raises:
+            InvalidData: the URL cannot be parsed or names an unknown database driver.
+            Unavailable: the folder of a SQLite file cannot be created.
+        """
+        try:
+            self._url = _normalised_url(url)
+            self._engine = _create_engine(self._url, echo=echo)
+        except ArgumentError as error:
+            raise InvalidData(
+                f"database URL {_shown(url)} is invalid: {error}; expected sqlite:///PATH or "
+                "postgresql+psycopg://USER@HOST/DATABASE"
+            ) from error
         self._sessions = sessionmaker(bind=self._engine, expire_on_commit=False)
 
     @classmethod
@@ -131,6 +144,14 @@ def migrate(url: str | URL) -> None:
         database.migrate()
 
 
+def _shown(url: str | URL) -> str:
+    """Return ``url`` for a message, without its password when it can be parsed."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(str(url))
+
+
 def _normalised_url(url: str | URL) -> URL:
     parsed = make_url(url)
     # A bare postgresql:// would select psycopg2, which is not a dependency.
@@ -154,10 +175,19 @@ def _create_engine(url: URL, *, echo: bool) -> Engine:
         )
     else:
         if not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            _create_folder(url, Path(database).parent)
         engine = create_engine(url, echo=echo, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT})
     event.listen(engine, "connect", _configure_sqlite_connection)
     return engine
+
+
+def _create_folder(url: URL, folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise Unavailable(
+            url.render_as_string(hide_password=True), f"cannot create folder {folder}: {error}"
+        ) from error
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:
