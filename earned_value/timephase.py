@@ -3,8 +3,9 @@
 An activity's budget accrues linearly over the working hours of its calendar between its
 start and finish, so PV at any instant is the sum of the budgets accrued by then. Dates come
 from the planned dates, else the early dates, else the actual dates (actual start to actual
-finish, or to early finish while the work runs). Milestones put their whole budget at their
-date. Budget with no usable dates is left out of PV and listed as excluded.
+finish, or to early finish while the work runs). Started work tries its actual dates before
+its early dates. Milestones put their whole budget at their date. Budget with no usable
+dates is left out of PV and listed as excluded.
 """
 
 from __future__ import annotations

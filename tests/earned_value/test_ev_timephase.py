@@ -177,7 +177,7 @@ def test_work_on_non_working_days_lands_at_finish() -> None:
 
 
 def test_missing_planned_dates_fall_back_to_early_dates() -> None:
-    # The reader drops absurd planned dates (year 4637), leaving the early dates.
+    # The import drops absurd planned dates (year 4637), leaving the early dates.
     late = task(
         "F1",
         4_000,
