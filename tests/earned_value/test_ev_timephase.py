@@ -358,7 +358,7 @@ def test_plan_window_widens_to_phased_dates() -> None:
     assert window == (datetime(2023, 12, 4, 8), datetime(2024, 2, 9, 17))
 
 
-def test_time_phasing_four_thousand_activities_is_fast() -> None:
+def test_time_phasing_four_thousand_activities_sums_budget() -> None:
     calendars = tuple(
         Calendar(
             id=f"cal{index}",
