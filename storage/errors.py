@@ -53,7 +53,7 @@ class InvalidData(StorageError):
 
 
 class Unavailable(StorageError):
-    """The database could not be reached or did not answer in time."""
+    """The database could not be reached or timed out."""
 
     def __init__(self, url: str, detail: str) -> None:
         super().__init__(

@@ -13,7 +13,7 @@ from storage.models.base import Base, NullableJson, UtcDateTime, utc_now
 
 
 class JobRow(Base):
-    """One job with its progress and outcome; the target columns say what it works on."""
+    """One job with its progress and outcome; the target columns name the report or project."""
 
     __tablename__ = "jobs"
     __table_args__ = (

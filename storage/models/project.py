@@ -39,9 +39,9 @@ class ProjectRow(Base):
     actual_cost: Mapped[float]
     warnings: Mapped[list[JsonObject]] = mapped_column(JSON)
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
-    imported_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    # Who imported the file: a user's email address or a tool name such as "cli". It is
+    # text rather than a users.id reference so that imports made outside a login count too.
+    imported_by: Mapped[str | None] = mapped_column(String(320))
 
 
 class ProjectChild:

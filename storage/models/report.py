@@ -1,7 +1,7 @@
 """Tables of a monthly report: its metadata, its Yjs update log and the log's snapshot.
 
 The report document itself lives only in ``report_updates`` and ``report_snapshots``: the
-snapshot merges every update up to ``report_snapshots.seq`` and the log holds the later ones.
+snapshot merges every update up to ``report_snapshots.seq`` and the log contains the later ones.
 """
 
 from __future__ import annotations
@@ -51,9 +51,8 @@ class ReportRow(Base):
     # is what serialises concurrent appends.
     last_seq: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
-    created_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    # A user's email address or a tool name, like projects.imported_by.
+    created_by: Mapped[str | None] = mapped_column(String(320))
     generated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_modified: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     summary: Mapped[JsonObject] = mapped_column(JSON)

@@ -17,7 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from storage.database import Database
 from storage.errors import Conflict, InvalidData, NotFound
@@ -89,8 +89,8 @@ class JobRepository:
         report_id: uuid.UUID | None = None,
         *,
         project_id: uuid.UUID | None = None,
-    ) -> uuid.UUID:
-        """Queue a job of ``kind`` working on the given report or project; return its id."""
+    ) -> JobRecord:
+        """Queue a job of ``kind`` working on the given report or project and return it."""
         job_id = uuid.uuid4()
         values = {
             "id": job_id,
@@ -105,9 +105,12 @@ class JobRepository:
             "created_at": utc_now(),
         }
         with self._database.session() as session:
-            session.execute(insert(JobRow), [values])
+            row = JobRow(**values)
+            session.add(row)
+            session.flush()
+            record = _record(row)
         logger.info("queued %s job %s", kind, job_id)
-        return job_id
+        return record
 
     def get(self, job_id: uuid.UUID) -> JobRecord:
         """Return one job's state."""
@@ -166,7 +169,7 @@ class JobRepository:
         return record
 
     def cancel(self, job_id: uuid.UUID) -> JobRecord:
-        """Cancel a queued or running job; its worker sees Conflict on its next update."""
+        """Cancel a queued or running job; its worker gets Conflict on its next update."""
         record = self._transition(
             job_id, "cancel", _ACTIVE, status=JobStatus.CANCELLED, finished_at=utc_now()
         )

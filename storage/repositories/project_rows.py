@@ -1,8 +1,8 @@
 """Conversion between the schedule model and the column values of the project tables.
 
-``*_values`` functions turn one model object into the dict of one row for a bulk insert;
-``*_from_row`` functions rebuild the object from a row read back. Together they must be
-exact inverses, which the round-trip tests check field by field.
+Each ``*_values`` function turns one model object into the dict of one row for a bulk
+insert. Each ``*_from_row`` function rebuilds the object from a row read back. The pairs
+must be exact inverses, and the round-trip tests compare whole projects to check it.
 """
 
 from __future__ import annotations

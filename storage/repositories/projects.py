@@ -89,6 +89,8 @@ class ProjectSummary:
     code: str
     currency: str
     data_date: datetime
+    planned_start: datetime | None
+    planned_finish: datetime | None
     source_format: str
     source_filename: str
     activity_count: int
@@ -97,7 +99,28 @@ class ProjectSummary:
     actual_cost: float
     warnings: tuple[ImportWarning, ...]
     imported_at: datetime
-    imported_by: uuid.UUID | None
+    imported_by: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the summary in the JSON shape of the projects API."""
+        return {
+            "project_id": self.id,
+            "name": self.name,
+            "code": self.code,
+            "currency": self.currency,
+            "data_date": self.data_date,
+            "planned_start": self.planned_start,
+            "planned_finish": self.planned_finish,
+            "source_format": self.source_format,
+            "source_filename": self.source_filename,
+            "activities": self.activity_count,
+            "relationships": self.relationship_count,
+            "budget_at_completion": self.budget_at_completion,
+            "actual_cost": self.actual_cost,
+            "warnings": [warning.as_dict() for warning in self.warnings],
+            "imported_at": self.imported_at,
+            "imported_by": self.imported_by,
+        }
 
 
 class ProjectRepository:
@@ -107,7 +130,7 @@ class ProjectRepository:
         self._database = database
 
     def add(
-        self, result: ImportResult, *, filename: str, imported_by: uuid.UUID | None = None
+        self, result: ImportResult, *, filename: str, imported_by: str | None = None
     ) -> uuid.UUID:
         """Store an imported schedule with its warnings in one transaction; return its id.
 
@@ -192,7 +215,7 @@ class ProjectRepository:
 
 
 def _project_values(
-    project_id: uuid.UUID, result: ImportResult, filename: str, imported_by: uuid.UUID | None
+    project_id: uuid.UUID, result: ImportResult, filename: str, imported_by: str | None
 ) -> dict[str, Any]:
     project = result.project
     return {
@@ -251,6 +274,8 @@ def _summary_from_row(row: Any) -> ProjectSummary:
         code=project.code,
         currency=project.currency,
         data_date=project.data_date,
+        planned_start=project.planned_start,
+        planned_finish=project.planned_finish,
         source_format=project.source_format,
         source_filename=project.source_filename,
         activity_count=row.activity_count,

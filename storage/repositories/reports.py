@@ -53,7 +53,7 @@ class ReportRecord:
     error: str | None
     version: int
     created_at: datetime
-    created_by: uuid.UUID | None
+    created_by: str | None
     generated_at: datetime | None
     last_modified: datetime
     summary: dict[str, Any]
@@ -84,13 +84,13 @@ class ReportRepository:
         report_month: str,
         description: str = "",
         template_id: uuid.UUID | None = None,
-        created_by: uuid.UUID | None = None,
+        created_by: str | None = None,
     ) -> ReportRecord:
         """Create a report in status ``generating`` and return it.
 
         Raises:
             InvalidData: ``report_month`` is not of the form YYYY-MM.
-            IntegrityError: the project, template or user does not exist.
+            IntegrityError: the project or template does not exist.
         """
         if not _MONTH.fullmatch(report_month):
             raise InvalidData(f"report month {report_month!r} is invalid; expected YYYY-MM")

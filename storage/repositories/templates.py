@@ -21,7 +21,7 @@ DETAILED_TEMPLATE_ID = uuid.UUID("5b0c3a9e-7f41-4d2a-9c1e-2f6d8b4a7e02")
 
 @dataclass(frozen=True, slots=True)
 class SectionSuggestions:
-    """How generation fills a section: the kind of text, predictions, and what to stress."""
+    """Generation hints for one section: the kind of text, predictions, and focus areas."""
 
     content_type: str
     include_predictions: bool

@@ -3,7 +3,7 @@
 The ``database`` fixture is parametrized with the ids "sqlite" and "postgresql". SQLite uses
 a file in a temporary folder. PostgreSQL uses ``PMR_TEST_POSTGRES_URL`` when it is set, and
 otherwise postgresql+psycopg://postgres@127.0.0.1:5432/test, then the same as user root.
-If no PostgreSQL server answers, the postgresql cases fail with the reason. Set
+If no PostgreSQL server accepts a connection, the postgresql cases fail with the reason. Set
 ``PMR_TEST_POSTGRES_URL`` to the empty string to skip them instead.
 
 Each PostgreSQL database used here is a schema of its own, created for the test session

@@ -30,8 +30,8 @@ def report_id(database: Database, sample_result: ImportResult) -> uuid.UUID:
 def test_job_runs_from_queued_to_completed(database: Database, report_id: uuid.UUID) -> None:
     jobs = JobRepository(database)
 
-    job_id = jobs.create("report_generation", report_id)
-    queued = jobs.get(job_id)
+    queued = jobs.create("report_generation", report_id)
+    job_id = queued.id
     started = jobs.start(job_id)
     halfway = jobs.progress(job_id, 0.5, "simulating")
     done = jobs.complete(job_id, {"report_id": str(report_id), "iterations": 10000})
@@ -54,11 +54,12 @@ def test_job_runs_from_queued_to_completed(database: Database, report_id: uuid.U
     assert done.finished_at is not None
     assert done.finished_at >= done.started_at
     assert jobs.get(job_id) == done
+    assert jobs.get(job_id).created_at == queued.created_at
 
 
 def test_fail_records_error(database: Database) -> None:
     jobs = JobRepository(database)
-    job_id = jobs.create("export")
+    job_id = jobs.create("export").id
     jobs.start(job_id)
 
     failed = jobs.fail(job_id, "renderer crashed")
@@ -71,7 +72,7 @@ def test_fail_records_error(database: Database) -> None:
 
 def test_cancelled_job_rejects_progress(database: Database) -> None:
     jobs = JobRepository(database)
-    job_id = jobs.create("monte_carlo")
+    job_id = jobs.create("monte_carlo").id
     jobs.start(job_id)
 
     cancelled = jobs.cancel(job_id)
@@ -95,7 +96,7 @@ def test_queued_job_rejects_running_actions(
     database: Database, action: Callable[[JobRepository, uuid.UUID], object]
 ) -> None:
     jobs = JobRepository(database)
-    job_id = jobs.create("export")
+    job_id = jobs.create("export").id
 
     with pytest.raises(Conflict, match="because it is queued"):
         action(jobs, job_id)
@@ -105,7 +106,7 @@ def test_queued_job_rejects_running_actions(
 
 def test_finished_job_cannot_restart_or_cancel(database: Database) -> None:
     jobs = JobRepository(database)
-    job_id = jobs.create("export")
+    job_id = jobs.create("export").id
     jobs.start(job_id)
     jobs.complete(job_id)
 
@@ -121,7 +122,7 @@ def test_progress_rejects_fraction_outside_unit_interval(
     database: Database, fraction: float
 ) -> None:
     jobs = JobRepository(database)
-    job_id = jobs.create("export")
+    job_id = jobs.create("export").id
     jobs.start(job_id)
 
     with pytest.raises(InvalidData, match="not between 0 and 1"):
@@ -135,9 +136,9 @@ def test_unknown_job_raises_not_found(database: Database) -> None:
 
 def test_list_filters_by_report(database: Database, report_id: uuid.UUID) -> None:
     jobs = JobRepository(database)
-    first = jobs.create("report_generation", report_id)
-    second = jobs.create("export", report_id)
-    other = jobs.create("export")
+    first = jobs.create("report_generation", report_id).id
+    second = jobs.create("export", report_id).id
+    other = jobs.create("export").id
 
     listed = jobs.list(report_id=report_id)
 
@@ -147,7 +148,7 @@ def test_list_filters_by_report(database: Database, report_id: uuid.UUID) -> Non
 
 def test_as_dict_carries_status_value(database: Database) -> None:
     jobs = JobRepository(database)
-    record = jobs.get(jobs.create("export"))
+    record = jobs.create("export")
 
     fields = record.as_dict()
 

@@ -63,13 +63,7 @@ def upgrade() -> None:
         sa.Column("actual_cost", sa.Double(), nullable=False),
         sa.Column("warnings", sa.JSON(), nullable=False),
         sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("imported_by", sa.Uuid(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["imported_by"],
-            ["users.id"],
-            name=op.f("fk_projects_imported_by_users"),
-            ondelete="SET NULL",
-        ),
+        sa.Column("imported_by", sa.String(length=320), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_projects")),
     )
     op.create_table(
@@ -177,7 +171,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("last_seq", sa.BigInteger(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.Uuid(), nullable=True),
+        sa.Column("created_by", sa.String(length=320), nullable=True),
         sa.Column("generated_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_modified", sa.DateTime(timezone=True), nullable=False),
         sa.Column("summary", sa.JSON(), nullable=False),
@@ -186,12 +180,6 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint(
             "status IN ('generating', 'completed', 'failed')", name=op.f("ck_reports_status_known")
-        ),
-        sa.ForeignKeyConstraint(
-            ["created_by"],
-            ["users.id"],
-            name=op.f("fk_reports_created_by_users"),
-            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["project_id"],
