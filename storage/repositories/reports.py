@@ -161,10 +161,12 @@ class ReportRepository:
             now = utc_now()
             row.status = ReportStatus.COMPLETED.value
             row.error = None
-            row.version += 1
+            # Incremented in SQL, so two completions racing on one report both count.
+            row.version = ReportRow.version + 1
             row.generated_at = now
             row.last_modified = now
             row.summary = summary
+            session.flush()
             record = _record(row)
         logger.info("report %s completed, version %d", report_id, record.version)
         return record
@@ -181,6 +183,11 @@ class ReportRepository:
         Sets ``last_modified`` (now unless given) and, when given, ``version`` to the
         document's own version counter.
         """
+        if last_modified is not None and last_modified.tzinfo is None:
+            raise InvalidData(
+                f"last_modified {last_modified.isoformat()} of report {report_id} has no time "
+                "zone; pass an aware datetime, for example in UTC"
+            )
         with self._database.session() as session:
             row = _report_row(session, report_id)
             if version is not None:

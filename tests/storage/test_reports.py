@@ -123,6 +123,11 @@ def test_touch_sets_version_and_last_modified(database: Database, report_id: uui
     assert repository.get(report_id).last_modified == moment
 
 
+def test_touch_rejects_naive_datetime(database: Database, report_id: uuid.UUID) -> None:
+    with pytest.raises(InvalidData, match="no time zone"):
+        ReportRepository(database).touch(report_id, last_modified=datetime(2024, 2, 1, 9, 30))
+
+
 def test_list_for_project_returns_newest_first(database: Database, project_id: uuid.UUID) -> None:
     repository = ReportRepository(database)
     january = repository.create(project_id, title="January", report_month="2024-01")
