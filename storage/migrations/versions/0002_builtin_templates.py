@@ -10,6 +10,7 @@ Revises: 0001
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -93,6 +94,16 @@ INSIGHTS = _section(
 )
 
 
+class _Json(sa.types.TypeDecorator[Any]):
+    """JSON that can also be written as a literal, which ``alembic upgrade --sql`` needs."""
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def process_literal_param(self, value: Any, dialect: sa.Dialect) -> str:
+        return "'" + json.dumps(value).replace("'", "''") + "'"
+
+
 def _templates_table() -> sa.TableClause:
     return sa.table(
         "templates",
@@ -101,8 +112,8 @@ def _templates_table() -> sa.TableClause:
         sa.column("description", sa.Text()),
         sa.column("template_type", sa.String(64)),
         sa.column("industry_focus", sa.String(64)),
-        sa.column("sections", sa.JSON()),
-        sa.column("export_formats", sa.JSON()),
+        sa.column("sections", _Json()),
+        sa.column("export_formats", _Json()),
         sa.column("usage_count", sa.Integer()),
         sa.column("rating", sa.Double()),
         sa.column("created_at", sa.DateTime(timezone=True)),
