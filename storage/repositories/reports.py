@@ -82,11 +82,11 @@ class ReportRepository:
         *,
         title: str,
         report_month: str,
-        description: str = "",
+        description: str | None = None,
         template_id: uuid.UUID | None = None,
         created_by: str | None = None,
     ) -> ReportRecord:
-        """Create a report in status ``generating`` and return it.
+        """Create a report in status ``generating`` and return it; no description is stored as "".
 
         Raises:
             InvalidData: ``report_month`` is not of the form YYYY-MM.
@@ -100,7 +100,7 @@ class ReportRepository:
             "id": report_id,
             "project_id": project_id,
             "title": title,
-            "description": description,
+            "description": description or "",
             "report_month": report_month,
             "template_id": template_id,
             "status": ReportStatus.GENERATING.value,

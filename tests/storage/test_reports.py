@@ -61,6 +61,16 @@ def test_create_starts_generating_at_version_zero(
     assert loaded.created_at.tzinfo is UTC
 
 
+def test_create_without_description_stores_empty_text(
+    database: Database, project_id: uuid.UUID
+) -> None:
+    created = ReportRepository(database).create(
+        project_id, title="t", report_month="2024-01", description=None
+    )
+
+    assert created.description == ""
+
+
 def test_create_rejects_malformed_month(database: Database, project_id: uuid.UUID) -> None:
     with pytest.raises(InvalidData, match="'2024-1'"):
         ReportRepository(database).create(project_id, title="x", report_month="2024-1")
