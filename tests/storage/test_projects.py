@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -230,9 +229,7 @@ def test_real_xer_round_trip(database: Database, shared_data: Path) -> None:
     project = result.project
     repository = ProjectRepository(database)
 
-    started = time.perf_counter()
     project_id = repository.add(result, filename=_XER.name)
-    elapsed = time.perf_counter() - started
     loaded = repository.get(project_id)
     summary = repository.summary(project_id)
 
@@ -240,6 +237,3 @@ def test_real_xer_round_trip(database: Database, shared_data: Path) -> None:
     assert summary.activity_count == len(project.activities)
     assert summary.relationship_count == len(project.relationships)
     assert summary.warnings == result.warnings
-    # A loose regression guard, not the target. The add took a median of 0.48 s on SQLite
-    # and 0.91 s on PostgreSQL 15 over five runs on a 2-core development machine.
-    assert elapsed < 3.0
