@@ -27,7 +27,9 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; unset means the SQLite file pmr.sqlite3 in data_dir. "
         "PostgreSQL URLs use psycopg 3: postgresql+psycopg://user@host/db.",
     )
-    redis_url: str | None = Field(default=None, description="Redis URL for cache and job progress.")
+    redis_url: str | None = Field(
+        default=None, description="Redis URL for cache and job progress."
+    )
     jwt_secret: str | None = Field(
         default=None,
         description="HS256 secret for bearer tokens; unset means one generated into data_dir.",
@@ -43,6 +45,18 @@ class Settings(BaseSettings):
         default=None, ge=1, description="CPUs a local Ray instance may use; unset means all."
     )
     serve_replicas: int = Field(default=1, ge=1, description="Replicas of the API deployment.")
+    serve_replica_cpus: float = Field(
+        default=0.5, ge=0, description="CPUs each API replica reserves in Ray."
+    )
+    serve_max_ongoing_requests: int = Field(
+        default=1000,
+        ge=1,
+        description="Requests, open WebSockets included, one API replica takes at once.",
+    )
+    haproxy_binary: str | None = Field(
+        default=None,
+        description="haproxy executable for Serve's HAProxy ingress; unset means look on PATH.",
+    )
     max_upload_bytes: int = Field(
         default=50 * 1024 * 1024, gt=0, description="Largest schedule file accepted, in bytes."
     )

@@ -60,6 +60,30 @@ class ReportDocument:
             document.doc.apply_update(update)
         return document
 
+    def fork(self) -> ReportDocument:
+        """Return a copy that writes under the same client id, for staging an edit.
+
+        The caller applies the copy's changes (``changes_since``) back to this document and
+        must not stage two forks at once: both would author operations with the same ids.
+        """
+        copy: Doc[Any] = Doc(client_id=self.doc.client_id)
+        copy.apply_update(self.doc.get_update())
+        return ReportDocument(copy)
+
+    def state_vector(self) -> bytes:
+        return self.doc.get_state()
+
+    def changes_since(self, state_vector: bytes) -> bytes:
+        """Return the update holding everything this document has beyond ``state_vector``."""
+        return self.doc.get_update(state_vector)
+
+    def apply(self, update: bytes) -> None:
+        self.doc.apply_update(update)
+
+    def snapshot(self) -> bytes:
+        """Return the whole document as one update."""
+        return self.doc.get_update()
+
     @property
     def is_empty(self) -> bool:
         return len(self._meta) == 0 and len(self._sections) == 0

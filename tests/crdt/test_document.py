@@ -110,3 +110,17 @@ def test_bump_version_counts_up() -> None:
 
     assert version == 2
     assert document.meta()["last_modified"] == "2024-04-01T00:00:00Z"
+
+
+def test_fork_stages_an_edit_applied_back_once() -> None:
+    document = make_document()
+    before = document.state_vector()
+
+    staged = document.fork()
+    staged.update_section("budget_analysis", body="Spend is £2m.")
+    update = staged.changes_since(before)
+    document.apply(update)
+    document.apply(update)
+
+    assert document.section_body("budget_analysis") == "Spend is £2m."
+    assert document.to_dict() == staged.to_dict()
