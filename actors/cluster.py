@@ -1,0 +1,43 @@
+"""Joining or starting the Ray cluster that hosts report actors and tasks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import ray
+
+from config import Settings
+
+logger = logging.getLogger(__name__)
+
+# A local instance needs little shared memory: simulation chunks return aggregates only.
+_LOCAL_OBJECT_STORE_BYTES = 256 * 1024 * 1024
+
+
+def connect(settings: Settings, *, env_vars: Mapping[str, str] | None = None) -> None:
+    """Connect this process to Ray: the cluster at ``settings.ray_address``, else a local one.
+
+    ``env_vars`` reach every worker through the job's runtime environment.
+    """
+    if ray.is_initialized():
+        return
+    runtime_env = {"env_vars": dict(env_vars)} if env_vars else None
+    if settings.ray_address:
+        ray.init(
+            address=settings.ray_address,
+            namespace=settings.ray_namespace,
+            runtime_env=runtime_env,
+            log_to_driver=False,
+        )
+        logger.info("joined the Ray cluster at %s", settings.ray_address)
+        return
+    ray.init(
+        namespace=settings.ray_namespace,
+        num_cpus=settings.ray_num_cpus,
+        include_dashboard=False,
+        object_store_memory=_LOCAL_OBJECT_STORE_BYTES,
+        runtime_env=runtime_env,
+        log_to_driver=False,
+    )
+    logger.info("started a local Ray instance")

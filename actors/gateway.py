@@ -1,0 +1,69 @@
+"""What the API replicas call: report actors and generation tasks behind one object."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import ray
+from ray.exceptions import RayActorError
+
+from actors.generation import GenerationPlan, run_generation
+from actors.registry import report_actor
+from config import Settings
+
+logger = logging.getLogger(__name__)
+
+# Reads are retried when an actor dies mid-call, because Ray restarts it from storage.
+_READ_ATTEMPTS = 3
+
+
+class ReportGateway:
+    """Routes report operations to the report's actor and starts generation jobs."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def read_document(self, report_id: uuid.UUID) -> dict[str, Any]:
+        for attempt in range(1, _READ_ATTEMPTS + 1):
+            try:
+                document: dict[str, Any] = await report_actor(
+                    report_id, self.settings
+                ).read.remote()
+                return document
+            except RayActorError:
+                if attempt == _READ_ATTEMPTS:
+                    raise
+                logger.warning("report %s actor died during a read; retrying", report_id)
+        raise AssertionError("unreachable")
+
+    async def update_section(
+        self,
+        report_id: uuid.UUID,
+        section_id: str,
+        *,
+        title: str | None,
+        body: str | None,
+        metrics: Mapping[str, Any] | None,
+        strategy: str,
+        user: str,
+    ) -> dict[str, Any]:
+        """Apply a section update through the report's actor.
+
+        Not retried: an update whose actor died may already be stored, and repeating an
+        append would add the paragraph twice.
+        """
+        handle = report_actor(report_id, self.settings)
+        result: dict[str, Any] = await handle.update_section.remote(
+            section_id, title=title, body=body, metrics=metrics, strategy=strategy
+        )
+        logger.info("report %s section %s updated by %s", report_id, section_id, user)
+        return result
+
+    def start_generation(self, plan: GenerationPlan) -> ray.ObjectRef[None]:
+        """Submit the generation as a Ray task; progress is followed through its job."""
+        logger.info("report %s generation submitted as job %s", plan.report_id, plan.job_id)
+        reference: ray.ObjectRef[None] = run_generation.remote(plan, self.settings)
+        return reference

@@ -1,0 +1,56 @@
+"""Finding or creating the named, detached actor of a report."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import ray
+
+from actors.report_actor import RemoteReportActor
+from config import Settings
+
+logger = logging.getLogger(__name__)
+
+_NAME_PREFIX = "report:"
+_CREATE_ATTEMPTS = 3
+
+
+def actor_name(report_id: uuid.UUID) -> str:
+    return f"{_NAME_PREFIX}{report_id}"
+
+
+def report_actor(report_id: uuid.UUID, settings: Settings) -> Any:
+    """Return the handle of the report's actor, starting it if it is not running.
+
+    The actor is detached so that it outlives the Serve replica or task that started it,
+    and Ray restarts it after a crash. Two callers creating it at once both end up with
+    the same actor: the loser of the race looks the winner up by name.
+    """
+    name = actor_name(report_id)
+    for attempt in range(_CREATE_ATTEMPTS):
+        try:
+            return RemoteReportActor.options(
+                name=name,
+                namespace=settings.ray_namespace,
+                lifetime="detached",
+                get_if_exists=True,
+            ).remote(str(report_id), settings)
+        except ValueError:
+            logger.debug("actor %s was created concurrently (attempt %d)", name, attempt + 1)
+            try:
+                return ray.get_actor(name, namespace=settings.ray_namespace)
+            except ValueError:
+                continue
+    raise RuntimeError(f"could not create or find the actor {name}; check the Ray cluster")
+
+
+def stop_report_actor(report_id: uuid.UUID, settings: Settings) -> bool:
+    """Kill the report's actor if it runs; return whether one was running."""
+    try:
+        handle = ray.get_actor(actor_name(report_id), namespace=settings.ray_namespace)
+    except ValueError:
+        return False
+    ray.kill(handle, no_restart=True)
+    return True

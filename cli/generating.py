@@ -1,0 +1,60 @@
+"""``pmr generate``: import a file and generate its report on a local Ray instance."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+from typing import Any
+
+import click
+import ray
+
+from actors import GenerationPlan, ReportGateway, connect
+from cli.importing import import_file
+from cli.progress import step
+from config import Settings
+from deployments.routes.reports import report_body
+from storage import Database, JobRepository, ReportRepository, TemplateRepository
+
+
+def generate_report(settings: Settings, path: Path, month: str) -> dict[str, Any]:
+    """Return the generated report in the shape of ``GET /api/reports/pmr/{id}``."""
+    summary = import_file(settings, path)
+    database = Database(settings.sqlalchemy_url)
+    try:
+        reports = ReportRepository(database)
+        jobs = JobRepository(database)
+        template = TemplateRepository(database).default()
+        title = f"{summary['name']}: monthly report {month}"
+        report = reports.create(
+            uuid.UUID(summary["project_id"]),
+            title=title,
+            description=None,
+            report_month=month,
+            template_id=template.id,
+            created_by="cli",
+        )
+        job = jobs.create("report_generation", report.id)
+        plan = GenerationPlan(
+            report_id=report.id,
+            job_id=job.id,
+            project_id=report.project_id,
+            report_month=month,
+            title=title,
+            description=None,
+            template_sections=tuple(section.section_id for section in template.sections),
+            requested_by="cli",
+        )
+        with step("Starting Ray"):
+            connect(settings)
+        gateway = ReportGateway(settings)
+        with step(f"Generating the report for {month}"):
+            ray.get(gateway.start_generation(plan))
+        record = reports.get(report.id)
+        if record.status != "completed":
+            raise click.ClickException(f"generation failed: {record.error}")
+        document = asyncio.run(gateway.read_document(report.id))
+        return report_body(record, document).model_dump(mode="json")
+    finally:
+        database.dispose()

@@ -1,0 +1,112 @@
+"""The ``pmr`` command line: serve, import, generate, token, demo."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from config import Settings, load_settings
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _settings(**overrides: Any) -> Settings:
+    base = load_settings()
+    values = {key: value for key, value in overrides.items() if value is not None}
+    return base.model_copy(update=values) if values else base
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages to standard error.")
+def main(verbose: bool) -> None:
+    """Enhanced PMR: monthly project reports with earned value, risk and live co-editing."""
+    _configure_logging(verbose)
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default: PMR_HOST or 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default: PMR_PORT or 8000).")
+def serve(host: str | None, port: int | None) -> None:
+    """Start the API server and block until interrupted."""
+    from cli.serving import run_server
+
+    run_server(_settings(host=host, port=port))
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def import_command(file: Path, as_json: bool) -> None:
+    """Import a schedule file (XER, MSPDI XML or JSON) into the database."""
+    from cli.importing import import_file, print_summary
+
+    summary = import_file(_settings(), file)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        print_summary(summary)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--month", required=True, help="Reporting month as YYYY-MM.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the report JSON here instead of standard output.",
+)
+def generate(file: Path, month: str, out: Path | None) -> None:
+    """Import a schedule and generate its monthly report on a local Ray instance."""
+    from cli.generating import generate_report
+
+    report = generate_report(_settings(), file, month)
+    text = json.dumps(report, indent=2)
+    if out is None:
+        click.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"report {report['id']} written to {out}", err=True)
+
+
+@main.group()
+def token() -> None:
+    """Bearer tokens for the API."""
+
+
+@token.command(name="create")
+@click.option("--user", "email", required=True, help="E-mail address the token is issued to.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "project_manager", "editor", "viewer"]),
+    help="Role the token grants.",
+)
+def token_create(email: str, role: str) -> None:
+    """Print a bearer token, alone on standard output."""
+    from cli.tokens import create_token
+
+    click.echo(create_token(_settings(), email, role))
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default: PMR_HOST or 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default: PMR_PORT or 8000).")
+@click.option(
+    "--exit", "exit_after", is_flag=True, help="Stop the server once the report is ready."
+)
+def demo(host: str | None, port: int | None, exit_after: bool) -> None:
+    """Serve, import the bundled sample project over the API, generate its report."""
+    from cli.demo import run_demo
+
+    run_demo(_settings(host=host, port=port), keep_serving=not exit_after)

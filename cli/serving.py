@@ -1,0 +1,30 @@
+"""``pmr serve``: run the API until interrupted."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+
+from config import Settings
+from deployments import server
+
+
+def run_server(settings: Settings) -> None:
+    url = start_server(settings)
+    click.echo(f"Enhanced PMR is serving at {url} (API docs at {url}/docs); Ctrl-C stops it.")
+    wait_for_interrupt()
+    server.stop()
+
+
+def start_server(settings: Settings) -> str:
+    """Start Serve with the API deployed and return its base URL."""
+    return server.start(settings)
+
+
+def wait_for_interrupt() -> None:
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    stopped.wait()

@@ -1,0 +1,31 @@
+"""The FastAPI application behind the Serve ingress."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from deployments.problems import install_problem_handlers
+from deployments.routes import jobs, projects, reports
+from deployments.services import Services
+
+API_VERSION = "0.1.0"
+
+
+def create_app(services: Services) -> FastAPI:
+    """Build the application around a replica's services."""
+    app = FastAPI(
+        title="Enhanced PMR",
+        version=API_VERSION,
+        summary="Project Monthly Reports with earned value, risk analysis and live co-editing.",
+    )
+    app.state.services = services
+    install_problem_handlers(app)
+    app.include_router(projects.router)
+    app.include_router(reports.router)
+    app.include_router(jobs.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

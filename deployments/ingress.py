@@ -1,0 +1,30 @@
+"""The Serve deployment that hosts the FastAPI application."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ray import serve
+
+from config import Settings
+from deployments.app import create_app
+from deployments.services import Services
+
+logger = logging.getLogger(__name__)
+
+
+@serve.deployment(name="pmr-api")
+@serve.ingress()
+class PmrIngress:
+    """One API replica: it builds its services once and serves the FastAPI app."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._services = Services.create(settings)
+        logger.info("API replica started on database %s", self._services.database)
+
+    def __serve_build_asgi_app__(self) -> Any:
+        return create_app(self._services)
+
+    def __del__(self) -> None:
+        self._services.close()

@@ -1,0 +1,121 @@
+"""Exception handlers that answer every error as RFC 9457 problem details."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from crdt import SectionNotFoundError
+from deployments.errors import (
+    ApiError,
+    AuthenticationError,
+    NotFoundError,
+    PayloadTooLargeError,
+    ServiceUnavailableError,
+    UnprocessableError,
+    UnsupportedMediaError,
+)
+from schedules import ScheduleImportError
+from storage import NotFound, StorageError, Unavailable
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+# Import failures that are about the file's size or kind rather than its content.
+_IMPORT_STATUS = {
+    "file_too_large": PayloadTooLargeError,
+    "unsupported_format": UnsupportedMediaError,
+}
+
+
+def problem_response(error: ApiError, request: Request) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, AuthenticationError) else None
+    return JSONResponse(
+        error.problem(instance=request.url.path),
+        status_code=error.status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
+    fields = []
+    for item in error.errors():
+        location = ".".join(str(part) for part in item.get("loc", ()))
+        fields.append({"field": location, "message": item.get("msg", "invalid value")})
+    return fields
+
+
+async def _api_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ApiError)
+    return problem_response(error, request)
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    fields = _field_errors(error)
+    summary = "; ".join(f"{item['field']}: {item['message']}" for item in fields)
+    problem = UnprocessableError(
+        f"the request is invalid: {summary}", code="validation_failed", errors=fields
+    )
+    return problem_response(problem, request)
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    problem = ApiError(str(error.detail), code=f"http_{error.status_code}")
+    problem.status = error.status_code
+    problem.title = "HTTP error"
+    return problem_response(problem, request)
+
+
+async def _import_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ScheduleImportError)
+    kind = _IMPORT_STATUS.get(error.code, UnprocessableError)
+    return problem_response(kind(error.detail, code=error.code), request)
+
+
+async def _section_missing(request: Request, error: Exception) -> JSONResponse:
+    return problem_response(NotFoundError(str(error), code="section_not_found"), request)
+
+
+async def _storage_error(request: Request, error: Exception) -> JSONResponse:
+    if isinstance(error, NotFound):
+        return problem_response(NotFoundError(str(error), code="not_found"), request)
+    if isinstance(error, Unavailable):
+        logger.warning("database unavailable while serving %s: %s", request.url.path, error)
+        return problem_response(
+            ServiceUnavailableError(str(error), code="database_unavailable"), request
+        )
+    logger.error("storage failed while serving %s", request.url.path, exc_info=error)
+    return problem_response(_internal(), request)
+
+
+def _internal() -> ApiError:
+    problem = ApiError(
+        "the server failed to handle the request; it was logged", code="internal_error"
+    )
+    problem.status = 500
+    problem.title = "Internal server error"
+    return problem
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    logger.error("unhandled error while serving %s", request.url.path, exc_info=error)
+    return problem_response(_internal(), request)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(ScheduleImportError, _import_error)
+    app.add_exception_handler(SectionNotFoundError, _section_missing)
+    app.add_exception_handler(StorageError, _storage_error)
+    app.add_exception_handler(Exception, _unexpected)

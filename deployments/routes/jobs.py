@@ -1,0 +1,19 @@
+"""Long-running operations: generation, simulations and exports."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from fastapi import APIRouter
+
+from deployments.dependencies import ServicesDep, Viewer
+from deployments.schemas import JobBody
+
+router = APIRouter(prefix="/api/jobs", tags=["jobs"])
+
+
+@router.get("/{job_id}", response_model=JobBody, summary="Status and progress of a job")
+async def get_job(job_id: uuid.UUID, services: ServicesDep, _: Viewer) -> JobBody:
+    record = await asyncio.to_thread(services.jobs.get, job_id)
+    return JobBody.model_validate(record.as_dict())

@@ -1,0 +1,62 @@
+"""Starting and stopping the Serve application."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+
+from ray import serve
+
+from actors import connect
+from config import Settings
+from deployments.ingress import PmrIngress
+from storage import Database
+
+logger = logging.getLogger(__name__)
+
+APPLICATION = "pmr"
+
+
+def proxy_environment(settings: Settings) -> dict[str, str]:
+    """Return the variables that put HAProxy with direct ingress in front of the replicas.
+
+    Serve's default proxy relays every WebSocket message through one Python process;
+    HAProxy lets replicas serve their own traffic. Without a haproxy binary the default
+    proxy is used.
+    """
+    binary = settings.haproxy_binary or shutil.which("haproxy")
+    if not binary:
+        logger.warning(
+            "haproxy not found, so Serve's default proxy carries all traffic; install haproxy "
+            "or set PMR_HAPROXY_BINARY for better WebSocket fan-out"
+        )
+        return {}
+    logger.info("Serve traffic goes through HAProxy at %s with direct ingress", binary)
+    return {
+        "RAY_SERVE_ENABLE_HA_PROXY": "1",
+        "RAY_SERVE_ENABLE_DIRECT_INGRESS": "1",
+        "RAY_SERVE_HAPROXY_BINARY_PATH": binary,
+    }
+
+
+def start(settings: Settings) -> str:
+    """Migrate the database, start Serve and deploy the API; return its base URL."""
+    Database(settings.sqlalchemy_url).migrate()
+    environment = proxy_environment(settings)
+    # Serve reads these in the driver as well as in the workers.
+    os.environ.update(environment)
+    connect(settings, env_vars=environment)
+    serve.start(http_options={"host": settings.host, "port": settings.port})
+    deployment = PmrIngress.options(  # type: ignore[attr-defined]
+        num_replicas=settings.serve_replicas,
+        max_ongoing_requests=settings.serve_max_ongoing_requests,
+        ray_actor_options={"num_cpus": settings.serve_replica_cpus},
+    )
+    serve.run(deployment.bind(settings), name=APPLICATION, route_prefix="/")
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    return f"http://{host}:{settings.port}"
+
+
+def stop() -> None:
+    serve.shutdown()  # type: ignore[no-untyped-call]
