@@ -1,9 +1,9 @@
 """Critical path method on a network: early and late times, float and the driving path.
 
 All times are offsets in working hours from the data date. Completed activities keep their
-actual dates; an in-progress activity keeps its actual start and finishes its remaining
-duration after the data date (or later, when a finish-to-finish or start-to-finish link
-holds it); a not-started activity starts no earlier than the data date.
+actual dates. An in-progress activity keeps its actual start and finishes its remaining
+duration after the data date, or later when a finish-to-finish or start-to-finish link
+delays its finish. A not-started activity starts no earlier than the data date.
 
 NOTE: every duration and lag is counted on one calendar, the project default (else the most
 used one). Activities on other calendars are approximated by their working hours on it, and
@@ -65,8 +65,10 @@ def activity_major(network: Network, durations: npt.ArrayLike | None) -> npt.NDA
             "durations",
             values.shape,
         )
-    if not np.all(np.isfinite(values)):
-        raise SimulationInputError("durations must be finite numbers", "durations", "NaN or inf")
+    if not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise SimulationInputError(
+            "durations must be finite and not negative", "durations", "NaN, inf or below 0"
+        )
     return np.ascontiguousarray(values.T)
 
 
@@ -130,29 +132,43 @@ class CpmResult:
             return None
         return self.network.instants([self.project_finish_hours], starts=False)[0]
 
-    def driving_path(self) -> tuple[str, ...]:
+    def link_slack(self) -> FloatArray:
+        """Return, per network link, how far its predecessor may slip before it binds."""
+        return _link_slack(self)
+
+    def driving_path(self, weights: npt.ArrayLike | None = None) -> tuple[str, ...]:
         """Return the activity ids of the longest path, first to last.
 
-        The path ends at the activity that finishes last and follows, backwards, links with
-        no slack between scheduled activities; ties go to the earlier network position.
+        The path ends at an activity that finishes with the project and follows, backwards,
+        links with no slack between scheduled activities. Where paths branch, it takes the
+        one with the largest sum of ``weights`` (per network position), then the one through
+        the earlier network position.
         """
         network = self.network
         scheduled = network.plan.scheduled
         if not scheduled.any():
             return ()
-        finishes = np.where(scheduled, self.early_finish, -np.inf)
-        current = int(np.argmax(finishes))
-        slack = _link_slack(self)
+        weight = np.zeros(network.size) if weights is None else np.asarray(weights, np.float64)
+        preds, succs = network.link_predecessors, network.link_successors
+        driving = network.plan.forward_active & (self.link_slack() <= TOLERANCE_HOURS)
+        driving &= scheduled[preds]
+        # Links are sorted by successor and predecessors come first in topological order,
+        # so every link into an activity is seen before any link out of it.
+        carried = np.zeros(network.size)
+        for link in np.flatnonzero(driving):
+            pred, succ = preds[link], succs[link]
+            carried[succ] = max(carried[succ], weight[pred] + carried[pred])
+        total = np.where(scheduled, weight + carried, -np.inf)
+        ends = scheduled & (self.early_finish >= self.project_finish_hours - TOLERANCE_HOURS)
+        current = int(np.argmax(np.where(ends, total, -np.inf)))
         path = [current]
         while True:
-            lo, hi = np.searchsorted(network.link_successors, (current, current + 1))
-            links = np.arange(lo, hi)
-            links = links[network.plan.forward_active[links] & (slack[links] <= TOLERANCE_HOURS)]
-            drivers = network.link_predecessors[links]
-            drivers = np.sort(drivers[scheduled[drivers]])
+            lo, hi = np.searchsorted(succs, (current, current + 1))
+            drivers = preds[lo:hi][driving[lo:hi]]
             if drivers.size == 0:
                 break
-            current = int(drivers[0])
+            drivers = np.sort(drivers)
+            current = int(drivers[np.argmax(total[drivers])])
             path.append(current)
         return tuple(network.activity_ids[index] for index in reversed(path))
 

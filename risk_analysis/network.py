@@ -33,8 +33,8 @@ LINK_CODES: Mapping[RelationshipType, int] = {
     RelationshipType.SF: 3,
 }
 
-# WorkingTime.instants_at returns the end of a working period for an offset that sits exactly
-# on a boundary, which is right for finishes; starts move past the boundary by this much.
+# WorkingTime.instants_at maps an offset on a period boundary to the end of the earlier
+# period. That is right for finishes, so only starts are moved past the boundary by this much.
 _START_NUDGE_HOURS = 1e-9
 
 
@@ -51,8 +51,9 @@ class Network:
 
     ``remaining_hours`` is the duration still to work (zero for completed activities).
     ``actual_start_hours`` and ``actual_finish_hours`` are offsets from the data date, NaN
-    where an activity has not started or finished. Links are sorted by successor position;
-    ``levels`` holds the positions of each topological level, and levels are contiguous.
+    where an activity has not started or finished. Links are sorted by successor position.
+    ``levels`` contains the positions of each topological level, and each level is a
+    contiguous range.
     """
 
     activity_ids: tuple[str, ...]

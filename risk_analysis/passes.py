@@ -3,7 +3,8 @@
 The kernels work activity-major: a times array has two rows per activity (row ``2 i`` its
 start, row ``2 i + 1`` its finish) and one column per iteration, so gathering the
 predecessors of a level copies whole contiguous rows. Every activity in a level depends only
-on earlier levels, so one level costs a handful of numpy calls whatever its width.
+on earlier levels, so a level costs a few numpy calls per link of its most linked activity,
+whatever its width.
 """
 
 from __future__ import annotations
@@ -31,22 +32,32 @@ class Progress(IntEnum):
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class PassStep:
-    """One level of one pass: which candidate rows to fill and how to reduce them.
+class LinkRank:
+    """The r-th link of each of the first ``sources.size`` targets of a step.
 
-    The candidate matrix holds one segment per target activity: a bound row (the data date
-    going forward, the project finish going backward) followed by one row per link.
+    ``sources`` are the time rows the links read, ``lags`` their signed lags, and
+    ``adjust_positions`` the entries (with ``adjust_activities``) whose value moves by a
+    duration.
+    """
+
+    sources: IntArray
+    lags: npt.NDArray[np.float64]
+    adjust_positions: IntArray
+    adjust_activities: IntArray
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PassStep:
+    """One level of one pass.
+
+    Targets are sorted by their number of links, most first, so the targets that have an
+    r-th link form a prefix and each rank is one in-place maximum (or minimum) on a slice.
     """
 
     targets: IntArray
-    segment_starts: IntArray
-    rows: int
-    link_rows: IntArray
-    sources: IntArray
-    lags: npt.NDArray[np.float64]
-    adjust_rows: IntArray
-    adjust_activities: IntArray
+    ranks: tuple[LinkRank, ...]
     writes_start: BoolArray
+    writes_all_starts: bool
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -95,42 +106,32 @@ def plan_passes(
         | ((pred_state == Progress.IN_PROGRESS) & ~reads_start)
     )
     scheduled = progress != Progress.COMPLETED
-
     forward = []
     for level in levels:
-        targets = level[scheduled[level]]
-        lo, hi = np.searchsorted(successors, (level[0], level[-1] + 1)) if level.size else (0, 0)
+        lo, hi = np.searchsorted(successors, (level[0], level[-1] + 1))
         chosen = np.arange(lo, hi)[forward_active[lo:hi]]
+        targets = level[scheduled[level]]
         if targets.size:
+            # Start-reading links (SS, SF) take row 2 p, the others row 2 p + 1.
+            sources = 2 * predecessors[chosen] + (~reads_start[chosen]).astype(np.int64)
             forward.append(
-                _step(
-                    targets,
-                    owners=successors[chosen],
-                    sources=2 * predecessors[chosen] + (~reads_start[chosen]).astype(np.int64),
-                    lags=lags[chosen],
-                    adjusted=finish_side[chosen],
-                    progress=progress,
-                )
-            )
+                _step(targets, successors[chosen], sources, lags[chosen], finish_side[chosen],
+                      progress)
+            )  # fmt: skip
 
     by_pred = np.lexsort((successors, predecessors))
     sorted_preds = predecessors[by_pred]
     backward = []
     for level in reversed(levels):
-        targets = level[scheduled[level]]
-        lo, hi = np.searchsorted(sorted_preds, (level[0], level[-1] + 1)) if level.size else (0, 0)
+        lo, hi = np.searchsorted(sorted_preds, (level[0], level[-1] + 1))
         chosen = by_pred[lo:hi][backward_active[by_pred[lo:hi]]]
+        targets = level[scheduled[level]]
         if targets.size:
+            sources = 2 * successors[chosen] + finish_side[chosen].astype(np.int64)
             backward.append(
-                _step(
-                    targets,
-                    owners=predecessors[chosen],
-                    sources=2 * successors[chosen] + finish_side[chosen].astype(np.int64),
-                    lags=-lags[chosen],
-                    adjusted=reads_start[chosen],
-                    progress=progress,
-                )
-            )
+                _step(targets, predecessors[chosen], sources, -lags[chosen], reads_start[chosen],
+                      progress)
+            )  # fmt: skip
 
     early_rows, early_values = _fixed_early(progress, actual_start, actual_finish)
     completed = np.flatnonzero(progress == Progress.COMPLETED)
@@ -152,31 +153,44 @@ def plan_passes(
 
 def _step(
     targets: IntArray,
-    *,
     owners: IntArray,
     sources: IntArray,
     lags: npt.NDArray[np.float64],
     adjusted: BoolArray,
     progress: npt.NDArray[np.int8],
 ) -> PassStep:
-    owner_index = np.searchsorted(targets, owners)
-    counts = np.bincount(owner_index, minlength=targets.size)
-    segment_sizes = counts + 1
-    segment_starts = np.concatenate(([0], np.cumsum(segment_sizes)[:-1])).astype(np.int64)
-    first_link = np.cumsum(counts) - counts
-    rank = np.arange(owners.size) - first_link[owner_index]
-    link_rows = segment_starts[owner_index] + 1 + rank
-    return PassStep(
-        targets=targets,
-        segment_starts=segment_starts,
-        rows=int(segment_sizes.sum()),
-        link_rows=link_rows.astype(np.int64),
-        sources=sources.astype(np.int64),
-        lags=lags,
-        adjust_rows=link_rows[adjusted].astype(np.int64),
-        adjust_activities=owners[adjusted],
-        writes_start=progress[targets] == Progress.NOT_STARTED,
-    )
+    """Order a level's targets by link count and group its links by rank.
+
+    ``owners`` is the target each link belongs to; ``adjusted`` marks the links whose value
+    moves by the owner's duration.
+    """
+    counts = np.bincount(np.searchsorted(targets, owners), minlength=targets.size)
+    order = np.lexsort((targets, -counts))
+    targets, counts = targets[order], counts[order]
+    slot = np.empty(targets.size, dtype=np.int64)
+    slot[order] = np.arange(targets.size)
+    # A link's rank is its place among its owner's links, in the order they were passed.
+    owner_slot = slot[np.searchsorted(np.sort(targets), owners)]
+    by_slot = np.lexsort((np.arange(owners.size), owner_slot))
+    first = np.cumsum(counts) - counts
+    rank_of = np.empty(owners.size, dtype=np.int64)
+    rank_of[by_slot] = np.arange(owners.size) - first[owner_slot[by_slot]]
+
+    ranks = []
+    for rank in range(int(counts.max()) if counts.size else 0):
+        chosen = np.flatnonzero(rank_of == rank)
+        chosen = chosen[np.argsort(owner_slot[chosen])]
+        adjust = np.flatnonzero(adjusted[chosen])
+        ranks.append(
+            LinkRank(
+                sources=sources[chosen].astype(np.int64),
+                lags=lags[chosen],
+                adjust_positions=adjust.astype(np.int64),
+                adjust_activities=owners[chosen][adjust].astype(np.int64),
+            )
+        )
+    writes_start = progress[targets] == Progress.NOT_STARTED
+    return PassStep(targets, tuple(ranks), writes_start, bool(writes_start.all()))
 
 
 def _fixed_early(
@@ -191,31 +205,50 @@ def _fixed_early(
     return rows.astype(np.int64), values
 
 
-def _candidates(
-    step: PassStep, times: FloatArray, durations: FloatArray, bound: FloatArray, sign: int
+def _bound(
+    step: PassStep,
+    times: FloatArray,
+    adjustments: FloatArray,
+    bound: FloatArray,
+    reduce: np.ufunc,
 ) -> FloatArray:
-    candidates = np.empty((step.rows, times.shape[1]), dtype=times.dtype)
-    candidates[step.segment_starts] = bound
-    if step.link_rows.size:
-        lags = step.lags.astype(times.dtype)[:, None]
-        candidates[step.link_rows] = times[step.sources] + lags
-        if step.adjust_rows.size:
-            adjustment = durations[step.adjust_activities]
-            candidates[step.adjust_rows] += adjustment if sign > 0 else -adjustment
-    return candidates
+    """Reduce, per target, its bound and the values its links allow, one rank at a time."""
+    result = np.empty((step.targets.size, times.shape[1]), dtype=times.dtype)
+    result[:] = bound
+    sign = 1 if reduce is np.minimum else -1
+    for rank in step.ranks:
+        count = rank.sources.size
+        values = np.take(times, rank.sources, axis=0)
+        values += rank.lags.astype(times.dtype)[:, None]
+        if rank.adjust_positions.size:
+            adjustment = adjustments[rank.adjust_activities]
+            values[rank.adjust_positions] += adjustment if sign > 0 else -adjustment
+        reduce(result[:count], values, out=result[:count])
+    return result
 
 
-def early_times(plan: PassPlan, durations: FloatArray) -> FloatArray:
-    """Return early starts and finishes (2 n x k) for durations shaped (n activities x k)."""
+def early_times(
+    plan: PassPlan, durations: FloatArray, finish_link_durations: FloatArray | None = None
+) -> FloatArray:
+    """Return early starts and finishes (2 n x k) for durations shaped (n activities x k).
+
+    A finish-side link (FF, SF) bounds the successor's start by the bound on its finish
+    minus its duration. ``finish_link_durations`` replaces the duration in that step only,
+    which turns the pass into interval arithmetic: maximum durations with minimum ones there
+    give an upper bound on every early time, and the reverse a lower bound.
+    """
+    adjustments = durations if finish_link_durations is None else finish_link_durations
     times = np.empty((2 * plan.size, durations.shape[1]), dtype=durations.dtype)
     times[plan.fixed_early_rows] = plan.fixed_early_values.astype(durations.dtype)[:, None]
     floor = np.zeros(durations.shape[1], dtype=durations.dtype)
     for step in plan.forward:
-        # A finish-side link bounds the finish, so it bounds the start minus the duration.
-        candidates = _candidates(step, times, durations, floor, sign=-1)
-        start = np.maximum.reduceat(candidates, step.segment_starts, axis=0)
-        times[2 * step.targets + 1] = start + durations[step.targets]
-        times[2 * step.targets[step.writes_start]] = start[step.writes_start]
+        start = _bound(step, times, adjustments, floor, np.maximum)
+        if step.writes_all_starts:
+            times[2 * step.targets] = start
+        else:
+            times[2 * step.targets[step.writes_start]] = start[step.writes_start]
+        start += durations[step.targets]
+        times[2 * step.targets + 1] = start
     return times
 
 
@@ -225,10 +258,10 @@ def late_times(plan: PassPlan, durations: FloatArray, finish: FloatArray) -> Flo
     times[plan.fixed_late_rows] = plan.fixed_late_values.astype(durations.dtype)[:, None]
     for step in plan.backward:
         # SS and SF read the predecessor's start, so its finish may be a duration later.
-        candidates = _candidates(step, times, durations, finish, sign=+1)
-        late_finish = np.minimum.reduceat(candidates, step.segment_starts, axis=0)
+        late_finish = _bound(step, times, durations, finish, np.minimum)
         times[2 * step.targets + 1] = late_finish
-        times[2 * step.targets] = late_finish - durations[step.targets]
+        late_finish -= durations[step.targets]
+        times[2 * step.targets] = late_finish
     return times
 
 
