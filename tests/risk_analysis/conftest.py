@@ -43,7 +43,7 @@ ProjectFactory = Callable[..., Project]
 
 
 def task(activity_id: str, hours: float, **fields: Any) -> Activity:
-    """Return a not-started task of ``hours`` working hours unless ``fields`` say otherwise."""
+    """Return a not-started task of ``hours`` working hours, with ``fields`` replaced."""
     activity = Activity(
         id=activity_id,
         code=activity_id,

@@ -11,8 +11,8 @@ from risk_analysis import distributions
 from risk_analysis.errors import SimulationInputError
 from schedules.model import Distribution
 
-# Draws per check, and the number of standard errors a sample figure may stray from the truth;
-# five standard errors leave a false alarm chance below one in a million per check.
+# Draws per check, and how many standard errors a sample figure may stray from the truth.
+# Beyond five standard errors a normal estimate strays less than once in a million checks.
 DRAWS = 400_000
 STANDARD_ERRORS = 5.0
 

@@ -1,0 +1,251 @@
+"""Simulation results and the merge that builds them from chunk aggregates.
+
+Percentiles come from the merged histogram on fine bins (see histogram.py), so they are
+exact to within one bin width, reported as ``resolution_hours`` and ``resolution``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from risk_analysis.chunks import ChunkAggregate, combine
+from risk_analysis.errors import SimulationInputError
+from risk_analysis.histogram import Histogram, HistogramBin
+from risk_analysis.uncertainty import SimulationModel
+
+DEFAULT_CONFIDENCE_LEVELS = (0.5, 0.8, 0.95)
+DEFAULT_DISPLAY_BINS = 40
+DEFAULT_TOP_ACTIVITIES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class FinishPercentile:
+    confidence: float
+    offset_hours: float
+    date: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CostPercentile:
+    """A cost percentile; ``ratio_to_budget`` is None when the budget at completion is 0."""
+
+    confidence: float
+    cost: float
+    ratio_to_budget: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CurvePoint:
+    """A point of the cumulative probability curve (S-curve)."""
+
+    value: float
+    probability: float
+    date: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FinishForecast:
+    """Project finish in working hours from the data date, with dates where a calendar exists."""
+
+    deterministic_hours: float
+    deterministic_date: datetime | None
+    mean_hours: float
+    standard_deviation_hours: float
+    percentiles: tuple[FinishPercentile, ...]
+    histogram: tuple[HistogramBin, ...]
+    s_curve: tuple[CurvePoint, ...]
+    resolution_hours: float
+    distribution: Histogram
+
+    def probability_by(self, offset_hours: float) -> float:
+        """Return the simulated chance of finishing within ``offset_hours`` of the data date."""
+        return self.distribution.probability_at_most(offset_hours)
+
+
+@dataclass(frozen=True, slots=True)
+class CostForecast:
+    """Total cost at completion: actual cost plus the sampled remaining cost and risks."""
+
+    budget_at_completion: float
+    deterministic_cost: float
+    mean: float
+    standard_deviation: float
+    percentiles: tuple[CostPercentile, ...]
+    histogram: tuple[HistogramBin, ...]
+    s_curve: tuple[CurvePoint, ...]
+    resolution: float
+    distribution: Histogram
+
+
+@dataclass(frozen=True, slots=True)
+class Criticality:
+    """Share of iterations in which an activity was critical."""
+
+    activity_id: str
+    code: str
+    name: str
+    index: float
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationResult:
+    iterations: int
+    finish: FinishForecast
+    cost: CostForecast
+    criticality: tuple[Criticality, ...]
+
+
+def merge(
+    model: SimulationModel,
+    aggregates: Sequence[ChunkAggregate],
+    *,
+    confidence_levels: Sequence[float] = DEFAULT_CONFIDENCE_LEVELS,
+    display_bins: int = DEFAULT_DISPLAY_BINS,
+    top_activities: int = DEFAULT_TOP_ACTIVITIES,
+) -> SimulationResult:
+    """Combine chunk aggregates (in any order or grouping) into the result."""
+    check_confidence_levels(confidence_levels)
+    total = combine(aggregates)
+    return SimulationResult(
+        iterations=total.iterations,
+        finish=_finish(model, total, confidence_levels, display_bins),
+        cost=_cost(model, total, confidence_levels, display_bins),
+        criticality=_criticality(model, total, top_activities),
+    )
+
+
+def check_confidence_levels(levels: Sequence[float]) -> None:
+    """Raise SimulationInputError unless every level lies strictly between 0 and 1."""
+    for level in levels:
+        if not 0.0 < level < 1.0:
+            raise SimulationInputError(
+                "confidence levels must lie strictly between 0 and 1, such as 0.8 for P80",
+                "confidence_levels",
+                level,
+            )
+
+
+def _moments(sums: Sequence[float], squares: Sequence[float], count: int) -> tuple[float, float]:
+    """Return the mean and sample standard deviation from per-chunk sums."""
+    total = math.fsum(sums)
+    mean = total / count
+    if count < 2:
+        return mean, 0.0
+    variance = (math.fsum(squares) - total * mean) / (count - 1)
+    return mean, math.sqrt(max(variance, 0.0))
+
+
+def _finish(
+    model: SimulationModel, total: ChunkAggregate, levels: Sequence[float], display_bins: int
+) -> FinishForecast:
+    histogram = Histogram(
+        model.finish_edges, tuple(int(c) for c in total.finish_counts), *total.finish_range
+    )
+    reference = model.deterministic.project_finish_hours
+    mean, deviation = _moments(
+        [s.finish_sum for s in total.partial_sums],
+        [s.finish_squares for s in total.partial_sums],
+        total.iterations,
+    )
+    offsets = [histogram.quantile(level) for level in levels]
+    coarse = histogram.coarse(display_bins)
+    curve = _curve(coarse, total.iterations)
+    dates = _dates(model, [reference, *offsets, *(point.value for point in curve)])
+    curve_dates = dates[1 + len(offsets) :]
+    return FinishForecast(
+        deterministic_hours=reference,
+        deterministic_date=dates[0],
+        mean_hours=reference + mean,
+        standard_deviation_hours=deviation,
+        percentiles=tuple(
+            FinishPercentile(level, offset, date)
+            for level, offset, date in zip(
+                levels, offsets, dates[1 : 1 + len(offsets)], strict=True
+            )
+        ),
+        histogram=coarse,
+        s_curve=tuple(
+            CurvePoint(point.value, point.probability, date)
+            for point, date in zip(curve, curve_dates, strict=True)
+        ),
+        resolution_hours=model.finish_edges.width,
+        distribution=histogram,
+    )
+
+
+def _curve(coarse: Sequence[HistogramBin], iterations: int) -> list[CurvePoint]:
+    """Return the cumulative share of iterations at each edge of the display bins."""
+    if not coarse:
+        return []
+    values = [coarse[0].lower, *(b.upper for b in coarse)]
+    shares = np.cumsum([0, *(b.count for b in coarse)]) / iterations
+    return [CurvePoint(v, float(p)) for v, p in zip(values, shares, strict=True)]
+
+
+def _dates(model: SimulationModel, offsets: Sequence[float]) -> list[datetime | None]:
+    """Return finish dates to the minute (None without a calendar).
+
+    The histogram resolves finishes to a bin width of several minutes at best, so seconds
+    would be noise.
+    """
+    network = model.network
+    if network.working_time is None:
+        return [None] * len(offsets)
+    return [
+        (instant + timedelta(seconds=30)).replace(second=0, microsecond=0)
+        for instant in network.instants(offsets, starts=False)
+    ]
+
+
+def _cost(
+    model: SimulationModel, total: ChunkAggregate, levels: Sequence[float], display_bins: int
+) -> CostForecast:
+    histogram = Histogram(
+        model.cost_edges, tuple(int(c) for c in total.cost_counts), *total.cost_range
+    )
+    mean, deviation = _moments(
+        [s.cost_sum for s in total.partial_sums],
+        [s.cost_squares for s in total.partial_sums],
+        total.iterations,
+    )
+    budget = model.budget_at_completion
+    coarse = histogram.coarse(display_bins)
+    percentiles = []
+    for level in levels:
+        cost = histogram.quantile(level)
+        percentiles.append(CostPercentile(level, cost, cost / budget if budget else None))
+    return CostForecast(
+        budget_at_completion=budget,
+        deterministic_cost=model.deterministic_cost,
+        mean=model.deterministic_cost + mean,
+        standard_deviation=deviation,
+        percentiles=tuple(percentiles),
+        histogram=coarse,
+        s_curve=tuple(_curve(coarse, total.iterations)),
+        resolution=model.cost_edges.width,
+        distribution=histogram,
+    )
+
+
+def _criticality(
+    model: SimulationModel, total: ChunkAggregate, top: int
+) -> tuple[Criticality, ...]:
+    """Return the ``top`` activities by criticality index, ties in network order."""
+    network = model.network
+    counts = total.critical_counts
+    order = np.lexsort((np.arange(counts.size), -counts))[:top]
+    return tuple(
+        Criticality(
+            activity_id=network.activity_ids[i],
+            code=network.activity_codes[i],
+            name=network.activity_names[i],
+            index=float(counts[i]) / total.iterations,
+        )
+        for i in order
+        if counts[i] > 0
+    )
