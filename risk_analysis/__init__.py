@@ -1,0 +1,85 @@
+"""Critical path method and Monte Carlo risk analysis of a project schedule.
+
+Pure numpy, no Ray: a caller that fans simulation chunks out builds the model once with
+``build_model``, runs ``run_chunk`` for each entry of ``plan_chunks`` and calls ``merge``.
+"""
+
+from risk_analysis.chunks import (
+    DEFAULT_CHUNK_SIZE,
+    ChunkAggregate,
+    ChunkSpec,
+    combine,
+    plan_chunks,
+    run_chunk,
+)
+from risk_analysis.cpm import (
+    ActivitySchedule,
+    CpmResult,
+    ForwardPass,
+    compute_cpm,
+    forward_pass,
+    schedule_project,
+)
+from risk_analysis.errors import (
+    NetworkError,
+    PsplibFormatError,
+    RiskAnalysisError,
+    SimulationInputError,
+)
+from risk_analysis.histogram import BinEdges, Histogram, HistogramBin
+from risk_analysis.network import Network, build_network, select_calendar
+from risk_analysis.pert import PertEstimate, pert_estimate
+from risk_analysis.psplib import PsplibInstance, parse_psplib, read_psplib
+from risk_analysis.results import (
+    CostForecast,
+    CostPercentile,
+    Criticality,
+    CurvePoint,
+    FinishForecast,
+    FinishPercentile,
+    SimulationResult,
+    merge,
+)
+from risk_analysis.simulation import simulate
+from risk_analysis.uncertainty import SimulationModel, build_model
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "ActivitySchedule",
+    "BinEdges",
+    "ChunkAggregate",
+    "ChunkSpec",
+    "CostForecast",
+    "CostPercentile",
+    "CpmResult",
+    "Criticality",
+    "CurvePoint",
+    "FinishForecast",
+    "FinishPercentile",
+    "ForwardPass",
+    "Histogram",
+    "HistogramBin",
+    "Network",
+    "NetworkError",
+    "PertEstimate",
+    "PsplibFormatError",
+    "PsplibInstance",
+    "RiskAnalysisError",
+    "SimulationInputError",
+    "SimulationModel",
+    "SimulationResult",
+    "build_model",
+    "build_network",
+    "combine",
+    "compute_cpm",
+    "forward_pass",
+    "merge",
+    "parse_psplib",
+    "pert_estimate",
+    "plan_chunks",
+    "read_psplib",
+    "run_chunk",
+    "schedule_project",
+    "select_calendar",
+    "simulate",
+]
