@@ -7,7 +7,6 @@ lags and slack in tenths of a minute.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from xml.etree.ElementTree import Element
 
@@ -35,8 +34,6 @@ from schedules.mspdi_elements import (
     baseline_money,
     parse_xml,
 )
-
-logger = logging.getLogger(__name__)
 
 NAMESPACE = "http://schemas.microsoft.com/project"
 _LINK_TYPES = {

@@ -7,7 +7,6 @@ local time, and costs in the export currency named at the end of the ERMHDR line
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,8 +31,6 @@ from schedules.model import (
 )
 from schedules.xer_calendar import calendar_from_row
 from schedules.xer_tables import XerRow, XerTables, read_xer_tables
-
-logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
