@@ -53,7 +53,8 @@ def decode_xer(data: bytes) -> tuple[str, str]:
         text, encoding = data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         text, encoding = data.decode("cp1252", errors="replace"), "cp1252"
-    return text.removeprefix(_UTF8_BOM), encoding
+    # Leading blank lines are tolerated, as the format detection skips them too.
+    return text.removeprefix(_UTF8_BOM).lstrip(" \t\r\n"), encoding
 
 
 def read_xer_tables(data: bytes) -> XerTables:

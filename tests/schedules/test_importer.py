@@ -18,6 +18,13 @@ from schedules import (
 )
 
 MAX_BYTES = 50_000_000
+SMALL_XER = (
+    b"ERMHDR\t8.1\t2025-01-01\tProject\tadmin\tx\tdb\tProject Management\tEUR\r\n"
+    b"%T\tPROJECT\r\n%F\tproj_id\tproj_short_name\tlast_recalc_date\r\n"
+    b"%R\t1\tP\t2025-01-06 08:00\r\n"
+    b"%T\tTASK\r\n%F\ttask_id\tproj_id\ttask_code\ttask_name\ttask_type\tstatus_code\r\n"
+    b"%R\t10\t1\tA100\tSurvey\tTT_Task\tTK_NotStart\r\n%E\r\n"
+)
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [
  <!ENTITY lol "lol">
@@ -110,6 +117,24 @@ def test_import_mspdi_runs_checks(shared_data: Path) -> None:
 
     assert result.warnings[0].code == "status_date_missing"
     assert "dcma_invalid_dates" in [warning.code for warning in result.warnings]
+
+
+def test_import_xer_after_blank_lines() -> None:
+    data = b"\xef\xbb\xbf\r\n  " + SMALL_XER
+
+    result = import_schedule(data, "plan.xer", max_bytes=MAX_BYTES)
+
+    assert [a.code for a in result.project.activities] == ["A100"]
+
+
+def test_import_utf16_mspdi(shared_data: Path) -> None:
+    text = (shared_data / "mspdi" / "sample1-mspdi.xml").read_text(encoding="utf-8")
+    data = text.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+
+    result = import_schedule(data, "plan.xml", max_bytes=MAX_BYTES)
+
+    assert result.project.name == "MPXJ Sample"
+    assert len(result.project.activities) == 18
 
 
 BAD_FILES = [
