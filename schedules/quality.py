@@ -102,7 +102,7 @@ def _share_finding(
     return ImportWarning(
         code,
         f"DCMA {description}: {len(offenders):,} of {total:,} ({share:.1%}), against a threshold "
-        f"of {limit}. The codes of the first {len(listed)} are listed.",
+        f"of {limit}. The first {len(listed)} activity codes are listed.",
         listed,
     )
 

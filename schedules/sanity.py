@@ -73,12 +73,12 @@ def repair_project(project: Project) -> tuple[Project, list[ImportWarning]]:
 
 
 def listed_codes(activities: Iterable[Activity]) -> tuple[str, ...]:
-    """Return the codes of the first activities, as many as a warning lists."""
-    codes: list[str] = []
+    """Return the distinct codes of the first activities, as many as a warning lists."""
+    codes: dict[str, None] = {}
     for activity in activities:
         if len(codes) == MAX_LISTED_CODES:
             break
-        codes.append(activity.code)
+        codes[activity.code] = None
     return tuple(codes)
 
 
@@ -166,6 +166,9 @@ def _repair_durations(project: Project, warnings: list[ImportWarning]) -> Projec
             hours = round(clock.hours_between(*span), 2)
         except WorkingTimeError as error:
             logger.debug("duration of %s not derived: %s", activity.code, error)
+            hours = 0.0
+        if hours <= 0:
+            # Dates without working time between them cannot stand in for a duration.
             activities.append(activity)
             continue
         repaired = replace(activity, original_duration_hours=hours)
