@@ -115,7 +115,7 @@ def read_xer(data: bytes, *, project_id: str | None = None) -> tuple[Project, li
     tables = read_xer_tables(data)
     warnings = list(tables.warnings)
     project_row = _choose_project(tables, project_id, warnings)
-    proj_id = project_row["proj_id"]
+    proj_id = project_row.get("proj_id", "")
     values = _Values()
 
     calendars = _calendars(tables, warnings)
