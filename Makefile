@@ -24,16 +24,24 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(MAKE) check
 
-# Lint, types, import layers and tests: the same steps for developers and CI.
+# PostgreSQL server for the second pass of the integration tests.
+TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+# Lint, types, import layers and tests: the same steps for developers and CI. The whole
+# suite runs on SQLite (storage tests cover PostgreSQL too); the integration tier then runs
+# again with its reports, jobs and actors on PostgreSQL.
 check:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	$(BIN)/lint-imports
 	$(BIN)/pytest
+	PMR_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest tests/actors tests/deployments
 
+# SCHEDULE=path/to/sp10-cost-loaded.xer make bench
 bench: $(VENV)/.installed-test
-	$(BIN)/python bench/run_all.py
+	cd bench && ../$(BIN)/python import_schedule.py "$(SCHEDULE)"
+	cd bench && ../$(BIN)/python generate_report.py "$(SCHEDULE)"
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -19,6 +19,9 @@ def _configure_logging(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not verbose:
+        # Alembic announces every migration step at INFO.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _settings(**overrides: Any) -> Settings:

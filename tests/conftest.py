@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, make_url, text
 
 from config import Settings
 from storage import Database
@@ -42,17 +45,46 @@ def ray_cluster() -> Iterator[None]:
     ray.shutdown()
 
 
+@contextmanager
+def _integration_database_url(data_dir: Path) -> Iterator[str]:
+    """Yield the database URL of the integration tier, SQLite unless told otherwise.
+
+    ``PMR_TEST_DATABASE_URL`` set to a PostgreSQL URL runs the tier there instead, in a
+    schema made for the session and dropped after it; every actor process reaches the
+    same schema through the URL's search_path option.
+    """
+    server = os.environ.get("PMR_TEST_DATABASE_URL")
+    if not server:
+        yield f"sqlite:///{data_dir / 'pmr.sqlite3'}"
+        return
+    schema = f"pmr_test_{uuid.uuid4().hex[:12]}"
+    url = make_url(server).set(drivername="postgresql+psycopg")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False
+        )
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
-def session_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings on a fresh SQLite file, migrated, shared by the tests of one session."""
+def session_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """Settings on a fresh, migrated database shared by the tests of one session."""
     data_dir = tmp_path_factory.mktemp("pmr-data")
-    settings = Settings(
-        data_dir=data_dir,
-        jwt_secret="test-secret-" + "x" * 40,
-        ray_namespace="enhanced-pmr-tests",
-        monte_carlo_iterations=2000,
-    )
-    database = Database(settings.sqlalchemy_url)
-    database.migrate()
-    database.dispose()
-    return settings
+    with _integration_database_url(data_dir) as url:
+        settings = Settings(
+            data_dir=data_dir,
+            database_url=url,
+            jwt_secret="test-secret-" + "x" * 40,
+            ray_namespace="enhanced-pmr-tests",
+            monte_carlo_iterations=2000,
+        )
+        database = Database(settings.sqlalchemy_url)
+        database.migrate()
+        database.dispose()
+        yield settings

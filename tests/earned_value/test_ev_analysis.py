@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from earned_value import ActualsSource, EacMethod, InvalidFigureError, analyse
+from schedules import import_schedule
 from schedules.model import (
     Activity,
     ActivityStatus,
@@ -21,7 +22,6 @@ from schedules.model import (
     Project,
     WorkInterval,
 )
-from schedules.sanity import repair_project
 from schedules.xer import read_xer
 
 DAY = (WorkInterval(time(8), time(12)), WorkInterval(time(13), time(17)))
@@ -298,10 +298,9 @@ def _numbers(value: object) -> list[float]:
 
 @pytest.fixture(scope="module")
 def sp10(shared_data: Path) -> Project:
-    """The real P6 file, read and repaired as the schedule import does."""
-    project, _ = read_xer((shared_data / "schedules" / "sp10-cost-loaded.xer").read_bytes())
-    repaired, _ = repair_project(project)
-    return repaired
+    """The real P6 file through the schedule import."""
+    data = (shared_data / "schedules" / "sp10-cost-loaded.xer").read_bytes()
+    return import_schedule(data, "sp10-cost-loaded.xer", max_bytes=len(data)).project
 
 
 def test_real_file_totals_to_the_cent(sp10: Project) -> None:

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-import schedules
+from schedules import import_schedule
 from schedules.model import ImportResult, MonthlyActual, Project, Relationship
-from schedules.xer import read_xer
 from storage import Conflict, Database, InvalidData, NotFound, ProjectRepository
 from storage.models import Base
 
@@ -214,14 +213,7 @@ def test_failed_add_leaves_no_rows(database: Database, sample_result: ImportResu
 
 
 def _import_real_xer(data: bytes) -> ImportResult:
-    """Import through schedules.import_schedule, or through the bare XER reader without it."""
-    importer = getattr(schedules, "import_schedule", None)
-    if importer is not None:
-        imported: ImportResult = importer(data, _XER.name)
-        return imported
-    # NOTE: until schedules.import_schedule exists, the file is stored without its repairs.
-    project, warnings = read_xer(data)
-    return ImportResult(project, tuple(warnings))
+    return import_schedule(data, _XER.name, max_bytes=len(data))
 
 
 def test_real_xer_round_trip(database: Database, shared_data: Path) -> None:
