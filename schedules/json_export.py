@@ -11,6 +11,7 @@ from typing import Any
 from schedules.errors import InvalidProjectError
 from schedules.json_schema import FORMAT_NAME, FORMAT_VERSION, WEEKDAYS
 from schedules.model import (
+    ACTIVITY_DATE_FIELDS,
     Activity,
     Assignment,
     Calendar,
@@ -27,18 +28,6 @@ _COST_AND_UNIT_FIELDS = (
     "budgeted_units",
     "actual_units",
     "remaining_units",
-)
-_DATE_FIELDS = (
-    "planned_start",
-    "planned_finish",
-    "early_start",
-    "early_finish",
-    "late_start",
-    "late_finish",
-    "actual_start",
-    "actual_finish",
-    "baseline_start",
-    "baseline_finish",
 )
 
 
@@ -179,7 +168,7 @@ def _activity(activity: Activity, *, with_amounts: bool) -> dict[str, Any]:
         "cost_estimate": _estimate(activity.cost_estimate),
         "notes": activity.notes or None,
     }
-    for name in _DATE_FIELDS:
+    for name in ACTIVITY_DATE_FIELDS:
         values[name] = _moment(getattr(activity, name))
     if activity.constraint_type is not None:
         values["constraint"] = _without_none(

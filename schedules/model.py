@@ -162,6 +162,21 @@ class Activity:
         return self.actual_cost + self.remaining_cost
 
 
+# The datetime fields of an Activity other than its constraint date, in schedule order.
+ACTIVITY_DATE_FIELDS = (
+    "planned_start",
+    "planned_finish",
+    "early_start",
+    "early_finish",
+    "late_start",
+    "late_finish",
+    "actual_start",
+    "actual_finish",
+    "baseline_start",
+    "baseline_finish",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Relationship:
     predecessor_id: str

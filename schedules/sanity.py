@@ -15,6 +15,7 @@ from datetime import datetime, time
 from typing import Any
 
 from schedules.model import (
+    ACTIVITY_DATE_FIELDS,
     Activity,
     ActivityStatus,
     Calendar,
@@ -32,19 +33,7 @@ EARLIEST_SANE = datetime(1950, 1, 1)
 LATEST_SANE = datetime(2150, 12, 31, 23, 59)
 MAX_LISTED_CODES = 20
 
-_DATE_FIELDS = (
-    "planned_start",
-    "planned_finish",
-    "early_start",
-    "early_finish",
-    "late_start",
-    "late_finish",
-    "actual_start",
-    "actual_finish",
-    "baseline_start",
-    "baseline_finish",
-    "constraint_date",
-)
+_DATE_FIELDS = (*ACTIVITY_DATE_FIELDS, "constraint_date")
 _EARNED_VALUE_NOTE = {
     "planned_start": "earned value time-phases their budget from the early start instead",
     "planned_finish": "earned value time-phases their budget up to the early finish instead",
