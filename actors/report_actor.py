@@ -1,8 +1,9 @@
-"""The report actor: the single authority over one report's document.
+"""The report actor: the single authority over one report's document and its session.
 
-Every change is staged on a fork of the document, appended to the report's update log in
-the database, and only then applied to the live document. A change that fails to store
-therefore changes nothing, and a restarted actor rebuilds exactly what was acknowledged.
+Every change, from a Yjs client, a JSON client, REST or a generation, becomes an update
+that is appended to the report's update log first and applied to the live document and
+broadcast only after the write returned. A change that fails to store therefore changes
+nothing, and a restarted actor rebuilds exactly what any client was shown.
 """
 
 from __future__ import annotations
@@ -10,29 +11,56 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import ray
+from pycrdt import merge_updates
 
+from actors.collaboration import Collaboration, event, now_iso
+from actors.connections import (
+    CLOSE_FORBIDDEN,
+    CLOSE_INTERNAL_ERROR,
+    Connection,
+    Connections,
+)
+from actors.errors import ReportUnloadingError, UnknownConnectionError
+from actors.outbox import Close, Frame, FrameKind, Outbox, Outgoing
+from actors.session_log import ChangeLog
+from actors.update_writer import UpdateWriter
 from config import Settings
-from crdt import MergeStrategy, ReportDocument
-from storage import Database, ReportRepository
+from crdt import (
+    MergeStrategy,
+    ReportDocument,
+    SectionWatcher,
+    add_comment,
+    comment_view,
+    list_comments,
+    resolve_comment,
+)
+from crdt.protocol import sync_update
+from storage import (
+    CollaborationRepository,
+    Database,
+    Permission,
+    ReportRepository,
+    StorageError,
+)
 
 logger = logging.getLogger(__name__)
 
 # Merge the update log into a snapshot once it holds this many rows.
 COMPACT_AFTER_UPDATES = 200
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+# How often the housekeeping task runs: presence expiry, stale replicas, idle unload.
+_HOUSEKEEPING_SECONDS = 1.0
+# Server-side edits: no two forks at once, because forks author under the same client id.
+Edit = Callable[[ReportDocument], Any]
 
 
 class ReportActor:
-    """Owns one report's pycrdt document and its persistence.
+    """Owns one report's pycrdt document, its connections and its persistence.
 
     Created through ``actors.registry``; Ray restarts it after a crash, and ``__init__``
     reloads the document from the stored snapshot and update log.
@@ -40,16 +68,33 @@ class ReportActor:
 
     def __init__(self, report_id: str, settings: Settings) -> None:
         self._report_id = uuid.UUID(report_id)
+        self._settings = settings
         self._database = Database(settings.sqlalchemy_url)
         self._reports = ReportRepository(self._database)
+        self._sessions = CollaborationRepository(self._database)
         # A failed load raises here, so Ray reports the actor as failed and keeps nothing.
         snapshot, rows = self._reports.load(self._report_id)
         stored = ([snapshot] if snapshot else []) + [update for _, update in rows]
         self._document = ReportDocument.from_updates(stored)
+        self._session = self._sessions.get(self._report_id)
         self._log_rows = len(rows)
-        self._last_seq = rows[-1][0] if rows else 0
-        self._write_lock = asyncio.Lock()
+        self._writer = UpdateWriter(self._report_id, self._reports.append_updates)
+        self._watcher = SectionWatcher(self._document)
+        self._outbox = Outbox()
+        self._connections = Connections()
+        self._changes = ChangeLog(self._report_id, self._sessions)
+        self._collaboration = Collaboration(
+            self._document,
+            self._connections,
+            self._outbox,
+            self._store_client_update,
+            self._edit_for,
+        )
+        self._edit_lock = asyncio.Lock()
         self._compaction: asyncio.Task[None] | None = None
+        self._housekeeping: asyncio.Task[None] | None = None
+        self._last_activity = time.monotonic()
+        self._unloading = False
         logger.info(
             "report %s loaded: %d stored updates, %d bytes",
             report_id,
@@ -57,8 +102,11 @@ class ReportActor:
             sum(map(len, stored)),
         )
 
+    # Document access -----------------------------------------------------------------------
+
     async def read(self) -> dict[str, Any]:
         """Return the document as JSON-ready values."""
+        self._touch()
         return self._document.to_dict()
 
     async def process_id(self) -> int:
@@ -93,7 +141,8 @@ class ReportActor:
                 document.set_monte_carlo(content["monte_carlo"])
             document.set_metrics(content.get("metrics", {}))
 
-        return await self._commit(edit)
+        version, _ = await self._commit(edit, user="generation", change_type="generated")
+        return version
 
     async def update_section(
         self,
@@ -103,6 +152,7 @@ class ReportActor:
         body: str | None,
         metrics: Mapping[str, Any] | None,
         strategy: str,
+        user: str = "api",
     ) -> dict[str, Any]:
         """Apply a direct section update; return the section as stored and the version.
 
@@ -116,7 +166,7 @@ class ReportActor:
                 section_id, title=title, body=body, metrics=metrics, strategy=merge
             )
 
-        version = await self._commit(edit)
+        version, _ = await self._commit(edit, user=user, section_id=section_id)
         view = self._document.to_dict()
         section = next(s for s in view["sections"] if s["section_id"] == section_id)
         return {
@@ -125,27 +175,333 @@ class ReportActor:
             "last_modified": view["meta"].get("last_modified"),
         }
 
-    async def set_monte_carlo(self, analysis: Mapping[str, Any]) -> int:
-        return await self._commit(lambda document: document.set_monte_carlo(analysis))
+    async def set_monte_carlo(self, analysis: Mapping[str, Any], user: str = "simulation") -> int:
+        version, _ = await self._commit(
+            lambda document: document.set_monte_carlo(analysis),
+            user=user,
+            change_type="monte_carlo",
+        )
+        return version
 
-    async def _commit(self, edit: Callable[[ReportDocument], None]) -> int:
-        """Stage ``edit`` on a fork, store the resulting update, then apply it; return the version.
+    # Collaboration session and comments ------------------------------------------------------
 
-        The lock keeps one fork at a time, because forks author under the same client id.
+    async def start_session(
+        self, session_type: str, permissions: Mapping[str, str], started_by: str
+    ) -> dict[str, Any]:
+        """Start (or restart) the collaboration session and apply its permissions to live users."""
+        self._session = await asyncio.to_thread(
+            self._sessions.start,
+            self._report_id,
+            session_type=session_type,
+            permissions=permissions,
+            started_by=started_by,
+        )
+        for connection in self._connections.all():
+            permission = self._session.permission_of(connection.user)
+            if permission is None and not connection.is_admin:
+                self._close([connection], CLOSE_FORBIDDEN, f"{connection.user} left the session")
+            elif permission is not None:
+                connection.permission = permission
+        self._changes.record(started_by, None, "session_started")
+        return await self.session_view()
+
+    async def session_view(self) -> dict[str, Any]:
+        session = self._session
+        changes = await asyncio.to_thread(self._changes.history)
+        active = sorted({c.user for c in self._connections.all() if c.can_edit})
+        return {
+            "report_id": str(self._report_id),
+            "session_id": str(session.session_id) if session else None,
+            "session_type": session.session_type if session else None,
+            "participants": [
+                {"user_id": email, "permission": permission.value}
+                for email, permission in sorted((session.permissions if session else {}).items())
+            ],
+            "online": self._connections.presence(),
+            "active_editors": active,
+            "started_at": session.started_at.isoformat() if session else None,
+            "last_activity": session.last_activity.isoformat() if session else None,
+            "changes_log": changes,
+            "comments": list_comments(self._document),
+        }
+
+    async def permission_for(self, user: str, role_permission: str, is_admin: bool) -> str | None:
+        """Return the permission ``user`` gets on this report, or None when refused.
+
+        With a session, its participants get their listed permission and admins edit;
+        anyone else is refused. Without one, the caller's role decides.
         """
-        async with self._write_lock:
+        if self._session is None:
+            return role_permission
+        permission = self._session.permission_of(user)
+        if permission is not None:
+            return permission.value
+        return Permission.EDIT.value if is_admin else None
+
+    async def comments(self, section_id: str | None = None) -> list[dict[str, Any]]:
+        return list_comments(self._document, section_id)
+
+    async def add_comment(
+        self, section_id: str, content: str, position: int | None, user: str
+    ) -> dict[str, Any]:
+        comment_id = str(uuid.uuid4())
+
+        def edit(document: ReportDocument) -> None:
+            add_comment(
+                document,
+                comment_id=comment_id,
+                section_id=section_id,
+                content=content,
+                user=user,
+                created_at=now_iso(),
+                position=position,
+            )
+
+        await self._commit(edit, user=user, section_id=section_id, change_type="comment_added")
+        return comment_view(self._document, comment_id)
+
+    async def resolve_comment(self, comment_id: str, user: str) -> dict[str, Any]:
+        def edit(document: ReportDocument) -> None:
+            resolve_comment(document, comment_id, user=user, resolved_at=now_iso())
+
+        await self._commit(edit, user=user, change_type="comment_resolved")
+        return comment_view(self._document, comment_id)
+
+    # Replica subscriptions and connections ---------------------------------------------------
+
+    async def subscribe(self) -> str:
+        if self._unloading:
+            raise ReportUnloadingError(str(self._report_id))
+        self._touch()
+        return self._outbox.subscribe()
+
+    async def poll(self, subscription_id: str, wait_seconds: float = 10.0) -> list[Outgoing]:
+        self._touch()
+        return await self._outbox.poll(subscription_id, wait_seconds)
+
+    async def unsubscribe(self, subscription_id: str) -> None:
+        for connection in self._connections.of_subscription(subscription_id):
+            self._drop(connection.id)
+        self._outbox.unsubscribe(subscription_id)
+
+    async def connect(
+        self,
+        subscription_id: str,
+        connection_id: str,
+        user: str,
+        permission: str,
+        kind: str,
+        is_admin: bool = False,
+    ) -> list[Outgoing]:
+        """Register a connection; return the frames it starts with."""
+        if self._unloading:
+            raise ReportUnloadingError(str(self._report_id))
+        self._touch()
+        connection = Connection(
+            id=connection_id,
+            subscription=subscription_id,
+            user=user,
+            permission=Permission(permission),
+            kind=FrameKind(kind),
+            is_admin=is_admin,
+        )
+        self._connections.add(connection)
+        self._publish_presence("join", connection)
+        logger.info("report %s: %s joined (%s, %s)", self._report_id, user, permission, kind)
+        if connection.kind is FrameKind.BINARY:
+            return self._collaboration.welcome_binary()
+        return self._collaboration.welcome_json(connection)
+
+    async def receive(self, connection_id: str, frame: bytes | str) -> list[Outgoing]:
+        """Handle one frame of a connection; return what goes back to that connection only."""
+        connection = self._connections.get(connection_id)
+        if connection is None:
+            raise UnknownConnectionError(connection_id)
+        self._touch()
+        try:
+            if isinstance(frame, bytes):
+                return await self._collaboration.receive_binary(connection, frame)
+            return await self._collaboration.receive_text(connection, frame)
+        except StorageError as error:
+            logger.error(
+                "report %s: a change of %s was not stored: %s",
+                self._report_id,
+                connection.user,
+                error,
+            )
+            return [
+                Close(CLOSE_INTERNAL_ERROR, "the change could not be stored; reconnect to resync")
+            ]
+
+    async def disconnect(self, connection_id: str) -> None:
+        self._drop(connection_id)
+
+    # Storing and applying --------------------------------------------------------------------
+
+    async def _store_client_update(self, update: bytes, connection: Connection) -> None:
+        await self._store_and_apply(update, connection.user)
+
+    async def _edit_for(self, edit: Edit, connection: Connection, section_id: str | None) -> Any:
+        _, result = await self._commit(edit, user=connection.user, section_id=section_id)
+        return result
+
+    async def _commit(
+        self,
+        edit: Edit,
+        *,
+        user: str,
+        section_id: str | None = None,
+        change_type: str = "content_update",
+    ) -> tuple[int, Any]:
+        """Stage ``edit`` on a fork, store the update, apply and broadcast it.
+
+        Returns the new version and what ``edit`` returned. The lock keeps one fork at a
+        time, because forks author under the same client id.
+        """
+        async with self._edit_lock:
             before = self._document.state_vector()
             staged = self._document.fork()
-            edit(staged)
-            version = staged.bump_version(_now())
+            result = edit(staged)
+            version = staged.bump_version(now_iso())
             update = staged.changes_since(before)
-            self._last_seq = await asyncio.to_thread(
-                self._reports.append_updates, self._report_id, [update]
+            await self._store_and_apply(
+                update, user, change_type=change_type, section_hint=section_id
             )
-            self._document.apply(update)
-            self._log_rows += 1
+        return version, result
+
+    async def _store_and_apply(
+        self,
+        update: bytes,
+        user: str,
+        *,
+        change_type: str = "content_update",
+        section_hint: str | None = None,
+    ) -> None:
+        await self._writer.append(update)
+        self._log_rows += 1
+        self._document.apply(update)
+        sections, added, changed = self._watcher.take()
+        self._broadcast(Frame(FrameKind.BINARY, sync_update(update)))
+        self._announce(user, sections, added, changed)
+        for section_id in sections or ({section_hint} if section_hint else set()):
+            self._changes.record(user, section_id, change_type)
+        if not sections and section_hint is None:
+            self._changes.record(user, None, change_type)
         self._maybe_compact()
-        return version
+
+    def _announce(self, user: str, sections: set[str], added: set[str], changed: set[str]) -> None:
+        """Tell JSON clients what an applied update changed."""
+        if not self._connections.json_ids():
+            return
+        for section_id in sorted(sections):
+            section = self._document.section_view(section_id)
+            if section is None:
+                continue
+            payload = event(
+                "section_update",
+                section_id=section_id,
+                user_id=user,
+                changes={
+                    "content": section["body"],
+                    "title": section["title"],
+                    "timestamp": now_iso(),
+                },
+            )
+            self._broadcast(Frame(FrameKind.TEXT, payload))
+        for comment_id in sorted(added):
+            self._broadcast(
+                Frame(
+                    FrameKind.TEXT,
+                    event("comment_added", **comment_view(self._document, comment_id)),
+                )
+            )
+        for comment_id in sorted(changed - added):
+            self._broadcast(
+                Frame(
+                    FrameKind.TEXT,
+                    event("comment_updated", **comment_view(self._document, comment_id)),
+                )
+            )
+        for connection in self._connections.all():
+            if connection.cursor_section in sections:
+                self._collaboration.publish_cursor(connection)
+
+    def _broadcast(self, frame: Outgoing) -> None:
+        for subscription_id in self._outbox.publish(frame):
+            logger.warning(
+                "report %s: replica subscription %s overflowed; its clients will resync",
+                self._report_id,
+                subscription_id,
+            )
+            for connection in self._connections.of_subscription(subscription_id):
+                self._drop(connection.id)
+
+    # Presence and lifecycle ------------------------------------------------------------------
+
+    def _publish_presence(self, change: str, connection: Connection) -> None:
+        payload = event(
+            "presence",
+            event=change,
+            user_id=connection.user,
+            connection_id=connection.id,
+            users=self._connections.presence(),
+        )
+        self._broadcast(Frame(FrameKind.TEXT, payload))
+
+    def _drop(self, connection_id: str) -> None:
+        connection = self._connections.remove(connection_id)
+        if connection is None:
+            return
+        removals = self._collaboration.awareness.remove_connection(connection_id)
+        if removals:
+            self._collaboration.broadcast_awareness(removals)
+        self._publish_presence("leave", connection)
+        logger.info("report %s: %s left", self._report_id, connection.user)
+
+    def _close(self, connections: list[Connection], code: int, reason: str) -> None:
+        targets = frozenset(c.id for c in connections)
+        self._broadcast(Close(code, reason, targets))
+        for connection in connections:
+            self._drop(connection.id)
+
+    def _touch(self) -> None:
+        self._last_activity = time.monotonic()
+        self._ensure_housekeeping()
+
+    def _ensure_housekeeping(self) -> None:
+        if self._housekeeping is None or self._housekeeping.done():
+            self._housekeeping = asyncio.get_running_loop().create_task(self._housekeep())
+
+    async def _housekeep(self) -> None:
+        while not self._unloading:
+            await asyncio.sleep(_HOUSEKEEPING_SECONDS)
+            expired = self._collaboration.awareness.expire()
+            if expired:
+                self._collaboration.broadcast_awareness(expired)
+            for subscription_id in self._outbox.stale():
+                for connection in self._connections.of_subscription(subscription_id):
+                    self._drop(connection.id)
+            await self._changes.flush_due()
+            idle = time.monotonic() - self._last_activity
+            if (
+                not self._connections.all()
+                and not self._outbox.subscriptions
+                and idle > self._settings.actor_idle_timeout_seconds
+            ):
+                await self._unload()
+
+    async def _unload(self) -> None:
+        """Flush everything, refuse new work and end this actor; the next use starts afresh."""
+        self._unloading = True
+        await self._writer.flush()
+        await self._changes.flush()
+        self._watcher.close()
+        logger.info(
+            "report %s unloaded after %.0f s idle",
+            self._report_id,
+            self._settings.actor_idle_timeout_seconds,
+        )
+        ray.kill(ray.get_runtime_context().current_actor, no_restart=True)
 
     def _maybe_compact(self) -> None:
         running = self._compaction is not None and not self._compaction.done()
@@ -154,13 +510,26 @@ class ReportActor:
         self._compaction = asyncio.get_running_loop().create_task(self._compact())
 
     async def _compact(self) -> None:
-        async with self._write_lock:
-            snapshot = self._document.snapshot()
-            up_to = self._last_seq
-        await asyncio.to_thread(self._reports.compact, self._report_id, snapshot, up_to)
-        async with self._write_lock:
-            self._log_rows = max(self._log_rows - COMPACT_AFTER_UPDATES, 0)
+        """Merge the stored log into a snapshot, from storage alone.
+
+        Working from the stored rows rather than the live document means the snapshot
+        covers exactly the rows it replaces, whatever is being applied meanwhile.
+        """
+        rows = self._log_rows
+        up_to = await asyncio.to_thread(compact_log, self._reports, self._report_id)
+        self._log_rows = max(self._log_rows - rows, 0)
         logger.info("report %s compacted up to update %d", self._report_id, up_to)
+
+
+def compact_log(reports: ReportRepository, report_id: uuid.UUID) -> int:
+    """Replace the stored snapshot and log rows by one merged snapshot; return its last seq."""
+    snapshot, rows = reports.load(report_id)
+    if not rows:
+        return 0
+    updates = ([snapshot] if snapshot else []) + [update for _, update in rows]
+    up_to = rows[-1][0]
+    reports.compact(report_id, merge_updates(*updates), up_to)
+    return up_to
 
 
 RemoteReportActor = ray.remote(num_cpus=0, max_restarts=-1)(ReportActor)

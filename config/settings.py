@@ -63,6 +63,16 @@ class Settings(BaseSettings):
     monte_carlo_iterations: int = Field(
         default=10_000, ge=100, le=1_000_000, description="Iterations of a report's simulation."
     )
+    max_frame_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        gt=0,
+        description="Largest WebSocket frame accepted; larger ones close the socket with 1009.",
+    )
+    ws_send_queue_frames: int = Field(
+        default=2000,
+        ge=1,
+        description="Frames waiting for one WebSocket before it counts as too slow (4429).",
+    )
     actor_idle_timeout_seconds: float = Field(
         default=300.0, gt=0, description="Idle time before a report actor unloads."
     )

@@ -1,6 +1,34 @@
-"""The report document schema on pycrdt; no Ray and no I/O."""
+"""The report document schema on pycrdt and the y-websocket protocol; no Ray and no I/O."""
 
+from crdt.annotations import (
+    SectionWatcher,
+    add_comment,
+    anchor,
+    comment_view,
+    list_comments,
+    resolve_anchor,
+    resolve_comment,
+)
+from crdt.awareness import AwarenessEntry, AwarenessTable, decode_awareness, encode_awareness
 from crdt.document import MergeStrategy, ReportDocument
-from crdt.errors import DocumentError, SectionNotFoundError
+from crdt.errors import CommentNotFoundError, DocumentError, ProtocolError, SectionNotFoundError
 
-__all__ = ["DocumentError", "MergeStrategy", "ReportDocument", "SectionNotFoundError"]
+__all__ = [
+    "AwarenessEntry",
+    "AwarenessTable",
+    "CommentNotFoundError",
+    "DocumentError",
+    "MergeStrategy",
+    "ProtocolError",
+    "ReportDocument",
+    "SectionNotFoundError",
+    "SectionWatcher",
+    "add_comment",
+    "anchor",
+    "comment_view",
+    "decode_awareness",
+    "encode_awareness",
+    "list_comments",
+    "resolve_anchor",
+    "resolve_comment",
+]

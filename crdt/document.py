@@ -10,6 +10,8 @@ Layout of the root types, which Yjs clients address by the same names:
 - ``insights`` (Array of JSON objects), ``monte_carlo`` (Map holding the latest
   analysis under ``analysis``), ``metrics`` (Map of report-level figures such as the
   earned value block).
+- ``comments`` (Map): comment_id -> Map with section_id, content, user_id, created_at,
+  resolved and an optional ``anchor`` (a Yjs sticky index, hex-encoded).
 
 Numbers written into Yjs come back as floats, as in JavaScript; ``order`` and ``version``
 are therefore read back through ``int``.
@@ -31,6 +33,7 @@ SECTIONS = "sections"
 INSIGHTS = "insights"
 MONTE_CARLO = "monte_carlo"
 METRICS = "metrics"
+COMMENTS = "comments"
 
 
 class MergeStrategy(StrEnum):
@@ -178,22 +181,19 @@ class ReportDocument:
             for key, value in metrics.items():
                 self._metrics[key] = value
 
+    def section_view(self, section_id: str) -> dict[str, Any] | None:
+        """Return one section as JSON-ready values, or None when it does not exist."""
+        section = self._sections.get(section_id)
+        if not isinstance(section, Map):
+            return None
+        return _section_values(section_id, section)
+
     def to_dict(self) -> dict[str, Any]:
         """Return the whole document as JSON-ready Python values, sections in order."""
-        sections = []
-        for section_id, section in self._ordered_sections():
-            values = section.to_py() or {}
-            sections.append(
-                {
-                    "section_id": section_id,
-                    "title": values.get("title", ""),
-                    "order": int(values.get("order", 0)),
-                    "body": values.get("body", ""),
-                    "metrics": values.get("metrics") or {},
-                    "ai_generated": bool(values.get("ai_generated", False)),
-                    "confidence_score": values.get("confidence_score"),
-                }
-            )
+        sections = [
+            _section_values(section_id, section)
+            for section_id, section in self._ordered_sections()
+        ]
         return {
             "meta": self.meta(),
             "sections": sections,
@@ -201,6 +201,18 @@ class ReportDocument:
             "monte_carlo": (self._monte_carlo.to_py() or {}).get("analysis"),
             "metrics": self._metrics.to_py() or {},
         }
+
+    def sections_map(self) -> Map[Any]:
+        sections: Map[Any] = self._sections
+        return sections
+
+    def section_map(self, section_id: str) -> Map[Any]:
+        """Return the shared Map of one section.
+
+        Raises:
+            SectionNotFoundError: the document has no section ``section_id``.
+        """
+        return self._section(section_id)
 
     def _section(self, section_id: str) -> Map[Any]:
         section = self._sections.get(section_id)
@@ -215,6 +227,19 @@ class ReportDocument:
             if isinstance(section, Map)
         ]
         return sorted(entries, key=lambda entry: (int(entry[1].get("order", 0)), entry[0]))
+
+
+def _section_values(section_id: str, section: Map[Any]) -> dict[str, Any]:
+    values = section.to_py() or {}
+    return {
+        "section_id": section_id,
+        "title": values.get("title", ""),
+        "order": int(values.get("order", 0)),
+        "body": values.get("body", ""),
+        "metrics": values.get("metrics") or {},
+        "ai_generated": bool(values.get("ai_generated", False)),
+        "confidence_score": values.get("confidence_score"),
+    }
 
 
 def _write_body(text: Text, body: str, strategy: MergeStrategy) -> None:

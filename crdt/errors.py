@@ -18,3 +18,18 @@ class SectionNotFoundError(DocumentError):
     def __str__(self) -> str:
         choices = ", ".join(self.known) or "none"
         return f"section {self.section_id!r} not found; the report has: {choices}"
+
+
+class ProtocolError(DocumentError):
+    """A malformed y-websocket frame or awareness update."""
+
+
+class CommentNotFoundError(DocumentError):
+    """A comment id that the document does not contain."""
+
+    def __init__(self, comment_id: str) -> None:
+        super().__init__(comment_id)
+        self.comment_id = comment_id
+
+    def __str__(self) -> str:
+        return f"comment {self.comment_id!r} not found"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from deployments import websocket
 from deployments.problems import install_problem_handlers
-from deployments.routes import jobs, projects, reports
+from deployments.routes import collaboration, jobs, projects, reports
 from deployments.services import Services
 
 API_VERSION = "0.1.0"
@@ -23,6 +24,8 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(projects.router)
     app.include_router(reports.router)
     app.include_router(jobs.router)
+    app.include_router(collaboration.router)
+    app.include_router(websocket.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from crdt import SectionNotFoundError
+from crdt import CommentNotFoundError, DocumentError, SectionNotFoundError
 from deployments.errors import (
     ApiError,
     AuthenticationError,
@@ -81,8 +81,12 @@ async def _import_error(request: Request, error: Exception) -> JSONResponse:
     return problem_response(kind(error.detail, code=error.code), request)
 
 
-async def _section_missing(request: Request, error: Exception) -> JSONResponse:
-    return problem_response(NotFoundError(str(error), code="section_not_found"), request)
+async def _document_error(request: Request, error: Exception) -> JSONResponse:
+    if isinstance(error, SectionNotFoundError):
+        return problem_response(NotFoundError(str(error), code="section_not_found"), request)
+    if isinstance(error, CommentNotFoundError):
+        return problem_response(NotFoundError(str(error), code="comment_not_found"), request)
+    return problem_response(UnprocessableError(str(error), code="invalid_edit"), request)
 
 
 async def _storage_error(request: Request, error: Exception) -> JSONResponse:
@@ -116,6 +120,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(ScheduleImportError, _import_error)
-    app.add_exception_handler(SectionNotFoundError, _section_missing)
+    app.add_exception_handler(DocumentError, _document_error)
     app.add_exception_handler(StorageError, _storage_error)
     app.add_exception_handler(Exception, _unexpected)

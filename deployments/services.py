@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from actors import ReportGateway
 from config import Settings
 from deployments.auth import TokenService, token_service
+from deployments.hub import ReportHub
 from storage import (
     Database,
     JobRepository,
@@ -28,6 +29,7 @@ class Services:
     templates: TemplateRepository
     users: UserRepository
     gateway: ReportGateway
+    hub: ReportHub
 
     @classmethod
     def create(cls, settings: Settings, *, migrate: bool = False) -> Services:
@@ -49,6 +51,7 @@ class Services:
             templates=TemplateRepository(database),
             users=UserRepository(database),
             gateway=ReportGateway(settings),
+            hub=ReportHub(settings),
         )
 
     def close(self) -> None:

@@ -16,9 +16,14 @@ from storage.errors import (
 from storage.repositories import (
     DETAILED_TEMPLATE_ID,
     EXECUTIVE_TEMPLATE_ID,
+    Change,
+    ChangeRecord,
+    CollaborationRepository,
+    CollaborationSession,
     JobRecord,
     JobRepository,
     JobStatus,
+    Permission,
     ProjectRepository,
     ProjectSummary,
     ReportRecord,
@@ -32,11 +37,16 @@ from storage.repositories import (
     UserRecord,
     UserRepository,
     UserRole,
+    normalise_email,
 )
 
 __all__ = [
     "DETAILED_TEMPLATE_ID",
     "EXECUTIVE_TEMPLATE_ID",
+    "Change",
+    "ChangeRecord",
+    "CollaborationRepository",
+    "CollaborationSession",
     "Conflict",
     "Database",
     "IntegrityError",
@@ -45,6 +55,7 @@ __all__ = [
     "JobRepository",
     "JobStatus",
     "NotFound",
+    "Permission",
     "ProjectRepository",
     "ProjectSummary",
     "ReportRecord",
@@ -61,4 +72,5 @@ __all__ = [
     "UserRepository",
     "UserRole",
     "migrate",
+    "normalise_email",
 ]

@@ -2,6 +2,7 @@
 
 from storage.models.activity import ActivityRow, AssignmentRow, RelationshipRow
 from storage.models.base import Base, UtcDateTime, utc_now
+from storage.models.collaboration import CollaborationSessionRow, ReportChangeRow
 from storage.models.job import JobRow
 from storage.models.project import (
     CalendarRow,
@@ -20,10 +21,12 @@ __all__ = [
     "AssignmentRow",
     "Base",
     "CalendarRow",
+    "CollaborationSessionRow",
     "JobRow",
     "MonthlyActualRow",
     "ProjectRow",
     "RelationshipRow",
+    "ReportChangeRow",
     "ReportRow",
     "ReportSnapshotRow",
     "ReportUpdateRow",

@@ -1,5 +1,12 @@
 """Repositories: synchronous, one transaction per call, each bound to a ``Database``."""
 
+from storage.repositories.collaboration import (
+    Change,
+    ChangeRecord,
+    CollaborationRepository,
+    CollaborationSession,
+    Permission,
+)
 from storage.repositories.jobs import JobRecord, JobRepository, JobStatus
 from storage.repositories.projects import ProjectRepository, ProjectSummary
 from storage.repositories.reports import (
@@ -21,9 +28,14 @@ from storage.repositories.users import UserRecord, UserRepository, UserRole, nor
 __all__ = [
     "DETAILED_TEMPLATE_ID",
     "EXECUTIVE_TEMPLATE_ID",
+    "Change",
+    "ChangeRecord",
+    "CollaborationRepository",
+    "CollaborationSession",
     "JobRecord",
     "JobRepository",
     "JobStatus",
+    "Permission",
     "ProjectRepository",
     "ProjectSummary",
     "ReportRecord",

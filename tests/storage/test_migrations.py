@@ -7,10 +7,16 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from storage import Database, StorageError
+from storage.database import alembic_config
 from storage.models import Base
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def _schema_differences(database: Database) -> list[Any]:
@@ -26,7 +32,7 @@ def _table_names(database: Database) -> set[str]:
 def test_upgrade_head_matches_models(unmigrated_database: Database) -> None:
     unmigrated_database.migrate()
 
-    assert unmigrated_database.revision() == "0002"
+    assert unmigrated_database.revision() == head_revision()
     assert _schema_differences(unmigrated_database) == []
 
 
@@ -50,7 +56,7 @@ def test_upgrade_after_downgrade_restores_schema(unmigrated_database: Database) 
 
     unmigrated_database.migrate()
 
-    assert unmigrated_database.revision() == "0002"
+    assert unmigrated_database.revision() == head_revision()
     assert _schema_differences(unmigrated_database) == []
 
 
@@ -59,7 +65,7 @@ def test_migrate_twice_changes_nothing(unmigrated_database: Database) -> None:
 
     unmigrated_database.migrate()
 
-    assert unmigrated_database.revision() == "0002"
+    assert unmigrated_database.revision() == head_revision()
 
 
 def test_migrate_to_unknown_revision_raises_storage_error(

@@ -1,0 +1,323 @@
+"""Handling of client frames: y-websocket binary messages and JSON events.
+
+``Collaboration`` turns one incoming frame into document changes (through the actor's
+store-then-apply path), replies to the sender and broadcasts. It holds no I/O itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pycrdt import Doc
+
+from actors.connections import CLOSE_MALFORMED, Connection, Connections
+from actors.outbox import Close, Frame, FrameKind, Outbox, Outgoing
+from crdt import (
+    AwarenessEntry,
+    AwarenessTable,
+    DocumentError,
+    MergeStrategy,
+    ProtocolError,
+    ReportDocument,
+    add_comment,
+    anchor,
+    decode_awareness,
+    encode_awareness,
+    list_comments,
+    resolve_anchor,
+    resolve_comment,
+)
+from crdt.protocol import (
+    AuthMessage,
+    AwarenessMessage,
+    QueryAwarenessMessage,
+    SyncMessage,
+    SyncStep,
+    awareness_frame,
+    decode_message,
+    permission_denied,
+    sync_step1,
+    sync_step2,
+)
+
+logger = logging.getLogger(__name__)
+
+# The actor's path for a client's update: store it, apply it, broadcast it.
+StoreUpdate = Callable[[bytes, Connection], Awaitable[None]]
+# The actor's path for a server-side edit made on a client's behalf.
+CommitEdit = Callable[[Callable[[ReportDocument], Any], Connection, str | None], Awaitable[Any]]
+
+_MAX_JSON_CHARS = 2_000_000
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def event(kind: str, **fields: Any) -> str:
+    return json.dumps({"type": kind, **fields}, ensure_ascii=False)
+
+
+class Collaboration:
+    """Frame handling for one report; the actor owns it and passes its own paths in."""
+
+    def __init__(
+        self,
+        document: ReportDocument,
+        connections: Connections,
+        outbox: Outbox,
+        store_update: StoreUpdate,
+        commit_edit: CommitEdit,
+    ) -> None:
+        self.document = document
+        self.connections = connections
+        self.outbox = outbox
+        self.awareness = AwarenessTable()
+        self._store_update = store_update
+        self._commit_edit = commit_edit
+
+    # Binary frames -------------------------------------------------------------------------
+
+    async def receive_binary(self, connection: Connection, frame: bytes) -> list[Outgoing]:
+        try:
+            message = decode_message(frame)
+        except ProtocolError as error:
+            return [Close(CLOSE_MALFORMED, f"malformed frame: {error}")]
+        if isinstance(message, SyncMessage):
+            return await self._sync(connection, message)
+        if isinstance(message, AwarenessMessage):
+            return self._awareness(connection, message.payload)
+        if isinstance(message, QueryAwarenessMessage):
+            return [
+                Frame(FrameKind.BINARY, awareness_frame(encode_awareness(self.awareness.states())))
+            ]
+        assert isinstance(message, AuthMessage)
+        return []  # clients do not send auth messages; one that does is ignored
+
+    async def _sync(self, connection: Connection, message: SyncMessage) -> list[Outgoing]:
+        if message.step is SyncStep.STEP1:
+            try:
+                missing = self.document.changes_since(message.payload)
+            except Exception as error:  # pycrdt raises its own types on a bad state vector
+                return [Close(CLOSE_MALFORMED, f"invalid state vector: {error}")]
+            return [Frame(FrameKind.BINARY, sync_step2(missing))]
+        # Commenters comment through JSON events or REST: a Yjs update cannot be limited to
+        # the comments without decoding which shared types it touches.
+        if not connection.can_edit:
+            return [Frame(FrameKind.BINARY, permission_denied(self._denial(connection)))]
+        try:
+            _check_update(message.payload)
+        except ProtocolError as error:
+            return [Close(CLOSE_MALFORMED, str(error))]
+        await self._store_update(message.payload, connection)
+        return []
+
+    @staticmethod
+    def _denial(connection: Connection) -> str:
+        return (
+            f"{connection.user} has {connection.permission.value} permission on this report; "
+            "document changes were not applied"
+        )
+
+    def _awareness(self, connection: Connection, payload: bytes) -> list[Outgoing]:
+        try:
+            entries = decode_awareness(payload)
+        except ProtocolError as error:
+            return [Close(CLOSE_MALFORMED, f"malformed awareness update: {error}")]
+        accepted = self.awareness.apply(connection.id, entries)
+        if accepted:
+            self.broadcast_awareness(accepted)
+        return []
+
+    def broadcast_awareness(self, entries: list[AwarenessEntry]) -> None:
+        frame = Frame(FrameKind.BINARY, awareness_frame(encode_awareness(entries)))
+        self.outbox.publish(frame)
+
+    def welcome_binary(self) -> list[Outgoing]:
+        """Frames a new Yjs connection gets: the server's state vector and who is present."""
+        frames: list[Outgoing] = [
+            Frame(FrameKind.BINARY, sync_step1(self.document.state_vector()))
+        ]
+        states = self.awareness.states()
+        if states:
+            frames.append(Frame(FrameKind.BINARY, awareness_frame(encode_awareness(states))))
+        return frames
+
+    # JSON events ---------------------------------------------------------------------------
+
+    def welcome_json(self, connection: Connection) -> list[Outgoing]:
+        view = self.document.to_dict()
+        return [
+            Frame(
+                FrameKind.TEXT,
+                event(
+                    "welcome",
+                    connection_id=connection.id,
+                    user_id=connection.user,
+                    permission=connection.permission.value,
+                    sections=view["sections"],
+                    comments=list_comments(self.document),
+                    presence=self.connections.presence(),
+                ),
+            )
+        ]
+
+    async def receive_text(self, connection: Connection, text: str) -> list[Outgoing]:
+        if len(text) > _MAX_JSON_CHARS:
+            return [Close(CLOSE_MALFORMED, f"JSON event longer than {_MAX_JSON_CHARS} characters")]
+        try:
+            message = json.loads(text)
+        except ValueError as error:
+            return [Close(CLOSE_MALFORMED, f"invalid JSON: {error}")]
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            return [Close(CLOSE_MALFORMED, "a JSON event must be an object with a string 'type'")]
+        handler = self._handlers().get(message["type"])
+        if handler is None:
+            known = ", ".join(sorted(self._handlers()))
+            return [
+                Close(CLOSE_MALFORMED, f"unknown event type {message['type']!r}; expected {known}")
+            ]
+        request_id = message.get("request_id")
+        try:
+            result = await handler(connection, message)
+        except (DocumentError, KeyError, TypeError, ValueError) as error:
+            return [_reply("error", request_id, message=f"{message['type']} failed: {error}")]
+        return [_reply("ack", request_id, event=message["type"], result=result)]
+
+    def _handlers(self) -> dict[str, Callable[[Connection, dict[str, Any]], Awaitable[Any]]]:
+        return {
+            "section_update": self._section_update,
+            "user_cursor": self._user_cursor,
+            "comment_added": self._comment_added,
+            "comment_resolved": self._comment_resolved,
+            "ping": self._ping,
+        }
+
+    async def _ping(self, connection: Connection, message: dict[str, Any]) -> Any:
+        return {"time": now_iso()}
+
+    async def _section_update(self, connection: Connection, message: dict[str, Any]) -> Any:
+        if not connection.can_edit:
+            raise ValueError(self._denial(connection))
+        section_id = _text(message, "section_id")
+        changes = message.get("changes")
+        if not isinstance(changes, dict):
+            raise ValueError("'changes' must be an object with 'content' and optionally 'title'")
+        content = changes.get("content")
+        title = changes.get("title")
+        if content is not None and not isinstance(content, str):
+            raise ValueError("'changes.content' must be a string")
+        if title is not None and not isinstance(title, str):
+            raise ValueError("'changes.title' must be a string")
+        strategy = MergeStrategy(changes.get("merge_strategy", MergeStrategy.MERGE.value))
+
+        def edit(document: ReportDocument) -> None:
+            document.update_section(section_id, title=title, body=content, strategy=strategy)
+
+        await self._commit_edit(edit, connection, section_id)
+        return {"section_id": section_id}
+
+    async def _user_cursor(self, connection: Connection, message: dict[str, Any]) -> Any:
+        section_id = _text(message, "section_id")
+        position = message.get("position")
+        if not isinstance(position, int) or isinstance(position, bool):
+            raise ValueError("'position' must be an integer count of characters")
+        connection.cursor_anchor = anchor(self.document, section_id, position)
+        connection.cursor_section = section_id
+        self.publish_cursor(connection)
+        self._publish_cursor_awareness(connection, position)
+        return {"section_id": section_id, "position": position}
+
+    def publish_cursor(self, connection: Connection) -> None:
+        if connection.cursor_section is None or connection.cursor_anchor is None:
+            return
+        position = resolve_anchor(
+            self.document, connection.cursor_section, connection.cursor_anchor
+        )
+        payload = event(
+            "user_cursor",
+            user_id=connection.user,
+            connection_id=connection.id,
+            section_id=connection.cursor_section,
+            position=position,
+        )
+        self.outbox.publish(Frame(FrameKind.TEXT, payload))
+
+    def _publish_cursor_awareness(self, connection: Connection, position: int) -> None:
+        """Show a JSON client's cursor to Yjs clients as an awareness state of its own."""
+        connection.awareness_clock += 1
+        state = {
+            "user": {"name": connection.user},
+            "cursor": {"section_id": connection.cursor_section, "position": position},
+        }
+        entry = AwarenessEntry(
+            connection.awareness_id, connection.awareness_clock, json.dumps(state)
+        )
+        accepted = self.awareness.apply(connection.id, [entry])
+        if accepted:
+            self.broadcast_awareness(accepted)
+
+    async def _comment_added(self, connection: Connection, message: dict[str, Any]) -> Any:
+        if not connection.can_comment:
+            raise ValueError(self._denial(connection))
+        section_id = _text(message, "section_id")
+        content = _text(message, "content")
+        position = message.get("position")
+        if position is not None and (not isinstance(position, int) or isinstance(position, bool)):
+            raise ValueError("'position' must be an integer count of characters or absent")
+        comment_id = str(uuid.uuid4())
+        created: dict[str, Any] = {}
+
+        def edit(document: ReportDocument) -> None:
+            created.update(
+                add_comment(
+                    document,
+                    comment_id=comment_id,
+                    section_id=section_id,
+                    content=content,
+                    user=connection.user,
+                    created_at=now_iso(),
+                    position=position,
+                )
+            )
+
+        await self._commit_edit(edit, connection, section_id)
+        return created
+
+    async def _comment_resolved(self, connection: Connection, message: dict[str, Any]) -> Any:
+        if not connection.can_comment:
+            raise ValueError(self._denial(connection))
+        comment_id = _text(message, "comment_id")
+        resolved: dict[str, Any] = {}
+
+        def edit(document: ReportDocument) -> None:
+            resolved.update(
+                resolve_comment(document, comment_id, user=connection.user, resolved_at=now_iso())
+            )
+
+        await self._commit_edit(edit, connection, None)
+        return resolved
+
+
+def _text(message: dict[str, Any], key: str) -> str:
+    value = message.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"'{key}' must be a non-empty string")
+    return value
+
+
+def _reply(kind: str, request_id: Any, **fields: Any) -> Frame:
+    return Frame(FrameKind.TEXT, event(kind, request_id=request_id, **fields))
+
+
+def _check_update(update: bytes) -> None:
+    """Reject bytes that are not a Yjs update before they reach the log."""
+    try:
+        Doc().apply_update(update)
+    except Exception as error:  # pycrdt reports decoding failures with its own exception types
+        raise ProtocolError(f"invalid Yjs update: {error}") from error

@@ -1,0 +1,29 @@
+"""Errors raised by report actors; they cross Ray boundaries, so they pickle their fields."""
+
+from __future__ import annotations
+
+
+class ActorError(Exception):
+    """A report actor refused or failed an operation."""
+
+
+class ReportUnloadingError(ActorError):
+    """The actor is unloading; the caller retries and reaches a freshly loaded one."""
+
+    def __init__(self, report_id: str) -> None:
+        super().__init__(report_id)
+        self.report_id = report_id
+
+    def __str__(self) -> str:
+        return f"report {self.report_id} is unloading; retry to reach a freshly loaded actor"
+
+
+class UnknownConnectionError(ActorError):
+    """A frame arrived for a connection the actor does not know (it restarted or dropped it)."""
+
+    def __init__(self, connection_id: str) -> None:
+        super().__init__(connection_id)
+        self.connection_id = connection_id
+
+    def __str__(self) -> str:
+        return f"connection {self.connection_id} is unknown to the report actor; reconnect"

@@ -1,0 +1,138 @@
+"""Frames from a report actor to the Serve replicas that hold its WebSockets.
+
+Each replica subscribes once per report and long-polls its own bounded queue. A frame is
+encoded once and queued once per replica, whatever the number of sockets behind it; the
+replica copies it to its sockets. A queue that overflows closes its subscription rather
+than drop a frame, because a Yjs client missing one update stays out of sync until it
+reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+logger = logging.getLogger(__name__)
+
+# Frames a subscription may hold before its replica counts as too slow.
+SUBSCRIPTION_QUEUE_FRAMES = 10_000
+# A replica that has not polled for this long is taken for dead.
+SUBSCRIPTION_TIMEOUT_SECONDS = 30.0
+
+
+class FrameKind(StrEnum):
+    BINARY = "binary"  # y-websocket frames, for Yjs clients
+    TEXT = "text"  # JSON events, for plain JSON clients
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One outgoing frame; ``targets`` None means every connection of its kind."""
+
+    kind: FrameKind
+    payload: bytes | str
+    targets: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """An instruction to close connections with a WebSocket close code."""
+
+    code: int
+    reason: str
+    targets: frozenset[str] | None = None
+
+
+Outgoing = Frame | Close
+
+
+class SubscriptionClosedError(Exception):
+    """The subscription is gone: its replica must close its sockets so clients resync."""
+
+    def __init__(self, subscription_id: str, reason: str) -> None:
+        super().__init__(subscription_id, reason)
+        self.subscription_id = subscription_id
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"subscription {self.subscription_id} closed: {self.reason}"
+
+
+class _Subscription:
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[Outgoing] = asyncio.Queue(SUBSCRIPTION_QUEUE_FRAMES)
+        self.last_poll = time.monotonic()
+        self.closed_reason: str | None = None
+
+
+class Outbox:
+    """The subscriptions of one report actor."""
+
+    def __init__(self) -> None:
+        self._subscriptions: dict[str, _Subscription] = {}
+
+    def subscribe(self) -> str:
+        subscription_id = uuid.uuid4().hex
+        self._subscriptions[subscription_id] = _Subscription()
+        return subscription_id
+
+    def unsubscribe(self, subscription_id: str) -> None:
+        self._subscriptions.pop(subscription_id, None)
+
+    @property
+    def subscriptions(self) -> list[str]:
+        return list(self._subscriptions)
+
+    def publish(self, item: Outgoing, only: str | None = None) -> list[str]:
+        """Queue ``item`` for every subscription, or ``only`` one; return those that overflowed."""
+        overflowed = []
+        for subscription_id, subscription in self._subscriptions.items():
+            if only is not None and subscription_id != only:
+                continue
+            if subscription.closed_reason is not None:
+                continue
+            try:
+                subscription.queue.put_nowait(item)
+            except asyncio.QueueFull:
+                subscription.closed_reason = (
+                    f"more than {SUBSCRIPTION_QUEUE_FRAMES} frames waited for the replica"
+                )
+                overflowed.append(subscription_id)
+        return overflowed
+
+    async def poll(self, subscription_id: str, wait_seconds: float) -> list[Outgoing]:
+        """Return the queued frames, waiting up to ``wait_seconds`` for the first."""
+        subscription = self._subscriptions.get(subscription_id)
+        if subscription is None:
+            raise SubscriptionClosedError(subscription_id, "unknown to this actor (it restarted?)")
+        subscription.last_poll = time.monotonic()
+        if subscription.closed_reason is not None:
+            self._subscriptions.pop(subscription_id, None)
+            raise SubscriptionClosedError(subscription_id, subscription.closed_reason)
+        items: list[Outgoing] = []
+        if subscription.queue.empty():
+            try:
+                items.append(await asyncio.wait_for(subscription.queue.get(), wait_seconds))
+            except TimeoutError:
+                return []
+        while not subscription.queue.empty():
+            items.append(subscription.queue.get_nowait())
+        subscription.last_poll = time.monotonic()
+        return items
+
+    def stale(self, now: float | None = None) -> list[str]:
+        """Return subscriptions whose replica stopped polling, and forget them."""
+        moment = time.monotonic() if now is None else now
+        gone = [
+            subscription_id
+            for subscription_id, subscription in self._subscriptions.items()
+            if moment - subscription.last_poll > SUBSCRIPTION_TIMEOUT_SECONDS
+        ]
+        for subscription_id in gone:
+            logger.warning("subscription %s stopped polling; dropping it", subscription_id)
+            self._subscriptions.pop(subscription_id, None)
+        return gone

@@ -1,0 +1,170 @@
+"""Comments and cursors anchored in section text, and the sections an update touched.
+
+Positions given to and returned from these functions count Unicode characters, as a
+plain JSON client does. pycrdt indexes text by UTF-8 byte, so every position is converted
+at this boundary. Anchors are Yjs sticky (relative) indexes, so a comment or cursor stays
+on its character while others insert and delete text before it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pycrdt import Assoc, Map, StickyIndex, Text
+
+from crdt.document import COMMENTS, ReportDocument
+from crdt.errors import CommentNotFoundError, DocumentError
+
+_MAX_COMMENT_CHARS = 10_000
+
+
+def _body(document: ReportDocument, section_id: str) -> Text:
+    text: Text = document.section_map(section_id)["body"]
+    return text
+
+
+def _byte_offset(text: str, position: int) -> int:
+    if position < 0 or position > len(text):
+        raise DocumentError(
+            f"position {position} is outside the section text of {len(text)} characters"
+        )
+    return len(text[:position].encode("utf-8"))
+
+
+def _char_offset(text: str, byte_offset: int) -> int:
+    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
+
+
+def anchor(document: ReportDocument, section_id: str, position: int) -> bytes:
+    """Return a sticky index at ``position`` (characters) of the section body."""
+    body = _body(document, section_id)
+    offset = _byte_offset(str(body), position)
+    return StickyIndex.new(body, offset, Assoc.AFTER).encode()
+
+
+def resolve_anchor(document: ReportDocument, section_id: str, encoded: bytes) -> int:
+    """Return the current character position of a sticky index made by ``anchor``."""
+    body = _body(document, section_id)
+    offset = StickyIndex.decode(encoded, body).get_index()
+    return _char_offset(str(body), offset)
+
+
+def add_comment(
+    document: ReportDocument,
+    *,
+    comment_id: str,
+    section_id: str,
+    content: str,
+    user: str,
+    created_at: str,
+    position: int | None = None,
+) -> dict[str, Any]:
+    """Add a comment anchored to a section (and a position in it, when given)."""
+    if not content.strip():
+        raise DocumentError("a comment needs some text")
+    if len(content) > _MAX_COMMENT_CHARS:
+        raise DocumentError(f"a comment holds at most {_MAX_COMMENT_CHARS} characters")
+    fields: dict[str, Any] = {
+        "comment_id": comment_id,
+        "section_id": section_id,
+        "content": content,
+        "user_id": user,
+        "created_at": created_at,
+        "resolved": False,
+    }
+    if position is not None:
+        fields["anchor"] = anchor(document, section_id, position).hex()
+    else:
+        document.section_map(section_id)  # raises SectionNotFoundError for an unknown section
+    comments = document.doc.get(COMMENTS, type=Map)
+    with document.doc.transaction():
+        comments[comment_id] = Map(fields)
+    return comment_view(document, comment_id)
+
+
+def resolve_comment(
+    document: ReportDocument, comment_id: str, *, user: str, resolved_at: str
+) -> dict[str, Any]:
+    comment = _comment(document, comment_id)
+    with document.doc.transaction():
+        comment["resolved"] = True
+        comment["resolved_by"] = user
+        comment["resolved_at"] = resolved_at
+    return comment_view(document, comment_id)
+
+
+def _comment(document: ReportDocument, comment_id: str) -> Map[Any]:
+    comment = document.doc.get(COMMENTS, type=Map).get(comment_id)
+    if not isinstance(comment, Map):
+        raise CommentNotFoundError(comment_id)
+    return comment
+
+
+def comment_view(document: ReportDocument, comment_id: str) -> dict[str, Any]:
+    """Return a comment with its anchor turned into the current character position."""
+    values = dict(_comment(document, comment_id).to_py() or {})
+    encoded = values.pop("anchor", None)
+    values["position"] = None
+    if encoded:
+        try:
+            values["position"] = resolve_anchor(
+                document, values["section_id"], bytes.fromhex(encoded)
+            )
+        except (DocumentError, ValueError):
+            values["position"] = None
+    return values
+
+
+def list_comments(document: ReportDocument, section_id: str | None = None) -> list[dict[str, Any]]:
+    comments = document.doc.get(COMMENTS, type=Map)
+    views = [comment_view(document, comment_id) for comment_id in comments]
+    if section_id is not None:
+        views = [view for view in views if view["section_id"] == section_id]
+    return sorted(views, key=lambda view: (view["created_at"], view["comment_id"]))
+
+
+class SectionWatcher:
+    """Collects what changed while it watches a document: section ids and comment ids.
+
+    ``take`` returns and clears what was collected, so one watcher serves a document's
+    whole life.
+    """
+
+    def __init__(self, document: ReportDocument) -> None:
+        self._sections_changed: set[str] = set()
+        self._comments_added: set[str] = set()
+        self._comments_changed: set[str] = set()
+        self._sections = document.sections_map()
+        self._comments = document.doc.get(COMMENTS, type=Map)
+        self._section_subscription = self._sections.observe_deep(self._on_sections)
+        self._comment_subscription = self._comments.observe_deep(self._on_comments)
+
+    def _on_sections(self, events: list[Any]) -> None:
+        for event in events:
+            path = list(event.path)
+            if path:
+                self._sections_changed.add(str(path[0]))
+            else:
+                self._sections_changed.update(str(key) for key in event.keys)
+
+    def _on_comments(self, events: list[Any]) -> None:
+        for event in events:
+            path = list(event.path)
+            if path:
+                self._comments_changed.add(str(path[0]))
+                continue
+            for key, change in event.keys.items():
+                if change.get("action") == "add":
+                    self._comments_added.add(str(key))
+                else:
+                    self._comments_changed.add(str(key))
+
+    def take(self) -> tuple[set[str], set[str], set[str]]:
+        """Return and clear (changed sections, added comments, otherwise changed comments)."""
+        taken = (self._sections_changed, self._comments_added, self._comments_changed)
+        self._sections_changed, self._comments_added, self._comments_changed = set(), set(), set()
+        return taken
+
+    def close(self) -> None:
+        self._sections.unobserve(self._section_subscription)
+        self._comments.unobserve(self._comment_subscription)

@@ -1,0 +1,134 @@
+"""The server's awareness table: who is present, with which cursor, on which connection.
+
+An awareness update is a varUint count followed, per client, by its client id, its clock
+and its state as a JSON string; a JSON ``null`` state means the client left. A newer clock
+replaces an entry. The table also remembers which connection introduced each client id,
+so that a connection that drops without a goodbye can be announced as gone.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from crdt.errors import ProtocolError
+from crdt.protocol import Reader, write_var_string, write_var_uint
+
+# y-protocols drops a state that has not been renewed for 30 s; clients renew every 15 s.
+OUTDATED_SECONDS = 30.0
+_MAX_STATE_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class AwarenessEntry:
+    client_id: int
+    clock: int
+    state: str | None  # the JSON text, None when the client left
+
+
+@dataclass(slots=True)
+class _Known:
+    clock: int
+    state: str | None
+    connection: str
+    updated: float
+
+
+def decode_awareness(payload: bytes) -> list[AwarenessEntry]:
+    """Decode an awareness update, checking that each state is JSON of bounded size."""
+    reader = Reader(payload)
+    count = reader.var_uint()
+    if count > reader.remaining:
+        raise ProtocolError(f"awareness update claims {count} entries in {reader.remaining} bytes")
+    entries = []
+    for _ in range(count):
+        client_id = reader.var_uint()
+        clock = reader.var_uint()
+        text = reader.var_string()
+        if len(text) > _MAX_STATE_BYTES:
+            raise ProtocolError(f"awareness state of client {client_id} exceeds 64 KiB")
+        try:
+            value = json.loads(text)
+        except ValueError as error:
+            raise ProtocolError(f"awareness state of client {client_id} is not JSON") from error
+        entries.append(AwarenessEntry(client_id, clock, None if value is None else text))
+    if reader.remaining:
+        raise ProtocolError(f"{reader.remaining} unexpected bytes after the awareness entries")
+    return entries
+
+
+def encode_awareness(entries: Iterable[AwarenessEntry]) -> bytes:
+    items = list(entries)
+    out = bytearray(write_var_uint(len(items)))
+    for entry in items:
+        out += write_var_uint(entry.client_id)
+        out += write_var_uint(entry.clock)
+        out += write_var_string(entry.state if entry.state is not None else "null")
+    return bytes(out)
+
+
+class AwarenessTable:
+    """Awareness states of one document's clients, each owned by the connection that sent it."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, _Known] = {}
+
+    def apply(self, connection: str, entries: Iterable[AwarenessEntry]) -> list[AwarenessEntry]:
+        """Apply a connection's entries; return those accepted, to broadcast.
+
+        An entry is accepted when its clock is newer, or equal with a removal. A client id
+        that another live connection introduced is rejected, so no one can speak for others.
+        """
+        accepted = []
+        now = time.monotonic()
+        for entry in entries:
+            known = self._known.get(entry.client_id)
+            if known is not None and known.connection != connection and known.state is not None:
+                continue
+            newer = known is None or entry.clock > known.clock
+            removal = known is not None and entry.clock == known.clock and entry.state is None
+            if not (newer or removal):
+                continue
+            self._known[entry.client_id] = _Known(entry.clock, entry.state, connection, now)
+            accepted.append(entry)
+        return accepted
+
+    def remove_connection(self, connection: str) -> list[AwarenessEntry]:
+        """Mark every client of ``connection`` as gone; return the removals to broadcast."""
+        removals = []
+        for client_id, known in list(self._known.items()):
+            if known.connection != connection:
+                continue
+            if known.state is not None:
+                removals.append(AwarenessEntry(client_id, known.clock + 1, None))
+            del self._known[client_id]
+        return removals
+
+    def expire(self, now: float | None = None) -> list[AwarenessEntry]:
+        """Remove states not renewed within ``OUTDATED_SECONDS``; return the removals."""
+        moment = time.monotonic() if now is None else now
+        removals = []
+        for client_id, known in list(self._known.items()):
+            if known.state is not None and moment - known.updated > OUTDATED_SECONDS:
+                removals.append(AwarenessEntry(client_id, known.clock + 1, None))
+                del self._known[client_id]
+        return removals
+
+    def states(self) -> list[AwarenessEntry]:
+        """Return every present client, for a newcomer or a query-awareness request."""
+        return [
+            AwarenessEntry(client_id, known.clock, known.state)
+            for client_id, known in self._known.items()
+            if known.state is not None
+        ]
+
+    def users(self) -> dict[int, Any]:
+        """Return the decoded state of every present client, by client id."""
+        return {
+            entry.client_id: json.loads(entry.state)
+            for entry in self.states()
+            if entry.state is not None
+        }

@@ -1,0 +1,180 @@
+"""Per-replica fan-out: one subscription to each report actor, shared by the local sockets.
+
+The actor queues each outgoing frame once per replica; the room here copies it into each
+socket's bounded send queue. A socket whose queue is full is closed (4429) rather than
+skipped, because a Yjs client that misses one update stays out of sync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from fastapi import WebSocket
+from ray.exceptions import RayActorError, RayTaskError
+
+from actors import report_actor
+from actors.connections import CLOSE_SERVICE_RESTART, CLOSE_SLOW_CONSUMER
+from actors.outbox import Close, Frame, FrameKind, Outgoing, SubscriptionClosedError
+from config import Settings
+
+logger = logging.getLogger(__name__)
+
+_POLL_SECONDS = 10.0
+# How long a closing socket may take to flush its queue and send its close frame.
+_CLOSE_GRACE_SECONDS = 2.0
+
+
+class Peer:
+    """One local WebSocket with its send queue and writer task."""
+
+    def __init__(self, websocket: WebSocket, kind: FrameKind, queue_frames: int) -> None:
+        self.id = uuid.uuid4().hex
+        self.websocket = websocket
+        self.kind = kind
+        self._limit = queue_frames
+        # Unbounded as a container so the closing sentinel always fits; ``deliver`` keeps
+        # the frames within ``queue_frames``.
+        self._queue: asyncio.Queue[Frame | Close] = asyncio.Queue()
+        self._writer = asyncio.get_running_loop().create_task(self._write())
+        self.closed = asyncio.Event()
+
+    def deliver(self, item: Frame) -> None:
+        if self.closed.is_set() or item.kind is not self.kind:
+            return
+        if self._queue.qsize() >= self._limit:
+            self.close(
+                CLOSE_SLOW_CONSUMER, "send queue full: the client reads too slowly; reconnect"
+            )
+            return
+        self._queue.put_nowait(item)
+
+    def close(self, code: int, reason: str) -> None:
+        """Close the socket once the frames already queued are sent; idempotent."""
+        if self.closed.is_set():
+            return
+        self.closed.set()
+        self._queue.put_nowait(Close(code, reason))
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                item = await self._queue.get()
+                if isinstance(item, Close):
+                    await self.websocket.close(code=item.code, reason=item.reason[:120])
+                    return
+                if isinstance(item.payload, bytes):
+                    await self.websocket.send_bytes(item.payload)
+                else:
+                    await self.websocket.send_text(item.payload)
+        except Exception as error:  # the socket went away; its reader notices and leaves
+            logger.debug("peer %s writer stopped: %s", self.id, error)
+            self.closed.set()
+
+    async def stop(self) -> None:
+        """Stop the writer, letting a pending close frame go out first."""
+        if self.closed.is_set():
+            with contextlib.suppress(TimeoutError, Exception):
+                await asyncio.wait_for(asyncio.shield(self._writer), _CLOSE_GRACE_SECONDS)
+        self._writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._writer
+
+
+class Room:
+    """The sockets of one report on this replica and their shared subscription."""
+
+    def __init__(
+        self, hub: ReportHub, report_id: uuid.UUID, actor: Any, subscription: str
+    ) -> None:
+        self.hub = hub
+        self.report_id = report_id
+        self.actor = actor
+        self.subscription = subscription
+        self.peers: dict[str, Peer] = {}
+        self._pump = asyncio.get_running_loop().create_task(self._poll())
+
+    def deliver(self, items: Iterable[Outgoing], only: Peer | None = None) -> None:
+        for item in items:
+            targets = item.targets
+            peers = [only] if only is not None else list(self.peers.values())
+            for peer in peers:
+                if targets is not None and peer.id not in targets:
+                    continue
+                if isinstance(item, Close):
+                    peer.close(item.code, item.reason)
+                else:
+                    peer.deliver(item)
+
+    async def _poll(self) -> None:
+        try:
+            while True:
+                items = await self.actor.poll.remote(self.subscription, _POLL_SECONDS)
+                self.deliver(items)
+        except asyncio.CancelledError:
+            raise
+        except (SubscriptionClosedError, RayActorError, RayTaskError) as error:
+            logger.warning(
+                "report %s subscription ended (%s); closing its sockets", self.report_id, error
+            )
+        self.hub.forget(self)
+        for peer in list(self.peers.values()):
+            peer.close(
+                CLOSE_SERVICE_RESTART, "the report restarted or fell behind; reconnect to resync"
+            )
+
+    async def leave(self, peer: Peer) -> None:
+        self.peers.pop(peer.id, None)
+        await peer.stop()
+        with contextlib.suppress(RayActorError, RayTaskError):
+            await self.actor.disconnect.remote(peer.id)
+        await self.hub.release(self)
+
+    async def close(self) -> None:
+        self._pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._pump
+        with contextlib.suppress(RayActorError, RayTaskError):
+            await self.actor.unsubscribe.remote(self.subscription)
+
+
+class ReportHub:
+    """The rooms of one replica; creating a room's subscription is guarded per report."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._rooms: dict[uuid.UUID, Room] = {}
+        self._lock = asyncio.Lock()
+
+    async def join(self, report_id: uuid.UUID, actor: Any, peer: Peer) -> Room:
+        """Add ``peer`` to the report's room, subscribing to the actor for the first one."""
+        async with self._lock:
+            room = self._rooms.get(report_id)
+            if room is None:
+                subscription = await actor.subscribe.remote()
+                room = Room(self, report_id, actor, subscription)
+                self._rooms[report_id] = room
+            room.peers[peer.id] = peer
+            return room
+
+    def forget(self, room: Room) -> None:
+        if self._rooms.get(room.report_id) is room:
+            del self._rooms[room.report_id]
+
+    async def release(self, room: Room) -> None:
+        async with self._lock:
+            if room.peers:
+                return
+            self.forget(room)
+        await room.close()
+
+    @property
+    def open_rooms(self) -> int:
+        return len(self._rooms)
+
+    def actor_for(self, report_id: uuid.UUID) -> Any:
+        return report_actor(report_id, self._settings)

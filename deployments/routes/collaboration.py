@@ -1,0 +1,157 @@
+"""Collaboration sessions and comments over REST; live editing uses the WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from deployments.auth import Principal, Role
+from deployments.dependencies import ProjectManager, ServicesDep, Viewer
+from deployments.errors import ConflictError, NotFoundError, PermissionDeniedError
+from deployments.services import Services
+from storage import InvalidData, Permission, normalise_email
+
+router = APIRouter(prefix="/api/reports/pmr", tags=["collaboration"])
+
+_ROLE_PERMISSION = {
+    Role.VIEWER: Permission.VIEW,
+    Role.EDITOR: Permission.EDIT,
+    Role.PROJECT_MANAGER: Permission.EDIT,
+    Role.ADMIN: Permission.EDIT,
+}
+
+
+class SessionRequest(BaseModel):
+    """Body of ``POST /api/reports/pmr/{report_id}/collaborate``.
+
+    Participants without an entry in ``permissions`` may view only.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_type: Literal["collaborative", "direct", "chat"] = "collaborative"
+    participants: list[str] = Field(min_length=1, max_length=500)
+    permissions: dict[str, Literal["edit", "comment", "view"]] = Field(default_factory=dict)
+
+    @field_validator("participants")
+    @classmethod
+    def _check_emails(cls, emails: list[str]) -> list[str]:
+        return [_email(email) for email in emails]
+
+    @field_validator("permissions")
+    @classmethod
+    def _check_permission_emails(cls, permissions: dict[str, str]) -> dict[str, str]:
+        return {_email(email): value for email, value in permissions.items()}
+
+    @model_validator(mode="after")
+    def _check_permissions(self) -> SessionRequest:
+        listed = set(self.participants)
+        strangers = sorted(email for email in self.permissions if email not in listed)
+        if strangers:
+            raise ValueError(
+                f"permissions name people who are not participants: {', '.join(strangers)}"
+            )
+        return self
+
+    def resolved(self) -> dict[str, str]:
+        return {email: self.permissions.get(email, "view") for email in self.participants}
+
+
+def _email(value: str) -> str:
+    try:
+        return normalise_email(value)
+    except InvalidData as error:
+        raise ValueError(str(error)) from error
+
+
+class CommentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    section_id: str = Field(min_length=1, max_length=64)
+    content: str = Field(min_length=1, max_length=10_000)
+    position: int | None = Field(
+        default=None, ge=0, description="Character offset in the section."
+    )
+
+
+async def _completed_actor(services: Services, report_id: uuid.UUID) -> Any:
+    record = await asyncio.to_thread(services.reports.get, report_id)
+    if record.status != "completed":
+        raise ConflictError(
+            f"report {report_id} is {record.status}; collaboration opens once it is completed",
+            code="report_not_ready",
+        )
+    return services.hub.actor_for(report_id)
+
+
+async def _require(actor: Any, caller: Principal, needed: Permission) -> None:
+    granted = await actor.permission_for.remote(
+        caller.email, _ROLE_PERMISSION[caller.role].value, caller.role is Role.ADMIN
+    )
+    if granted is None or not Permission(granted).includes(needed):
+        raise PermissionDeniedError(
+            f"{caller.email} needs {needed.value} permission on this report and has "
+            f"{granted or 'none'}",
+            code="permission_denied",
+        )
+
+
+@router.post("/{report_id}/collaborate", summary="Start the report's collaboration session")
+async def start_session(
+    report_id: uuid.UUID, request: SessionRequest, services: ServicesDep, caller: ProjectManager
+) -> dict[str, Any]:
+    actor = await _completed_actor(services, report_id)
+    view: dict[str, Any] = await actor.start_session.remote(
+        request.session_type, request.resolved(), caller.email
+    )
+    return view
+
+
+@router.get("/{report_id}/collaborate", summary="The collaboration session and its activity")
+async def get_session(report_id: uuid.UUID, services: ServicesDep, _: Viewer) -> dict[str, Any]:
+    actor = await _completed_actor(services, report_id)
+    view: dict[str, Any] = await actor.session_view.remote()
+    if view["session_id"] is None:
+        raise NotFoundError(
+            f"report {report_id} has no collaboration session; POST one first",
+            code="no_session",
+        )
+    return view
+
+
+@router.get("/{report_id}/comments", summary="Comments on the report, oldest first")
+async def list_comments(
+    report_id: uuid.UUID,
+    services: ServicesDep,
+    caller: Viewer,
+    section_id: str | None = Query(default=None, max_length=64),
+) -> dict[str, Any]:
+    actor = await _completed_actor(services, report_id)
+    await _require(actor, caller, Permission.VIEW)
+    return {"comments": await actor.comments.remote(section_id)}
+
+
+@router.post("/{report_id}/comments", status_code=201, summary="Add a comment to a section")
+async def add_comment(
+    report_id: uuid.UUID, request: CommentRequest, services: ServicesDep, caller: Viewer
+) -> dict[str, Any]:
+    actor = await _completed_actor(services, report_id)
+    await _require(actor, caller, Permission.COMMENT)
+    comment: dict[str, Any] = await actor.add_comment.remote(
+        request.section_id, request.content, request.position, caller.email
+    )
+    return comment
+
+
+@router.post("/{report_id}/comments/{comment_id}/resolve", summary="Resolve a comment")
+async def resolve_comment(
+    report_id: uuid.UUID, comment_id: str, services: ServicesDep, caller: Viewer
+) -> dict[str, Any]:
+    actor = await _completed_actor(services, report_id)
+    await _require(actor, caller, Permission.COMMENT)
+    comment: dict[str, Any] = await actor.resolve_comment.remote(comment_id, caller.email)
+    return comment

@@ -1,0 +1,218 @@
+"""The collaboration WebSocket: y-websocket binary frames or JSON events, per connection.
+
+``/ws/reports/pmr/{report_id}/collaborate`` is the y-websocket room URL
+``ws://HOST/ws/reports/pmr`` + ``/{report_id}/collaborate``. A connection speaks the Yjs
+protocol unless it asks for ``?format=json``. The bearer token comes as ``?token=`` or as
+an offered Sec-WebSocket-Protocol value, because browsers cannot set headers. Refusals
+happen on the upgrade (401, 403, 404, 409, 503), so clients do not retry them forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi.responses import JSONResponse
+from ray.exceptions import RayActorError, RayTaskError
+
+from actors.connections import CLOSE_MALFORMED, CLOSE_SERVICE_RESTART, CLOSE_TOO_BIG
+from actors.errors import ReportUnloadingError
+from actors.outbox import Close, FrameKind
+from deployments.auth import Principal, Role
+from deployments.errors import (
+    ApiError,
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ServiceUnavailableError,
+)
+from deployments.hub import Peer, Room
+from deployments.problems import PROBLEM_JSON
+from deployments.services import Services
+from storage import NotFound, StorageError
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter()
+
+_CONNECT_ATTEMPTS = 5
+_RETRY_SECONDS = 0.2
+# Permission a caller gets from their role when the report has no collaboration session.
+_ROLE_PERMISSION = {
+    Role.VIEWER: "view",
+    Role.EDITOR: "edit",
+    Role.PROJECT_MANAGER: "edit",
+    Role.ADMIN: "edit",
+}
+
+
+def _offered_token(websocket: WebSocket) -> tuple[str | None, str | None]:
+    """Return the token and the subprotocol to echo, from the query or the subprotocols."""
+    token = websocket.query_params.get("token")
+    offered = [
+        part.strip()
+        for part in websocket.headers.get("sec-websocket-protocol", "").split(",")
+        if part.strip()
+    ]
+    if token:
+        return token, offered[0] if offered else None
+    jwt_like = [value for value in offered if value.count(".") == 2]
+    if not jwt_like:
+        return None, offered[0] if offered else None
+    others = [value for value in offered if value not in jwt_like]
+    return jwt_like[0], others[0] if others else jwt_like[0]
+
+
+async def _deny(websocket: WebSocket, error: ApiError) -> None:
+    await websocket.send_denial_response(
+        JSONResponse(
+            error.problem(instance=websocket.url.path),
+            status_code=error.status,
+            media_type=PROBLEM_JSON,
+        )
+    )
+
+
+async def _admit(
+    websocket: WebSocket, services: Services, report_id: uuid.UUID
+) -> tuple[Principal, str, Any]:
+    """Authenticate and authorise the upgrade; return the caller, permission and actor."""
+    token, _ = _offered_token(websocket)
+    if not token:
+        raise AuthenticationError(
+            "missing bearer token: pass ?token=<token> or offer it as a WebSocket subprotocol",
+            code="missing_token",
+        )
+    principal = services.tokens.verify(token)
+    try:
+        record = await asyncio.to_thread(services.reports.get, report_id)
+    except NotFound as error:
+        raise NotFoundError(str(error), code="not_found") from error
+    if record.status != "completed":
+        raise ConflictError(
+            f"report {report_id} is {record.status}; co-editing opens once it is completed",
+            code="report_not_ready",
+        )
+    actor = services.hub.actor_for(report_id)
+    try:
+        permission = await actor.permission_for.remote(
+            principal.email, _ROLE_PERMISSION[principal.role], principal.role is Role.ADMIN
+        )
+    except (RayActorError, RayTaskError) as error:
+        logger.error("report %s could not be opened: %s", report_id, error)
+        raise ServiceUnavailableError(
+            f"report {report_id} could not be loaded; try again shortly", code="report_unavailable"
+        ) from error
+    if permission is None:
+        raise PermissionDeniedError(
+            f"{principal.email} is not a participant of the collaboration session of report "
+            f"{report_id}; ask its project manager to add you",
+            code="not_a_participant",
+        )
+    return principal, permission, actor
+
+
+async def _join(
+    services: Services, report_id: uuid.UUID, peer: Peer, principal: Principal, permission: str
+) -> tuple[Room, list[Any]]:
+    """Join the report's room and register with its actor, retrying across an unload."""
+    for attempt in range(1, _CONNECT_ATTEMPTS + 1):
+        actor = services.hub.actor_for(report_id)
+        room = await services.hub.join(report_id, actor, peer)
+        try:
+            initial = await room.actor.connect.remote(
+                room.subscription,
+                peer.id,
+                principal.email,
+                permission,
+                peer.kind.value,
+                principal.role is Role.ADMIN,
+            )
+            return room, initial
+        except (ReportUnloadingError, RayActorError) as error:
+            room.peers.pop(peer.id, None)
+            services.hub.forget(room)
+            if attempt == _CONNECT_ATTEMPTS:
+                raise
+            logger.info("report %s was unloading (%s); retrying the join", report_id, error)
+            await asyncio.sleep(_RETRY_SECONDS * attempt)
+    raise AssertionError("unreachable")
+
+
+@router.websocket("/ws/reports/pmr/{report_id}/collaborate")
+async def collaborate(websocket: WebSocket, report_id: str) -> None:
+    services: Services = websocket.app.state.services
+    try:
+        report_uuid = uuid.UUID(report_id)
+        principal, permission, _ = await _admit(websocket, services, report_uuid)
+    except ValueError:
+        await _deny(
+            websocket, NotFoundError(f"{report_id!r} is not a report id", code="not_found")
+        )
+        return
+    except ApiError as error:
+        await _deny(websocket, error)
+        return
+    except StorageError as error:
+        logger.warning("storage failed during a WebSocket upgrade: %s", error)
+        await _deny(websocket, ServiceUnavailableError(str(error), code="database_unavailable"))
+        return
+    _, subprotocol = _offered_token(websocket)
+    await websocket.accept(subprotocol=subprotocol)
+    kind = FrameKind.TEXT if websocket.query_params.get("format") == "json" else FrameKind.BINARY
+    peer = Peer(websocket, kind, services.settings.ws_send_queue_frames)
+    try:
+        room, initial = await _join(services, report_uuid, peer, principal, permission)
+    except (ReportUnloadingError, RayActorError, RayTaskError) as error:
+        logger.error("report %s: joining failed: %s", report_uuid, error)
+        await websocket.close(
+            code=CLOSE_SERVICE_RESTART, reason="the report is restarting; reconnect"
+        )
+        return
+    room.deliver(initial, only=peer)
+    try:
+        await _relay(websocket, services, room, peer)
+    finally:
+        await room.leave(peer)
+
+
+async def _relay(websocket: WebSocket, services: Services, room: Room, peer: Peer) -> None:
+    """Forward the client's frames to the actor and its replies back, until either side ends."""
+    limit = services.settings.max_frame_bytes
+    while not peer.closed.is_set():
+        try:
+            message = await websocket.receive()
+        except (WebSocketDisconnect, RuntimeError):
+            return
+        if message["type"] == "websocket.disconnect":
+            return
+        data: bytes | str | None = message.get("bytes")
+        if data is None:
+            data = message.get("text")
+        if data is None:
+            peer.close(CLOSE_MALFORMED, "empty WebSocket message")
+            return
+        if len(data) > limit:
+            peer.close(
+                CLOSE_TOO_BIG, f"frame of {len(data):,} bytes exceeds the limit of {limit:,}"
+            )
+            return
+        if isinstance(data, bytes) != (peer.kind is FrameKind.BINARY):
+            expected = "binary Yjs" if peer.kind is FrameKind.BINARY else "text JSON"
+            peer.close(CLOSE_MALFORMED, f"this connection carries {expected} frames")
+            return
+        try:
+            replies = await room.actor.receive.remote(peer.id, data)
+        except (RayActorError, RayTaskError) as error:
+            logger.warning(
+                "report %s: frame not handled (%s); closing the socket", room.report_id, error
+            )
+            peer.close(CLOSE_SERVICE_RESTART, "the report restarted; reconnect to resync")
+            return
+        room.deliver(replies, only=peer)
+        if any(isinstance(reply, Close) for reply in replies):
+            return

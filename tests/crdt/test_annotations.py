@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import pytest
+
+from crdt import (
+    CommentNotFoundError,
+    DocumentError,
+    ReportDocument,
+    SectionWatcher,
+    add_comment,
+    anchor,
+    list_comments,
+    resolve_anchor,
+    resolve_comment,
+)
+
+
+def make_document() -> ReportDocument:
+    document = ReportDocument()
+    document.put_section("risk", title="Risks", body="Crane hire is late. 🏗 Weather ok.", order=0)
+    return document
+
+
+def test_anchor_follows_text_inserted_before_it() -> None:
+    document = make_document()
+    position = document.section_body("risk").index("Weather")
+    sticky = anchor(document, "risk", position)
+
+    document.section_map("risk")["body"].insert(0, "Update: ")
+
+    assert resolve_anchor(document, "risk", sticky) == position + len("Update: ")
+
+
+def test_anchor_counts_characters_not_bytes() -> None:
+    document = make_document()
+    position = document.section_body("risk").index("Weather")
+
+    sticky = anchor(document, "risk", position)
+
+    # The emoji before the anchor is four UTF-8 bytes but one character.
+    assert resolve_anchor(document, "risk", sticky) == position
+
+
+def test_anchor_outside_text_is_rejected() -> None:
+    document = make_document()
+
+    with pytest.raises(DocumentError, match="outside the section text"):
+        anchor(document, "risk", 500)
+
+
+def test_comment_is_listed_with_current_position() -> None:
+    document = make_document()
+    add_comment(
+        document,
+        comment_id="c1",
+        section_id="risk",
+        content="Which crane?",
+        user="ann@example.com",
+        created_at="2025-01-01T00:00:00Z",
+        position=0,
+    )
+
+    document.section_map("risk")["body"].insert(0, "New: ")
+    comments = list_comments(document)
+
+    assert [comment["comment_id"] for comment in comments] == ["c1"]
+    assert comments[0]["position"] == len("New: ")
+    assert comments[0]["resolved"] is False
+
+
+def test_resolving_comment_records_who() -> None:
+    document = make_document()
+    add_comment(
+        document,
+        comment_id="c1",
+        section_id="risk",
+        content="Check",
+        user="ann@example.com",
+        created_at="2025-01-01T00:00:00Z",
+    )
+
+    resolved = resolve_comment(document, "c1", user="bob@example.com", resolved_at="2025-01-02")
+
+    assert resolved["resolved"] is True
+    assert resolved["resolved_by"] == "bob@example.com"
+
+
+def test_resolving_unknown_comment_names_it() -> None:
+    with pytest.raises(CommentNotFoundError, match="'nope' not found"):
+        resolve_comment(make_document(), "nope", user="x", resolved_at="now")
+
+
+def test_empty_comment_is_rejected() -> None:
+    with pytest.raises(DocumentError, match="needs some text"):
+        add_comment(
+            make_document(),
+            comment_id="c",
+            section_id="risk",
+            content="  ",
+            user="x",
+            created_at="now",
+        )
+
+
+def test_watcher_reports_changed_sections_and_comments() -> None:
+    document = make_document()
+    document.put_section("budget", title="Budget", body="On plan.", order=1)
+    watcher = SectionWatcher(document)
+
+    document.update_section("budget", body="Over plan.")
+    add_comment(
+        document, comment_id="c9", section_id="risk", content="x", user="u", created_at="now"
+    )
+    sections, added, changed = watcher.take()
+
+    assert sections == {"budget"}
+    assert added == {"c9"}
+    assert changed == set()
+    assert watcher.take() == (set(), set(), set())

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crdt import AwarenessEntry, AwarenessTable, ProtocolError, decode_awareness, encode_awareness
+
+
+def entry(client_id: int, clock: int, state: object) -> AwarenessEntry:
+    return AwarenessEntry(client_id, clock, None if state is None else json.dumps(state))
+
+
+def test_encode_decode_round_trip() -> None:
+    entries = [entry(1, 3, {"user": {"name": "Zoë"}}), entry(2, 1, None)]
+
+    assert decode_awareness(encode_awareness(entries)) == entries
+
+
+def test_newer_clock_replaces_state() -> None:
+    table = AwarenessTable()
+    table.apply("c1", [entry(7, 1, {"cursor": 1})])
+
+    accepted = table.apply("c1", [entry(7, 2, {"cursor": 5})])
+
+    assert accepted == [entry(7, 2, {"cursor": 5})]
+    assert table.users() == {7: {"cursor": 5}}
+
+
+def test_older_clock_is_ignored() -> None:
+    table = AwarenessTable()
+    table.apply("c1", [entry(7, 5, {"cursor": 1})])
+
+    accepted = table.apply("c1", [entry(7, 4, {"cursor": 9})])
+
+    assert accepted == []
+    assert table.users() == {7: {"cursor": 1}}
+
+
+def test_other_connection_cannot_speak_for_a_client() -> None:
+    table = AwarenessTable()
+    table.apply("c1", [entry(7, 1, {"name": "a"})])
+
+    accepted = table.apply("c2", [entry(7, 9, None)])
+
+    assert accepted == []
+    assert 7 in table.users()
+
+
+def test_removing_connection_announces_its_clients_gone() -> None:
+    table = AwarenessTable()
+    table.apply("c1", [entry(7, 3, {"name": "a"}), entry(8, 1, {"name": "b"})])
+    table.apply("c2", [entry(9, 1, {"name": "c"})])
+
+    removals = table.remove_connection("c1")
+
+    assert removals == [AwarenessEntry(7, 4, None), AwarenessEntry(8, 2, None)]
+    assert set(table.users()) == {9}
+
+
+def test_states_not_renewed_expire() -> None:
+    table = AwarenessTable()
+    table.apply("c1", [entry(7, 1, {"name": "a"})])
+
+    removals = table.expire(now=10**9)
+
+    assert removals == [AwarenessEntry(7, 2, None)]
+    assert table.users() == {}
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        pytest.param(b"\x05\x01", "claims 5 entries", id="count-too-large"),
+        pytest.param(b"\x01\x01\x01\x03abc", "not JSON", id="not-json"),
+        pytest.param(b"\x01\x01\x01\x05{}", "exceeds the", id="short-string"),
+    ],
+)
+def test_decode_rejects_malformed_awareness(payload: bytes, message: str) -> None:
+    with pytest.raises(ProtocolError, match=message):
+        decode_awareness(payload)
