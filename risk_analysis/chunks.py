@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from risk_analysis import distributions
 from risk_analysis.errors import SimulationInputError
-from risk_analysis.passes import early_times, late_times, project_finish
+from risk_analysis.passes import early_times, late_times, project_finish, reference_hours
 from risk_analysis.uncertainty import EstimateGroup, RiskModel, SimulationModel
 
 IntArray = npt.NDArray[np.int64]
@@ -215,8 +215,9 @@ def _schedule(model: SimulationModel, durations: Float32Array) -> tuple[Float32A
     """Return the project finish and how often each activity was critical."""
     plan = model.network.plan
     early = early_times(plan, durations)
-    finish = project_finish(early)
-    late = late_times(plan, durations, finish)
+    elapsed = project_finish(plan, early)
+    late = late_times(plan, durations, elapsed)
+    finish = reference_hours(plan, elapsed)
     total_float = np.subtract(late[1::2], early[1::2], out=late[1::2])
     limit = model.critical_threshold_hours + model.critical_tolerance_hours
     critical = total_float <= limit

@@ -1,13 +1,12 @@
 """Critical path method on a network: early and late times, float and the driving path.
 
-All times are offsets in working hours from the data date. Completed activities keep their
-actual dates. An in-progress activity keeps its actual start and finishes its remaining
-duration after the data date, or later when a finish-to-finish or start-to-finish link
-delays its finish. A not-started activity starts no earlier than the data date.
-
-NOTE: every duration and lag is counted on one calendar, the project default (else the most
-used one). Activities on other calendars are approximated by their working hours on it, and
-date constraints are not applied.
+Times are working hours of each activity's own calendar from the data date, so total and
+free float are in the activity's working hours, as P6 reports them. The project finish is
+also given in elapsed hours and in working hours of the reference calendar. Completed
+activities keep their actual dates. In-progress activities follow retained logic: the
+remaining duration starts at the data date or when the predecessors allow, whichever is
+later. Date constraints apply as date_constraints.py describes, "as late as possible"
+included.
 """
 
 from __future__ import annotations
@@ -20,7 +19,17 @@ import numpy.typing as npt
 
 from risk_analysis.errors import SimulationInputError
 from risk_analysis.network import Network, build_network
-from risk_analysis.passes import FF, SF, SS, early_times, late_times, project_finish
+from risk_analysis.passes import (
+    Progress,
+    calendar_hours,
+    delay_within_free_float,
+    early_times,
+    late_times,
+    link_values,
+    predecessor_limits,
+    project_finish,
+    reference_hours,
+)
 from schedules.model import Project
 
 FloatArray = npt.NDArray[np.float64]
@@ -36,13 +45,15 @@ DEFAULT_NEAR_CRITICAL_HOURS = 40.0
 class ForwardPass:
     """Early times for one set of durations, or for each row of a 2-D set.
 
-    Arrays have the shape of the durations passed in (activities, or iterations x
-    activities); ``project_finish`` has one value per iteration, or is 0-dimensional.
+    Arrays have the shape of the durations passed in: activities, or iterations x
+    activities. ``project_finish`` (working hours of the reference calendar) and
+    ``finish_elapsed_hours`` have one value per iteration, or are 0-dimensional.
     """
 
     early_start: npt.NDArray[np.floating]
     early_finish: npt.NDArray[np.floating]
     project_finish: npt.NDArray[np.floating]
+    finish_elapsed_hours: npt.NDArray[np.floating]
 
 
 def activity_major(network: Network, durations: npt.ArrayLike | None) -> npt.NDArray[np.floating]:
@@ -76,16 +87,21 @@ def forward_pass(network: Network, durations: npt.ArrayLike | None = None) -> Fo
     """Compute early times for the given durations (default: the remaining durations)."""
     matrix = activity_major(network, durations)
     times = early_times(network.plan, matrix)
-    finish = project_finish(times)
+    elapsed = project_finish(network.plan, times)
+    finish = reference_hours(network.plan, elapsed)
     one_set = durations is None or np.ndim(durations) == 1
     if one_set:
-        return ForwardPass(times[0::2, 0], times[1::2, 0], finish[0])
-    return ForwardPass(times[0::2].T, times[1::2].T, finish)
+        return ForwardPass(times[0::2, 0], times[1::2, 0], finish[0], elapsed[0])
+    return ForwardPass(times[0::2].T, times[1::2].T, finish, elapsed)
 
 
 @dataclass(frozen=True, slots=True)
 class ActivitySchedule:
-    """One activity's CPM result; floats are None for completed activities."""
+    """One activity's CPM result; floats are None for completed activities.
+
+    Hours are working hours of the activity's calendar from the data date. Started
+    activities show their actual start as early start, completed ones their actual finish.
+    """
 
     activity_id: str
     code: str
@@ -108,9 +124,11 @@ class ActivitySchedule:
 class CpmResult:
     """Early and late times, floats and flags per network position.
 
-    Total and free float are NaN for completed activities, which are never critical.
-    ``critical`` means total float within the critical threshold; ``near_critical`` means
-    above it but within the near-critical threshold.
+    ``remaining_start`` is when the remaining work may start: the early start of an activity
+    not started, the resumption of one in progress. Total and free float are NaN for
+    completed activities, which are never critical. ``critical`` means total float within the
+    critical threshold; ``near_critical`` means above it but within the near-critical
+    threshold. ``project_finish_hours`` is in working hours of the reference calendar.
     """
 
     network: Network
@@ -124,17 +142,22 @@ class CpmResult:
     critical: BoolArray
     near_critical: BoolArray
     project_finish_hours: float
+    remaining_start: FloatArray
+    project_finish_elapsed_hours: float
 
     @property
     def project_finish(self) -> datetime | None:
         """The project finish date, or None when the network has no calendar."""
-        if self.network.working_time is None:
+        if self.network.calendars is None:
             return None
-        return self.network.instants([self.project_finish_hours], starts=False)[0]
+        return self.network.elapsed_instants([self.project_finish_elapsed_hours])[0]
 
     def link_slack(self) -> FloatArray:
-        """Return, per network link, how far its predecessor may slip before it binds."""
-        return _link_slack(self)
+        """Return, per network link, how far the successor's remaining start is past the bound
+        the link puts on it, in the successor's working hours (NaN for links not applied)."""
+        times = self._early_times()
+        bounds = link_values(self.network.plan, times, self.durations[:, None])[:, 0]
+        return np.asarray(self.remaining_start[self.network.link_successors] - bounds)
 
     def driving_path(self, weights: npt.ArrayLike | None = None) -> tuple[str, ...]:
         """Return the activity ids of the longest path, first to last.
@@ -159,7 +182,7 @@ class CpmResult:
             pred, succ = preds[link], succs[link]
             carried[succ] = max(carried[succ], weight[pred] + carried[pred])
         total = np.where(scheduled, weight + carried, -np.inf)
-        ends = scheduled & (self.early_finish >= self.project_finish_hours - TOLERANCE_HOURS)
+        ends = scheduled & (self._finish_elapsed() >= self.project_finish_elapsed_hours - 1e-6)
         current = int(np.argmax(np.where(ends, total, -np.inf)))
         path = [current]
         while True:
@@ -174,18 +197,54 @@ class CpmResult:
 
     def schedules(self) -> tuple[ActivitySchedule, ...]:
         """Return one record per network activity, in topological order, with dates."""
+        dates = self._dates()
+        return tuple(self._record(index, dates) for index in range(self.network.size))
+
+    def _dates(self) -> list[list[datetime | None]]:
         network = self.network
-        dates: list[list[datetime | None]]
-        if network.working_time is None:
-            dates = [[None] * network.size for _ in range(4)]
-        else:
-            dates = [
-                list(network.instants(self.early_start, starts=True)),
-                list(network.instants(self.early_finish, starts=False)),
-                list(network.instants(self.late_start, starts=True)),
-                list(network.instants(self.late_finish, starts=False)),
-            ]
-        return tuple(self._record(index, dates) for index in range(network.size))
+        if network.calendars is None:
+            return [[None] * network.size for _ in range(4)]
+        early_start = network.activity_instants(self.early_start, starts=True)
+        early_finish = network.activity_instants(self.early_finish, starts=False)
+        late_start = network.activity_instants(self.late_start, starts=True)
+        late_finish = network.activity_instants(self.late_finish, starts=False)
+        dates: list[list[datetime | None]] = [
+            list(early_start),
+            list(early_finish),
+            list(late_start),
+            list(late_finish),
+        ]
+        for index, (start, finish) in enumerate(
+            zip(network.actual_starts, network.actual_finishes, strict=True)
+        ):
+            if start is not None:
+                dates[0][index] = start
+            if finish is not None:
+                dates[1][index] = dates[3][index] = finish
+                dates[2][index] = start or dates[2][index]
+        return dates
+
+    def _early_times(self) -> FloatArray:
+        times = np.empty((2 * self.network.size, 1))
+        times[0::2, 0] = self.remaining_start
+        times[1::2, 0] = self.early_finish
+        return times
+
+    def _finish_elapsed(self) -> FloatArray:
+        """Return each activity's early finish in elapsed hours from the data date."""
+        network = self.network
+        if network.calendars is None:
+            return self.early_finish
+        periods_end = ~network.plan.timing.finish_at_period_start
+        return network.calendars.clock_hours(
+            network.calendar_index, self.early_finish, periods_end
+        )
+
+    def _own_finish(self) -> FloatArray:
+        """Return the project finish in working hours of each activity's calendar."""
+        plan = self.network.plan
+        finish = np.array([self.project_finish_elapsed_hours])
+        return np.asarray(calendar_hours(plan, finish)[plan.calendar_index, 0])
 
     def _record(self, index: int, dates: list[list[datetime | None]]) -> ActivitySchedule:
         total = float(self.total_float[index])
@@ -226,28 +285,37 @@ def compute_cpm(
         )
     values = network.remaining_hours if durations is None else np.asarray(durations, np.float64)
     matrix = activity_major(network, values)
-    early = early_times(network.plan, matrix)
-    finish = project_finish(early)
-    late = late_times(network.plan, matrix, finish)
+    plan = network.plan
+    early = early_times(plan, matrix)
+    elapsed = project_finish(plan, early)
+    late = late_times(plan, matrix, elapsed)
+    as_late_as_possible = network.constraints.as_late_as_possible
+    if as_late_as_possible.any():
+        own_finish = calendar_hours(plan, elapsed)
+        delay_within_free_float(plan, early, matrix, as_late_as_possible, own_finish)
 
-    scheduled = network.plan.scheduled
+    scheduled = plan.scheduled
     total = np.where(scheduled, late[1::2, 0] - early[1::2, 0], np.nan)
     critical = scheduled & (total <= critical_threshold_hours + TOLERANCE_HOURS)
     near = scheduled & ~critical & (total <= near_critical_threshold_hours + TOLERANCE_HOURS)
+    started = network.progress != Progress.NOT_STARTED
+    completed = ~scheduled
     result = CpmResult(
         network=network,
         durations=_float64(matrix[:, 0]),
-        early_start=_float64(early[0::2, 0]),
-        early_finish=_float64(early[1::2, 0]),
-        late_start=_float64(late[0::2, 0]),
-        late_finish=_float64(late[1::2, 0]),
+        early_start=np.where(started, network.actual_start_hours, early[0::2, 0]),
+        early_finish=np.where(completed, network.actual_finish_hours, early[1::2, 0]),
+        late_start=np.where(completed, network.actual_start_hours, late[0::2, 0]),
+        late_finish=np.where(completed, network.actual_finish_hours, late[1::2, 0]),
         total_float=total,
         free_float=np.full(network.size, np.nan),
         critical=critical,
         near_critical=near,
-        project_finish_hours=float(finish[0]),
+        project_finish_hours=float(reference_hours(plan, elapsed)[0]),
+        remaining_start=_float64(early[0::2, 0]),
+        project_finish_elapsed_hours=float(elapsed[0]),
     )
-    result.free_float[:] = _free_float(result)
+    result.free_float[:] = _free_float(result, np.asarray(early, dtype=np.float64))
     return result
 
 
@@ -269,29 +337,17 @@ def _float64(values: npt.NDArray[np.floating]) -> FloatArray:
     return np.array(values, dtype=np.float64)
 
 
-def _anchors(result: CpmResult) -> tuple[FloatArray, FloatArray]:
-    """Return, per link, the early time it reads on the predecessor and the one it bounds."""
+def _free_float(result: CpmResult, early: FloatArray) -> FloatArray:
+    """Return how far each activity can slip before it delays a successor or the finish.
+
+    Values are in the activity's working hours: the latest finish each link allows, read
+    back onto the predecessor's calendar, less its early finish.
+    """
     network = result.network
-    types = network.link_types
-    preds, succs = network.link_predecessors, network.link_successors
-    reads_start = np.isin(types, (SS, SF))
-    bounds_finish = np.isin(types, (FF, SF))
-    pred_time = np.where(reads_start, result.early_start[preds], result.early_finish[preds])
-    succ_time = np.where(bounds_finish, result.early_finish[succs], result.early_start[succs])
-    return pred_time, succ_time
-
-
-def _link_slack(result: CpmResult) -> FloatArray:
-    pred_time, succ_time = _anchors(result)
-    return np.asarray(succ_time - result.network.link_lags - pred_time, dtype=np.float64)
-
-
-def _free_float(result: CpmResult) -> FloatArray:
-    """Return how far each activity can slip before it delays a successor or the finish."""
-    network = result.network
-    free = np.where(
-        network.plan.scheduled, result.project_finish_hours - result.early_finish, np.nan
-    )
-    active = network.plan.backward_active
-    np.minimum.at(free, network.link_predecessors[active], _link_slack(result)[active])
+    plan = network.plan
+    free = np.where(plan.scheduled, result._own_finish() - result.early_finish, np.nan)
+    limits = predecessor_limits(plan, early, result.durations[:, None])[:, 0]
+    active = plan.backward_active
+    preds = network.link_predecessors[active]
+    np.minimum.at(free, preds, limits[active] - result.early_finish[preds])
     return np.asarray(free, dtype=np.float64)

@@ -1,24 +1,46 @@
 """The schedule logic as arrays: activities in topological order with their links.
 
-Offsets are working hours from the project's data date on one calendar. Level-of-effort and
-WBS-summary activities span other work and carry no logic, so they stay out of the network
-together with every relationship that touches them.
+Each activity's times are working hours of its own calendar, counted from the project's data
+date; calendars.py converts between calendars and to dates. An activity whose calendar the
+project does not contain uses the reference calendar: the project default, else the most used
+one. A project without calendars is scheduled in plain hours and has no dates.
+
+Level-of-effort and WBS-summary activities span other work and carry no logic, so they stay
+out of the network together with every relationship that touches them.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
 
+from risk_analysis.calendars import CalendarSet, build_calendar_set
+from risk_analysis.date_constraints import DateConstraints, build_constraints, unconstrained
 from risk_analysis.errors import NetworkError
-from risk_analysis.passes import PassPlan, Progress, plan_passes
-from schedules.model import Activity, ActivityStatus, Calendar, Project, RelationshipType
+from risk_analysis.passes import (
+    LinkTable,
+    PassPlan,
+    Progress,
+    Timing,
+    early_times,
+    plan_passes,
+)
+from risk_analysis.passes import project_finish as latest_finish
+from risk_analysis.topology import activities_by_id, network_links, topological_levels
+from schedules.model import (
+    Activity,
+    ActivityStatus,
+    ActivityType,
+    Calendar,
+    Project,
+    RelationshipType,
+)
 from schedules.worktime import WorkingTime
 
 logger = logging.getLogger(__name__)
@@ -33,10 +55,11 @@ LINK_CODES: Mapping[RelationshipType, int] = {
     RelationshipType.SF: 3,
 }
 
-# WorkingTime.instants_at maps an offset on a period boundary to the end of the earlier
-# period. That is right for finishes, so only starts are moved past the boundary by this much.
-_START_NUDGE_HOURS = 1e-9
-
+# Calendar tables reach this far beyond the earliest and latest date the schedule names, so
+# negative lags and late dates before the data date stay inside them.
+_MARGIN_DAYS = 120
+# Until the schedule is computed, tables reach this far past the data date at least.
+_INITIAL_HORIZON_DAYS = 3 * 365
 
 _PROGRESS = {
     ActivityStatus.NOT_STARTED: Progress.NOT_STARTED,
@@ -51,9 +74,11 @@ class Network:
 
     ``remaining_hours`` is the duration still to work (zero for completed activities).
     ``actual_start_hours`` and ``actual_finish_hours`` are offsets from the data date, NaN
-    where an activity has not started or finished. Links are sorted by successor position.
-    ``levels`` contains the positions of each topological level, and each level is a
-    contiguous range.
+    where an activity has not started or finished; ``actual_starts`` and
+    ``actual_finishes`` keep the dates as the schedule states them. All hours are working
+    hours of the activity's calendar, ``calendars.tables[calendar_index[i]]``. Links are
+    sorted by successor position. ``levels`` contains the positions of each topological
+    level, and each level is a contiguous range. ``working_time`` is the reference calendar.
     """
 
     activity_ids: tuple[str, ...]
@@ -72,6 +97,11 @@ class Network:
     plan: PassPlan
     data_date: datetime
     working_time: WorkingTime | None
+    calendars: CalendarSet | None
+    calendar_index: IntArray
+    constraints: DateConstraints
+    actual_starts: tuple[datetime | None, ...]
+    actual_finishes: tuple[datetime | None, ...]
 
     @property
     def size(self) -> int:
@@ -89,21 +119,35 @@ class Network:
             ) from None
 
     def instants(self, offsets: Sequence[float] | FloatArray, *, starts: bool) -> list[datetime]:
-        """Convert offsets in working hours from the data date to datetimes.
+        """Convert offsets in working hours of the reference calendar to datetimes.
 
-        Starts that fall on the end of a working period move to the start of the next one.
-        Raise NetworkError when the network has no calendar.
+        A start on the boundary between two working periods is the start of the later one,
+        a finish the end of the earlier one. Raise NetworkError without a calendar.
         """
-        if self.working_time is None:
+        calendars = self._calendars()
+        values = np.asarray(offsets, dtype=np.float64)
+        table = calendars.tables[self.plan.reference]
+        return calendars.instants(table.to_clock(values, finish=not starts))
+
+    def activity_instants(self, offsets: FloatArray, *, starts: bool) -> list[datetime]:
+        """Convert one start or finish per network activity, each on its calendar, to dates."""
+        calendars = self._calendars()
+        timing = self.plan.timing
+        finish = timing.start_at_period_end if starts else ~timing.finish_at_period_start
+        elapsed = calendars.clock_hours(self.calendar_index, offsets, finish)
+        return calendars.instants(elapsed)
+
+    def elapsed_instants(self, elapsed_hours: Sequence[float] | FloatArray) -> list[datetime]:
+        """Convert elapsed hours from the data date to datetimes."""
+        return self._calendars().instants(elapsed_hours)
+
+    def _calendars(self) -> CalendarSet:
+        if self.calendars is None:
             raise NetworkError(
                 "the network has no calendar, so offsets cannot be turned into dates; "
                 "give the project a default calendar"
             )
-        base = float(self.working_time.cumulative_hours([self.data_date])[0])
-        values = np.asarray(offsets, dtype=np.float64) + base
-        if starts:
-            values = values + _START_NUDGE_HOURS
-        return self.working_time.instants_at(values)
+        return self.calendars
 
 
 def select_calendar(project: Project) -> Calendar | None:
@@ -122,16 +166,18 @@ def select_calendar(project: Project) -> Calendar | None:
     return project.calendars[0] if project.calendars else None
 
 
-def build_network(project: Project) -> Network:
+def build_network(project: Project, *, horizon_hours: float | None = None) -> Network:
     """Build the array form of the project's logic network.
 
+    The calendar tables cover the schedule's dates and at least ``horizon_hours`` after the
+    data date, and grow until they cover the project finish on the remaining durations.
     Raise NetworkError naming the activities when activity ids repeat, a relationship refers
     to an unknown activity, or the logic contains a cycle.
     """
-    by_id = _activities_by_id(project.activities)
+    by_id = activities_by_id(project.activities)
     members = [activity for activity in project.activities if not activity.type.is_summary]
-    links = _network_links(project, by_id)
-    levels = _topological_levels(members, links, by_id)
+    links = network_links(project, by_id)
+    levels = topological_levels(members, links, by_id)
     ordered = [activity for level in levels for activity in level]
     positions = {activity.id: index for index, activity in enumerate(ordered)}
 
@@ -139,23 +185,75 @@ def build_network(project: Project) -> Network:
         (positions[succ], positions[pred], LINK_CODES[kind], lag)
         for pred, succ, kind, lag in links
     )
-    successors = np.array([row[0] for row in link_rows], dtype=np.int64)
-    predecessors = np.array([row[1] for row in link_rows], dtype=np.int64)
-    link_types = np.array([row[2] for row in link_rows], dtype=np.int8)
-    lags = np.array([row[3] for row in link_rows], dtype=np.float64)
-
-    working_time = _working_time(project, ordered)
-    progress, remaining, actual_start, actual_finish = _progress_arrays(
-        project, ordered, working_time
+    table = LinkTable(
+        predecessors=np.array([row[1] for row in link_rows], dtype=np.int64),
+        successors=np.array([row[0] for row in link_rows], dtype=np.int64),
+        types=np.array([row[2] for row in link_rows], dtype=np.int8),
+        lags=np.array([row[3] for row in link_rows], dtype=np.float64),
     )
     bounds = np.cumsum([0] + [len(level) for level in levels])
     level_positions = tuple(
         np.arange(bounds[i], bounds[i + 1], dtype=np.int64) for i in range(len(levels))
     )
+    first_day, last_day = _date_span(project, ordered)
+    if horizon_hours is not None:
+        last_day = max(last_day, (project.data_date + timedelta(hours=horizon_hours)).date())
+    while True:
+        network = _assemble(project, ordered, positions, table, level_positions,
+                            (first_day, last_day))  # fmt: skip
+        if network.calendars is None:
+            return network
+        plan = network.plan
+        finish = float(latest_finish(plan, early_times(plan, network.remaining_hours[:, None]))[0])
+        end = network.calendars.end_hours - 24.0 * _MARGIN_DAYS
+        if finish <= end:
+            return network
+        last_day = (project.data_date + timedelta(hours=2 * finish)).date()
+        logger.debug("calendar tables extended to %s to cover the project finish", last_day)
+
+
+def _assemble(
+    project: Project,
+    ordered: Sequence[Activity],
+    positions: dict[str, int],
+    links: LinkTable,
+    levels: tuple[IntArray, ...],
+    span: tuple[date, date],
+) -> Network:
+    calendars, calendar_index, reference = _calendar_setup(project, ordered, span)
+    progress, remaining, actual_start, actual_finish = _progress_arrays(
+        project, ordered, calendars, calendar_index
+    )
+    if calendars is None:
+        constraints = unconstrained(len(ordered))
+    else:
+        constraints = build_constraints(
+            ordered,
+            lambda chosen, moments: _offsets(
+                project,
+                _spread(len(ordered), chosen, moments),
+                calendars,
+                calendar_index,
+            )[list(chosen)],
+        )
+    finish_milestone = np.array(
+        [activity.type is ActivityType.FINISH_MILESTONE for activity in ordered], dtype=np.bool_
+    )
+    timing = Timing(
+        calendars=calendars,
+        calendar_index=calendar_index,
+        reference=reference,
+        start_at_period_end=finish_milestone,
+        finish_at_period_start=(remaining == 0.0) & ~finish_milestone,
+    )
     plan = plan_passes(
-        progress, predecessors, successors, link_types, lags, level_positions,
-        actual_start, actual_finish,
+        progress, links, levels, (actual_start, actual_finish), constraints, timing,
+        _completed_finish(project, ordered, calendars, actual_finish),
     )  # fmt: skip
+    working_time = None
+    reference_calendar = select_calendar(project)
+    if reference_calendar is not None:
+        working_time = WorkingTime(reference_calendar, span[0], span[1])
     return Network(
         activity_ids=tuple(activity.id for activity in ordered),
         activity_codes=tuple(activity.code or activity.id for activity in ordered),
@@ -165,144 +263,110 @@ def build_network(project: Project) -> Network:
         progress=progress,
         actual_start_hours=actual_start,
         actual_finish_hours=actual_finish,
-        link_predecessors=predecessors,
-        link_successors=successors,
-        link_types=link_types,
-        link_lags=lags,
-        levels=level_positions,
+        link_predecessors=links.predecessors,
+        link_successors=links.successors,
+        link_types=links.types,
+        link_lags=links.lags,
+        levels=levels,
         plan=plan,
         data_date=project.data_date,
         working_time=working_time,
+        calendars=calendars,
+        calendar_index=calendar_index,
+        constraints=constraints,
+        actual_starts=tuple(_actual(a, a.actual_start) for a in ordered),
+        actual_finishes=tuple(
+            a.actual_finish if a.status is ActivityStatus.COMPLETED else None for a in ordered
+        ),
     )
 
 
-def _activities_by_id(activities: Iterable[Activity]) -> dict[str, Activity]:
-    by_id: dict[str, Activity] = {}
-    for activity in activities:
-        if activity.id in by_id:
-            raise NetworkError(
-                f"activity id {activity.id!r} is used by more than one activity; "
-                "give each activity its own id",
-                (activity.code or activity.id,),
-            )
-        by_id[activity.id] = activity
-    return by_id
+def _completed_finish(
+    project: Project,
+    ordered: Sequence[Activity],
+    calendars: CalendarSet | None,
+    actual_finish: FloatArray,
+) -> float:
+    """Return the latest actual finish in elapsed hours (plain hours without calendars)."""
+    completed = [
+        index
+        for index, activity in enumerate(ordered)
+        if activity.status is ActivityStatus.COMPLETED
+    ]
+    if not completed:
+        return -np.inf
+    if calendars is None:
+        return float(np.max(actual_finish[completed]))
+    finishes = [ordered[index].actual_finish or project.data_date for index in completed]
+    return max(calendars.elapsed(moment) for moment in finishes)
 
 
-_Link = tuple[str, str, RelationshipType, float]
+def _spread(
+    size: int, positions: Sequence[int], moments: Sequence[datetime]
+) -> list[datetime | None]:
+    """Return a list of ``size`` instants with ``moments`` at ``positions``, None elsewhere."""
+    spread: list[datetime | None] = [None] * size
+    for position, moment in zip(positions, moments, strict=True):
+        spread[position] = moment
+    return spread
 
 
-def _network_links(project: Project, by_id: Mapping[str, Activity]) -> list[_Link]:
-    links: list[_Link] = []
-    dropped = 0
-    for relationship in project.relationships:
-        for end, other in (
-            (relationship.predecessor_id, relationship.successor_id),
-            (relationship.successor_id, relationship.predecessor_id),
-        ):
-            if end not in by_id:
-                raise NetworkError(
-                    f"a relationship refers to activity {end!r}, which is not in the project "
-                    f"(other end {_code(by_id, other)!r}); remove the relationship or add the "
-                    "activity",
-                    (end,),
-                )
-        if (
-            by_id[relationship.predecessor_id].type.is_summary
-            or by_id[relationship.successor_id].type.is_summary
-        ):
-            dropped += 1
-            continue
-        links.append(
-            (
-                relationship.predecessor_id,
-                relationship.successor_id,
-                relationship.type,
-                relationship.lag_hours,
-            )
-        )
-    if dropped:
-        logger.debug("left %d relationships of summary activities out of the network", dropped)
-    return links
+def _actual(activity: Activity, moment: datetime | None) -> datetime | None:
+    return None if activity.status is ActivityStatus.NOT_STARTED else moment
 
 
-def _code(by_id: Mapping[str, Activity], activity_id: str) -> str:
-    activity = by_id.get(activity_id)
-    return activity_id if activity is None else activity.code or activity.id
-
-
-def _topological_levels(
-    members: Sequence[Activity], links: Sequence[_Link], by_id: Mapping[str, Activity]
-) -> list[list[Activity]]:
-    """Group activities into levels with Kahn's algorithm, keeping source order in a level."""
-    order = {activity.id: index for index, activity in enumerate(members)}
-    indegree = dict.fromkeys(order, 0)
-    successors: dict[str, list[str]] = {activity_id: [] for activity_id in order}
-    for pred, succ, _, _ in links:
-        successors[pred].append(succ)
-        indegree[succ] += 1
-
-    level = [activity_id for activity_id in order if indegree[activity_id] == 0]
-    levels: list[list[Activity]] = []
-    placed = 0
-    while level:
-        levels.append([by_id[activity_id] for activity_id in level])
-        placed += len(level)
-        following: list[str] = []
-        for activity_id in level:
-            for succ in successors[activity_id]:
-                indegree[succ] -= 1
-                if indegree[succ] == 0:
-                    following.append(succ)
-        level = sorted(following, key=order.__getitem__)
-    if placed < len(members):
-        cycle = _find_cycle(indegree, links)
-        codes = tuple(_code(by_id, activity_id) for activity_id in cycle)
-        raise NetworkError(
-            "the schedule logic contains a cycle: "
-            + " -> ".join((*codes, codes[0]))
-            + "; remove or reverse one of these relationships",
-            codes,
-        )
-    return levels
-
-
-def _find_cycle(indegree: Mapping[str, int], links: Sequence[_Link]) -> list[str]:
-    """Return one cycle among the activities Kahn's algorithm could not place."""
-    # Every unplaced activity keeps an unplaced predecessor, so walking backwards must repeat.
-    unplaced = {activity_id for activity_id, count in indegree.items() if count > 0}
-    predecessor_of: dict[str, str] = {}
-    for pred, succ, _, _ in links:
-        if succ in unplaced and pred in unplaced:
-            predecessor_of.setdefault(succ, pred)
-    walk: list[str] = []
-    seen: dict[str, int] = {}
-    current = min(unplaced)
-    while current not in seen:
-        seen[current] = len(walk)
-        walk.append(current)
-        current = predecessor_of[current]
-    return list(reversed(walk[seen[current] :]))
-
-
-def _working_time(project: Project, ordered: Sequence[Activity]) -> WorkingTime | None:
-    calendar = select_calendar(project)
-    if calendar is None:
-        return None
-    dates = [project.data_date]
+def _date_span(project: Project, ordered: Sequence[Activity]) -> tuple[date, date]:
+    """Return the days the calendar tables must cover before the schedule is computed."""
+    dates = [project.data_date, project.data_date + timedelta(days=_INITIAL_HORIZON_DAYS)]
     for activity in ordered:
-        dates.extend(d for d in (activity.actual_start, activity.actual_finish) if d is not None)
-    return WorkingTime(calendar, min(dates).date(), max(dates).date() + timedelta(days=1))
+        named = (
+            activity.actual_start,
+            activity.actual_finish,
+            activity.constraint_date,
+            activity.early_finish,
+            activity.late_finish,
+        )
+        dates.extend(moment for moment in named if moment is not None)
+    margin = timedelta(days=_MARGIN_DAYS)
+    return (min(dates) - margin).date(), (max(dates) + margin).date()
+
+
+def _calendar_setup(
+    project: Project, ordered: Sequence[Activity], span: tuple[date, date]
+) -> tuple[CalendarSet | None, IntArray, int]:
+    """Tabulate the reference calendar and every calendar a network activity uses."""
+    reference = select_calendar(project)
+    if reference is None:
+        return None, np.zeros(len(ordered), dtype=np.int64), 0
+    known = project.calendars_by_id()
+    used = [reference] + [
+        known[activity.calendar_id]
+        for activity in ordered
+        if activity.calendar_id in known and activity.calendar_id != reference.id
+    ]
+    unique = list({calendar.id: calendar for calendar in used}.values())
+    calendars = build_calendar_set(unique, project.data_date, *span)
+    fallback = calendars.index_of[reference.id]
+    index = np.array(
+        [calendars.index_of.get(activity.calendar_id or "", fallback) for activity in ordered],
+        dtype=np.int64,
+    )
+    return calendars, index, fallback
 
 
 def _progress_arrays(
-    project: Project, ordered: Sequence[Activity], working_time: WorkingTime | None
+    project: Project,
+    ordered: Sequence[Activity],
+    calendars: CalendarSet | None,
+    calendar_index: IntArray,
 ) -> tuple[npt.NDArray[np.int8], FloatArray, FloatArray, FloatArray]:
     progress = np.array([_PROGRESS[activity.status] for activity in ordered], dtype=np.int8)
     remaining = np.array([_remaining_hours(activity) for activity in ordered], dtype=np.float64)
     remaining[progress == Progress.COMPLETED] = 0.0
-    actual_start = _offsets(project, [a.actual_start for a in ordered], working_time)
-    actual_finish = _offsets(project, [a.actual_finish for a in ordered], working_time)
+    actual_start = _offsets(project, [a.actual_start for a in ordered], calendars, calendar_index)
+    actual_finish = _offsets(
+        project, [a.actual_finish for a in ordered], calendars, calendar_index
+    )
     actual_start[progress == Progress.NOT_STARTED] = np.nan
     actual_finish[progress != Progress.COMPLETED] = np.nan
 
@@ -334,18 +398,23 @@ def _remaining_hours(activity: Activity) -> float:
 
 
 def _offsets(
-    project: Project, instants: Sequence[datetime | None], working_time: WorkingTime | None
+    project: Project,
+    instants: Sequence[datetime | None],
+    calendars: CalendarSet | None,
+    calendar_index: IntArray,
 ) -> FloatArray:
+    """Return each instant in working hours of its activity's calendar (NaN where None)."""
     offsets = np.full(len(instants), np.nan, dtype=np.float64)
-    known = [index for index, instant in enumerate(instants) if instant is not None]
-    moments = [instant for instant in instants if instant is not None]
-    if not moments:
+    known = np.array([instant is not None for instant in instants], dtype=np.bool_)
+    if not known.any():
         return offsets
-    if working_time is None:
+    if calendars is None:
         raise NetworkError(
             f"project {project.name!r} has actual dates but no calendar to measure them in "
             "working hours; import the project with its calendars",
         )
-    cumulative = working_time.cumulative_hours([project.data_date, *moments])
-    offsets[known] = cumulative[1:] - cumulative[0]
+    for calendar in np.unique(calendar_index[known]):
+        chosen = np.flatnonzero(known & (calendar_index == calendar))
+        moments = [instant for i in chosen if (instant := instants[int(i)]) is not None]
+        offsets[chosen] = calendars.working_hours(int(calendar), moments)
     return offsets

@@ -29,7 +29,7 @@ from risk_analysis.cpm import CpmResult, compute_cpm
 from risk_analysis.errors import SimulationInputError
 from risk_analysis.histogram import BinEdges, bin_edges
 from risk_analysis.network import Network, build_network
-from risk_analysis.passes import early_times, project_finish
+from risk_analysis.passes import early_times, project_finish, reference_hours
 from schedules.model import ActivityStatus, Distribution, Project, Risk, ThreePointEstimate
 
 logger = logging.getLogger(__name__)
@@ -336,9 +336,10 @@ def _finish_bounds(
     np.add.at(low, risks.hit_positions, np.minimum(impact_low[risks.hit_risks], 0.0))
     np.add.at(high, risks.hit_positions, np.maximum(impact_high[risks.hit_risks], 0.0))
     low, high = np.maximum(low, 0.0), np.maximum(high, 0.0)
-    lowest = project_finish(early_times(network.plan, low[:, None], high[:, None]))
-    highest = project_finish(early_times(network.plan, high[:, None], low[:, None]))
-    return float(lowest[0]), float(highest[0])
+    plan = network.plan
+    lowest = project_finish(plan, early_times(plan, low[:, None], high[:, None]))
+    highest = project_finish(plan, early_times(plan, high[:, None], low[:, None]))
+    return float(reference_hours(plan, lowest)[0]), float(reference_hours(plan, highest)[0])
 
 
 def _cost_bounds(
