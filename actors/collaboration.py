@@ -53,6 +53,8 @@ StoreUpdate = Callable[[bytes, Connection], Awaitable[None]]
 CommitEdit = Callable[[Callable[[ReportDocument], Any], Connection, str | None], Awaitable[Any]]
 
 _MAX_JSON_CHARS = 2_000_000
+# A Yjs update with no structs and an empty delete set.
+_EMPTY_UPDATE = b"\x00\x00"
 
 
 def now_iso() -> str:
@@ -109,6 +111,8 @@ class Collaboration:
         # Commenters comment through JSON events or REST: a Yjs update cannot be limited to
         # the comments without decoding which shared types it touches.
         if not connection.can_edit:
+            if message.payload == _EMPTY_UPDATE:
+                return []  # a read-only client's sync step 2 that changes nothing
             return [Frame(FrameKind.BINARY, permission_denied(self._denial(connection)))]
         try:
             _check_update(message.payload)
