@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ray.exceptions import RayTaskError
+
 
 class ActorError(Exception):
     """A report actor refused or failed an operation."""
@@ -27,3 +29,26 @@ class UnknownConnectionError(ActorError):
 
     def __str__(self) -> str:
         return f"connection {self.connection_id} is unknown to the report actor; reconnect"
+
+
+def root_cause(error: BaseException) -> BaseException:
+    """Return the error a Ray task or actor call raised, without Ray's wrapping.
+
+    A failed remote call surfaces as a RayTaskError whose text is the remote traceback;
+    users need the original error's one-line message instead.
+    """
+    seen = 0
+    while isinstance(error, RayTaskError) and seen < 10:
+        cause = getattr(error, "cause", None)
+        if not isinstance(cause, BaseException):
+            break
+        error = cause
+        seen += 1
+    return error
+
+
+def describe(error: BaseException) -> str:
+    """Return ``error`` as one plain line: the root cause's type and message."""
+    cause = root_cause(error)
+    text = " ".join(str(cause).split())
+    return f"{type(cause).__name__}: {text}" if text else type(cause).__name__

@@ -17,6 +17,7 @@ from typing import Any
 
 import ray
 
+from actors.errors import describe
 from actors.registry import report_actor
 from config import Settings
 from earned_value import EarnedValueAnalysis, analyse
@@ -124,7 +125,7 @@ class _Generation:
             self.reports.set_status(self.plan.report_id, ReportStatus.FAILED, error=str(error))
             logger.warning("report %s generation stopped: %s", self.plan.report_id, error)
         except Exception as error:
-            message = f"{type(error).__name__}: {error}"
+            message = describe(error)
             self.reports.set_status(self.plan.report_id, ReportStatus.FAILED, error=message)
             self.jobs.fail(self.plan.job_id, message)
             logger.error("report %s generation failed", self.plan.report_id, exc_info=error)

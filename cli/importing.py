@@ -13,7 +13,7 @@ from cli.progress import step
 from config import Settings
 from deployments.routes.projects import project_body
 from schedules import ScheduleImportError, import_schedule
-from storage import Database, ProjectRepository
+from storage import Database, ProjectRepository, StorageError
 
 
 def import_file(settings: Settings, path: Path, *, imported_by: str = "cli") -> dict[str, Any]:
@@ -41,6 +41,8 @@ def import_file(settings: Settings, path: Path, *, imported_by: str = "cli") -> 
             projects = ProjectRepository(database)
             project_id = projects.add(result, filename=path.name, imported_by=imported_by)
             summary = projects.summary(project_id)
+    except StorageError as error:
+        raise click.ClickException(f"{path}: not stored: {error}") from error
     finally:
         database.dispose()
     return project_body(summary).model_dump(mode="json")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 from config import Settings, load_settings
 
@@ -25,7 +26,14 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _settings(**overrides: Any) -> Settings:
-    base = load_settings()
+    try:
+        base = load_settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"PMR_{'_'.join(str(part) for part in item['loc']).upper()}: {item['msg']}"
+            for item in error.errors()
+        )
+        raise click.ClickException(f"invalid settings: {problems}") from error
     values = {key: value for key, value in overrides.items() if value is not None}
     return base.model_copy(update=values) if values else base
 

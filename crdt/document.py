@@ -34,6 +34,8 @@ INSIGHTS = "insights"
 MONTE_CARLO = "monte_carlo"
 METRICS = "metrics"
 COMMENTS = "comments"
+# Longest section body that direct edits may produce, in characters.
+MAX_BODY_CHARS = 1_000_000
 
 
 class MergeStrategy(StrEnum):
@@ -246,8 +248,15 @@ def _write_body(text: Text, body: str, strategy: MergeStrategy) -> None:
     if not isinstance(text, Text):
         raise DocumentError(f"section body is a {type(text).__name__}, expected Text")
     current = str(text)
+    if len(body) > MAX_BODY_CHARS:
+        raise DocumentError(f"a section body holds at most {MAX_BODY_CHARS:,} characters")
     if strategy is MergeStrategy.APPEND:
         separator = "\n\n" if current and body else ""
+        if len(current) + len(separator) + len(body) > MAX_BODY_CHARS:
+            raise DocumentError(
+                f"appending {len(body):,} characters would take the section past "
+                f"{MAX_BODY_CHARS:,} characters; shorten it or replace its body"
+            )
         text += separator + body
     elif strategy is MergeStrategy.REPLACE:
         text.clear()

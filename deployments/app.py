@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from deployments import websocket
+from deployments.guard import RequestGuard
 from deployments.problems import install_problem_handlers
 from deployments.routes import collaboration, jobs, projects, reports
 from deployments.services import Services
@@ -20,6 +21,9 @@ def create_app(services: Services) -> FastAPI:
         summary="Project Monthly Reports with earned value, risk analysis and live co-editing.",
     )
     app.state.services = services
+    app.add_middleware(
+        RequestGuard, tokens=services.tokens, max_upload_bytes=services.settings.max_upload_bytes
+    )
     install_problem_handlers(app)
     app.include_router(projects.router)
     app.include_router(reports.router)

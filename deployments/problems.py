@@ -8,12 +8,15 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from ray.exceptions import RayActorError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from actors.errors import ActorError, root_cause
 from crdt import CommentNotFoundError, DocumentError, SectionNotFoundError
 from deployments.errors import (
     ApiError,
     AuthenticationError,
+    ConflictError,
     NotFoundError,
     PayloadTooLargeError,
     ServiceUnavailableError,
@@ -21,7 +24,7 @@ from deployments.errors import (
     UnsupportedMediaError,
 )
 from schedules import ScheduleImportError
-from storage import NotFound, StorageError, Unavailable
+from storage import Conflict, InvalidData, NotFound, StorageError, Unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -82,16 +85,22 @@ async def _import_error(request: Request, error: Exception) -> JSONResponse:
 
 
 async def _document_error(request: Request, error: Exception) -> JSONResponse:
-    if isinstance(error, SectionNotFoundError):
-        return problem_response(NotFoundError(str(error), code="section_not_found"), request)
-    if isinstance(error, CommentNotFoundError):
-        return problem_response(NotFoundError(str(error), code="comment_not_found"), request)
-    return problem_response(UnprocessableError(str(error), code="invalid_edit"), request)
+    cause = root_cause(error)
+    if isinstance(cause, SectionNotFoundError):
+        return problem_response(NotFoundError(str(cause), code="section_not_found"), request)
+    if isinstance(cause, CommentNotFoundError):
+        return problem_response(NotFoundError(str(cause), code="comment_not_found"), request)
+    return problem_response(UnprocessableError(str(cause), code="invalid_edit"), request)
 
 
-async def _storage_error(request: Request, error: Exception) -> JSONResponse:
+async def _storage_error(request: Request, raised: Exception) -> JSONResponse:
+    error = root_cause(raised)
     if isinstance(error, NotFound):
         return problem_response(NotFoundError(str(error), code="not_found"), request)
+    if isinstance(error, InvalidData):
+        return problem_response(UnprocessableError(str(error), code="invalid_data"), request)
+    if isinstance(error, Conflict):
+        return problem_response(ConflictError(str(error), code="conflict"), request)
     if isinstance(error, Unavailable):
         logger.warning("database unavailable while serving %s: %s", request.url.path, error)
         return problem_response(
@@ -111,6 +120,16 @@ def _internal() -> ApiError:
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    cause = root_cause(error)
+    if cause is not error and isinstance(cause, StorageError | DocumentError):
+        handler = _storage_error if isinstance(cause, StorageError) else _document_error
+        return await handler(request, cause)
+    if isinstance(error, RayActorError) or isinstance(cause, ActorError):
+        logger.warning("report actor unavailable while serving %s: %s", request.url.path, error)
+        problem = ServiceUnavailableError(
+            "the report's actor is restarting; retry in a moment", code="report_unavailable"
+        )
+        return problem_response(problem, request)
     logger.error("unhandled error while serving %s", request.url.path, exc_info=error)
     return problem_response(_internal(), request)
 

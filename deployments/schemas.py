@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -63,8 +63,15 @@ class GenerateRequest(BaseModel):
     @field_validator("report_month")
     @classmethod
     def _check_month(cls, value: str) -> str:
-        if not _MONTH.match(value):
+        if not _MONTH.fullmatch(value):
             raise ValueError(f"expected a month as YYYY-MM, got {value!r}")
+        return value
+
+    @field_validator("title", "description")
+    @classmethod
+    def _check_text(cls, value: str | None) -> str | None:
+        if value is not None and "\x00" in value:
+            raise ValueError("text must not contain NUL characters")
         return value
 
     @model_validator(mode="after")
@@ -83,12 +90,25 @@ class GenerateResponse(BaseModel):
     generation_job_id: uuid.UUID
 
 
+# Integers beyond 2^53 lose precision in JavaScript clients and do not fit a Yjs number.
+_SAFE_INTEGER = 2**53 - 1
+Metric = (
+    Annotated[int, Field(ge=-_SAFE_INTEGER, le=_SAFE_INTEGER, strict=True)]
+    | Annotated[float, Field(allow_inf_nan=False)]
+    | Annotated[str, Field(max_length=10_000)]
+    | bool
+    | None
+)
+
+
 class SectionContent(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str | None = Field(default=None, max_length=300)
     body: str | None = Field(default=None, max_length=1_000_000)
-    metrics: dict[str, float | int | str | bool | None] | None = None
+    metrics: dict[Annotated[str, Field(max_length=100)], Metric] | None = Field(
+        default=None, max_length=200
+    )
 
 
 class SectionUpdateRequest(BaseModel):

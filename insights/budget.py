@@ -12,7 +12,7 @@ def budget_insights(facts: ReportFacts, thresholds: Thresholds) -> list[Insight]
     insights = [_cost_forecast(facts)]
     insights.extend(_cpi_alert(facts, thresholds))
     insights.extend(_tcpi_alert(facts, thresholds))
-    if facts.simulation is not None:
+    if facts.simulation is not None and facts.earned_value.bac > 0:
         insights.append(_overrun_probability(facts))
     return [insight for insight in insights if insight is not None]
 

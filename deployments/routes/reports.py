@@ -92,7 +92,6 @@ async def generate_report(
 ) -> JSONResponse:
     project = await asyncio.to_thread(services.projects.summary, request.project_id)
     template = await _template(services, request.template_id)
-    await asyncio.to_thread(services.templates.record_use, template.id)
     title = request.title or f"{project.name}: monthly report {request.report_month}"
     report = await asyncio.to_thread(
         services.reports.create,
@@ -104,6 +103,7 @@ async def generate_report(
         created_by=caller.email,
     )
     job = await asyncio.to_thread(services.jobs.create, "report_generation", report.id)
+    await asyncio.to_thread(services.templates.record_use, template.id)
     plan = GenerationPlan(
         report_id=report.id,
         job_id=job.id,
@@ -154,9 +154,14 @@ async def update_section(
     caller: Editor,
 ) -> SectionUpdateResponse:
     record = await asyncio.to_thread(services.reports.get, report_id)
+    if record.status == "failed":
+        raise ConflictError(
+            f"report {report_id} failed to generate ({record.error}); generate it again",
+            code="report_failed",
+        )
     if record.status != "completed":
         raise ConflictError(
-            f"report {report_id} is {record.status}; sections can be edited once it is completed",
+            f"report {report_id} is still generating; sections can be edited once it completes",
             code="report_not_ready",
         )
     result = await services.gateway.update_section(
