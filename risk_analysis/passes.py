@@ -7,8 +7,8 @@ A link between activities on different calendars converts its value through a lo
 (calendars.py). Lags count in working hours of the predecessor's calendar, P6's default.
 
 For each level, one gather reads every link value, conversions and lags apply to the whole
-block, and one ``reduceat`` takes the bound of each activity. Every activity in a level
-depends only on earlier levels.
+block, and one maximum (or minimum) per link rank takes the bound of each activity. Every
+activity in a level depends only on earlier levels.
 
 Progress follows P6's retained logic. The remaining work of an in-progress activity starts
 no earlier than the data date and than its predecessors allow, like work not yet started;
@@ -63,11 +63,14 @@ class Conversion:
 class PassStep:
     """One level of one pass.
 
-    The first ``linked`` targets have links; their links sit in ``sources`` (time rows read),
-    grouped by target from the offsets in ``segments``. ``bounds`` is each target's constant
-    bound (an early-start floor going forward, a late-finish cap going backward). ``limits``
-    bound a target's other end (a finish floor forward, a start cap backward), and ``fixed``
-    positions take a mandatory date, a finish where ``fixed_finish`` is set.
+    Targets are sorted by their number of links, most first, and the first ``linked`` have
+    links. Links sit in ``sources`` (time rows read) rank by rank: rank ``r`` starts at
+    ``segments[r]`` and holds the r-th link of each of the leading targets that have one.
+    ``bounds`` is each target's constant bound (an early-start floor going forward, a
+    late-finish cap going backward). ``limit_values`` bound a target's other end (a finish
+    floor forward, a start cap backward). ``fixed_positions`` take a mandatory date, which
+    is the end the pass does not write where ``fixed_finish`` is set (a mandatory finish
+    going forward, a mandatory start going backward).
     """
 
     targets: IntArray
@@ -277,16 +280,25 @@ class _StepBuilder:
         fixed_same_end: Float64Array,
         fixed_other_end: Float64Array,
     ) -> PassStep:
-        """Order targets (linked first) and their links (grouped by target, stable)."""
+        """Order targets by link count, most first, and their links rank by rank.
+
+        Rank ``r`` holds the r-th link (in the order given) of every target that has one.
+        Those targets form a prefix, so each rank reduces into a leading slice of targets.
+        """
         counts = np.bincount(np.searchsorted(targets, owners), minlength=targets.size)
-        order = np.lexsort((targets, counts == 0))
+        order = np.lexsort((targets, -counts))
         targets, counts, bounds = targets[order], counts[order], bounds[order]
         slot = np.empty(targets.size, dtype=np.int64)
         slot[order] = np.arange(targets.size)
         owner_slot = slot[np.searchsorted(np.sort(targets), owners)]
-        by_slot = np.argsort(owner_slot, kind="stable")
+        by_owner = np.argsort(owner_slot, kind="stable")
+        first = np.cumsum(counts) - counts
+        rank = np.empty(owners.size, dtype=np.int64)
+        rank[by_owner] = np.arange(owners.size) - first[owner_slot[by_owner]]
+        by_slot = np.lexsort((owner_slot, rank))
+        per_rank = np.bincount(rank, minlength=int(counts.max(initial=0)))
         linked = int(np.count_nonzero(counts))
-        segments = (np.cumsum(counts) - counts)[:linked]
+        segments = np.cumsum(per_rank) - per_rank
         adjust = np.flatnonzero(adjusted[by_slot])
         limited = np.flatnonzero(np.isfinite(limits[targets]))
         same = np.isfinite(fixed_same_end[targets])
@@ -394,10 +406,12 @@ def _link_values(
 
 
 def _reduce(step: PassStep, values: FloatArray, result: FloatArray, forward: bool) -> None:
+    """Reduce link values into the targets' bounds, one contiguous slice per rank."""
     reduce = np.maximum if forward else np.minimum
-    if step.linked:
-        reduced = reduce.reduceat(values, step.segments, axis=0)
-        reduce(result[: step.linked], reduced, out=result[: step.linked])
+    stops = np.append(step.segments[1:], values.shape[0])
+    for start, stop in zip(step.segments.tolist(), stops.tolist(), strict=True):
+        count = stop - start
+        reduce(result[:count], values[start:stop], out=result[:count])
 
 
 def early_times(
