@@ -1,7 +1,11 @@
 """Critical path method and Monte Carlo risk analysis of a project schedule.
 
-Pure numpy, no Ray: a caller that fans simulation chunks out builds the model once with
-``build_model``, runs ``run_chunk`` for each entry of ``plan_chunks`` and calls ``merge``.
+CPM schedules each activity on its own calendar with P6's date constraints and retained
+logic. The simulation samples durations (optionally correlated), risks and costs, reruns
+the network in every iteration and reports percentiles, criticality and a sensitivity
+ranking. Pure numpy, no Ray: a caller that fans simulation chunks out builds the model once
+with ``build_model``, runs ``run_chunk`` for each entry of ``plan_chunks`` and calls
+``merge``.
 """
 
 from risk_analysis.chunks import (
@@ -11,6 +15,13 @@ from risk_analysis.chunks import (
     combine,
     plan_chunks,
     run_chunk,
+)
+from risk_analysis.correlation import (
+    Correlation,
+    CorrelationMatrix,
+    CorrelationSpec,
+    CorrelationWarning,
+    nearest_correlation,
 )
 from risk_analysis.cpm import (
     ActivitySchedule,
@@ -40,6 +51,7 @@ from risk_analysis.results import (
     SimulationResult,
     merge,
 )
+from risk_analysis.sensitivity import Driver, Sensitivity
 from risk_analysis.simulation import simulate
 from risk_analysis.uncertainty import SimulationModel, build_model
 
@@ -49,11 +61,16 @@ __all__ = [
     "BinEdges",
     "ChunkAggregate",
     "ChunkSpec",
+    "Correlation",
+    "CorrelationMatrix",
+    "CorrelationSpec",
+    "CorrelationWarning",
     "CostForecast",
     "CostPercentile",
     "CpmResult",
     "Criticality",
     "CurvePoint",
+    "Driver",
     "FinishForecast",
     "FinishPercentile",
     "ForwardPass",
@@ -65,6 +82,7 @@ __all__ = [
     "PsplibFormatError",
     "PsplibInstance",
     "RiskAnalysisError",
+    "Sensitivity",
     "SimulationInputError",
     "SimulationModel",
     "SimulationResult",
@@ -74,6 +92,7 @@ __all__ = [
     "compute_cpm",
     "forward_pass",
     "merge",
+    "nearest_correlation",
     "parse_psplib",
     "pert_estimate",
     "plan_chunks",

@@ -4,9 +4,10 @@ Iterations are cut into chunks of a fixed size, and chunk ``i`` draws from child
 ``SeedSequence(seed)``. A chunk's outcome therefore depends on the seed, its index and its
 size only, never on which worker runs it or how many run.
 
-A chunk returns counts on histogram edges fixed before sampling, criticality counts and its
-own sums keyed by its seed. Counts add exactly, and merge adds the sums with math.fsum, so
-merging aggregates in any order or grouping gives the same result.
+A chunk returns counts on histogram edges fixed before sampling, criticality counts, its
+own sums keyed by its seed and integer sensitivity sums. Counts and integers add exactly,
+and merge adds the sums with math.fsum, so merging aggregates in any order or grouping
+gives the same result.
 """
 
 from __future__ import annotations
@@ -19,14 +20,23 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from risk_analysis import distributions
+from risk_analysis.costs import duration_ratios, total_cost
 from risk_analysis.errors import SimulationInputError
+from risk_analysis.estimates import draw
 from risk_analysis.passes import early_times, late_times, project_finish, reference_hours
-from risk_analysis.uncertainty import EstimateGroup, RiskModel, SimulationModel
+from risk_analysis.risks import RiskModel
+from risk_analysis.sensitivity import (
+    SensitivitySums,
+    chunk_sums,
+    empty_sums,
+    ranked_iterations,
+)
+from risk_analysis.uncertainty import SimulationModel
 
 IntArray = npt.NDArray[np.int64]
 Float32Array = npt.NDArray[np.float32]
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 # About 0.1 to 0.5 s of work on a schedule of 4,000 activities: long enough to be worth a Ray
 # task, short enough to spread 10,000 iterations over several cores.
@@ -45,9 +55,9 @@ class ChunkSpec:
 class PartialSums:
     """Sums of one chunk, kept apart so that merging adds them with one exact fsum.
 
-    The sums are of each value minus its deterministic counterpart (CPM finish, cost at
-    completion), so the sum of squares stays small enough to subtract without losing the
-    variance.
+    The sums are of each value minus its deterministic counterpart (CPM finish in working
+    hours of the reference calendar, cost at completion), so the sum of squares stays small
+    enough to subtract without losing the variance.
     """
 
     key: tuple[int, ...]
@@ -59,15 +69,29 @@ class PartialSums:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ChunkAggregate:
-    """What one or more chunks return: counts, sums and extremes, never the samples."""
+    """What one or more chunks return: counts, sums and extremes, never the samples.
+
+    ``finish_counts`` bin the finish in working hours of the reference calendar and
+    ``elapsed_counts`` in elapsed hours from the data date.
+    """
 
     iterations: int
     finish_counts: IntArray
+    elapsed_counts: IntArray
     cost_counts: IntArray
     critical_counts: IntArray
     partial_sums: tuple[PartialSums, ...]
     finish_range: tuple[float, float]
+    elapsed_range: tuple[float, float]
     cost_range: tuple[float, float]
+    sensitivity: SensitivitySums
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _RiskDraws:
+    occurs: BoolArray
+    duration_impacts: Float32Array
+    cost_impacts: FloatArray
 
 
 def plan_chunks(
@@ -92,12 +116,43 @@ def run_chunk(
         raise SimulationInputError("a chunk needs at least one iteration", "size", size)
     rng = np.random.default_rng(chunk_seed)
     durations = _sample_durations(model, rng, size)
-    occurs, duration_impacts, cost_impacts = _sample_risks(model.risks, rng, size)
-    _apply_duration_risks(model.risks, durations, occurs, duration_impacts)
-    costs = _sample_costs(model, rng, size, occurs, cost_impacts)
-    finish, critical_counts = _schedule(model, durations)
+    index = chunk_seed.spawn_key[-1] if chunk_seed.spawn_key else 0
+    ranked = ranked_iterations(model.sensitivity_iterations, index, size)
+    sampled = durations[model.sensitivity.duration_positions, :ranked]
+    risks = _sample_risks(model.risks, rng, size)
+    _apply_duration_risks(model.risks, durations, risks)
+    cost_values = _sample_cost_items(model, rng, size)
+    ratios = duration_ratios(model.costs, model.network.remaining_hours, durations)
+    _stretch(model, durations)
+    elapsed, hours, critical_counts = _schedule(model, durations)
 
-    finish_shift = finish.astype(np.float64) - model.deterministic.project_finish_hours
+    planned = model.deterministic.project_finish_hours
+    ratios[model.costs.follows_project] = hours / planned if planned > 0.0 else 1.0
+    risk_costs = risks.cost_impacts * risks.occurs * model.risks.cost_multipliers[:, None]
+    costs = total_cost(model.costs, cost_values, ratios) + risk_costs.sum(axis=0)
+    sensitivity = empty_sums(model.sensitivity)
+    if ranked:
+        inputs = model.sensitivity
+        finish_risks = risks.duration_impacts * risks.occurs
+        sensitivity = chunk_sums(
+            inputs,
+            sampled,
+            finish_risks[inputs.duration_risks, :ranked],
+            (cost_values[inputs.cost_items, :ranked], risk_costs[inputs.cost_risks, :ranked]),
+            (elapsed[:ranked], costs[:ranked]),
+        )
+    return _aggregate(model, chunk_seed, (hours, elapsed, costs), critical_counts, sensitivity)
+
+
+def _aggregate(
+    model: SimulationModel,
+    chunk_seed: np.random.SeedSequence,
+    outcomes: tuple[FloatArray, FloatArray, FloatArray],
+    critical_counts: IntArray,
+    sensitivity: SensitivitySums,
+) -> ChunkAggregate:
+    hours, elapsed, costs = outcomes
+    finish_shift = hours - model.deterministic.project_finish_hours
     cost_shift = costs - model.deterministic_cost
     sums = PartialSums(
         key=tuple(chunk_seed.spawn_key),
@@ -107,13 +162,16 @@ def run_chunk(
         cost_squares=float(np.sum(cost_shift * cost_shift)),
     )
     return ChunkAggregate(
-        iterations=size,
-        finish_counts=model.finish_edges.count(finish),
+        iterations=int(hours.size),
+        finish_counts=model.finish_edges.count(hours),
+        elapsed_counts=model.elapsed_edges.count(elapsed),
         cost_counts=model.cost_edges.count(costs),
         critical_counts=critical_counts,
         partial_sums=(sums,),
-        finish_range=(float(finish.min()), float(finish.max())),
+        finish_range=(float(hours.min()), float(hours.max())),
+        elapsed_range=(float(elapsed.min()), float(elapsed.max())),
         cost_range=(float(costs.min()), float(costs.max())),
+        sensitivity=sensitivity,
     )
 
 
@@ -127,99 +185,90 @@ def combine(aggregates: Sequence[ChunkAggregate]) -> ChunkAggregate:
         raise SimulationInputError(
             "the same chunk was counted twice; run each chunk once", "chunk seed", repeated[0]
         )
+    sensitivity = aggregates[0].sensitivity
+    for aggregate in aggregates[1:]:
+        sensitivity = sensitivity + aggregate.sensitivity
     return ChunkAggregate(
         iterations=sum(aggregate.iterations for aggregate in aggregates),
-        finish_counts=np.sum([a.finish_counts for a in aggregates], axis=0, dtype=np.int64),
-        cost_counts=np.sum([a.cost_counts for a in aggregates], axis=0, dtype=np.int64),
-        critical_counts=np.sum([a.critical_counts for a in aggregates], axis=0, dtype=np.int64),
+        finish_counts=_added([a.finish_counts for a in aggregates]),
+        elapsed_counts=_added([a.elapsed_counts for a in aggregates]),
+        cost_counts=_added([a.cost_counts for a in aggregates]),
+        critical_counts=_added([a.critical_counts for a in aggregates]),
         partial_sums=tuple(sorted((s for a in aggregates for s in a.partial_sums), key=_key)),
-        finish_range=(
-            min(a.finish_range[0] for a in aggregates),
-            max(a.finish_range[1] for a in aggregates),
-        ),
-        cost_range=(
-            min(a.cost_range[0] for a in aggregates),
-            max(a.cost_range[1] for a in aggregates),
-        ),
+        finish_range=_span([a.finish_range for a in aggregates]),
+        elapsed_range=_span([a.elapsed_range for a in aggregates]),
+        cost_range=_span([a.cost_range for a in aggregates]),
+        sensitivity=sensitivity,
     )
+
+
+def _added(arrays: Sequence[IntArray]) -> IntArray:
+    return np.asarray(np.sum(arrays, axis=0, dtype=np.int64), dtype=np.int64)
+
+
+def _span(ranges: Sequence[tuple[float, float]]) -> tuple[float, float]:
+    return min(low for low, _ in ranges), max(high for _, high in ranges)
 
 
 def _key(sums: PartialSums) -> tuple[int, ...]:
     return sums.key
 
 
-def _draw(
-    groups: Sequence[EstimateGroup], values: npt.NDArray[np.floating], rng: np.random.Generator
-) -> None:
-    """Overwrite the rows of ``values`` (items x iterations) that the groups sample."""
-    for group in groups:
-        draws = distributions.sample(
-            group.kind, group.low, group.mode, group.high, values.shape[1], rng, values.dtype.type
-        )
-        values[group.targets] = draws.T
-
-
 def _sample_durations(model: SimulationModel, rng: np.random.Generator, size: int) -> Float32Array:
     durations = np.empty((model.network.size, size), dtype=np.float32)
     durations[:] = model.base_durations.astype(np.float32)[:, None]
-    _draw(model.duration_groups, durations, rng)
+    draw(model.duration_groups, durations, rng)
+    if model.copula is not None:
+        durations[model.copula.targets] = model.copula.sample(rng, size)
     return durations
 
 
-def _sample_risks(
-    risks: RiskModel, rng: np.random.Generator, size: int
-) -> tuple[npt.NDArray[np.bool_], Float32Array, FloatArray]:
+def _sample_risks(risks: RiskModel, rng: np.random.Generator, size: int) -> _RiskDraws:
     occurs = rng.random((risks.size, size)) < risks.probabilities[:, None]
     duration_impacts = np.empty((risks.size, size), dtype=np.float32)
     duration_impacts[:] = risks.fixed_duration_impacts.astype(np.float32)[:, None]
-    _draw(risks.duration_groups, duration_impacts, rng)
+    draw(risks.duration_groups, duration_impacts, rng)
     cost_impacts = np.empty((risks.size, size), dtype=np.float64)
     cost_impacts[:] = risks.fixed_cost_impacts[:, None]
-    _draw(risks.cost_groups, cost_impacts, rng)
-    return occurs, duration_impacts, cost_impacts
+    draw(risks.cost_groups, cost_impacts, rng)
+    return _RiskDraws(occurs, duration_impacts, cost_impacts)
 
 
-def _apply_duration_risks(
-    risks: RiskModel,
-    durations: Float32Array,
-    occurs: npt.NDArray[np.bool_],
-    impacts: Float32Array,
-) -> None:
+def _apply_duration_risks(risks: RiskModel, durations: Float32Array, draws: _RiskDraws) -> None:
     if risks.hit_positions.size:
-        extra = impacts[risks.hit_risks] * occurs[risks.hit_risks]
+        extra = draws.duration_impacts[risks.hit_risks] * draws.occurs[risks.hit_risks]
         np.add.at(durations, risks.hit_positions, extra)
     # Normal draws and negative impacts (opportunities) can go below zero.
     np.maximum(durations, 0.0, out=durations)
 
 
-def _sample_costs(
-    model: SimulationModel,
-    rng: np.random.Generator,
-    size: int,
-    occurs: npt.NDArray[np.bool_],
-    impacts: FloatArray,
-) -> FloatArray:
-    total = np.full(size, model.fixed_cost, dtype=np.float64)
-    for group in model.cost_groups:
-        draws = distributions.sample(
-            group.kind, group.low, group.mode, group.high, size, rng, np.float64
-        )
-        total += draws.sum(axis=1)
-    risks = model.risks
-    if risks.size:
-        total += np.sum(impacts * occurs * risks.cost_multipliers[:, None], axis=0)
-    return total
+def _sample_cost_items(model: SimulationModel, rng: np.random.Generator, size: int) -> FloatArray:
+    costs = model.costs
+    values = np.empty((costs.size, size), dtype=np.float64)
+    values[:] = costs.base[:, None]
+    draw(costs.groups, values, rng)
+    return values
 
 
-def _schedule(model: SimulationModel, durations: Float32Array) -> tuple[Float32Array, IntArray]:
-    """Return the project finish and how often each activity was critical."""
+def _stretch(model: SimulationModel, durations: Float32Array) -> None:
+    """Stretch resource-loaded durations by 1 / resource availability."""
+    loaded = np.flatnonzero(model.stretch != 1.0)
+    if loaded.size:
+        durations[loaded] *= model.stretch[loaded].astype(np.float32)[:, None]
+
+
+def _schedule(
+    model: SimulationModel, durations: Float32Array
+) -> tuple[FloatArray, FloatArray, IntArray]:
+    """Return the finish (elapsed and reference hours) and how often each activity was critical."""
     plan = model.network.plan
     early = early_times(plan, durations)
-    elapsed = project_finish(plan, early)
-    late = late_times(plan, durations, elapsed)
-    finish = reference_hours(plan, elapsed)
+    finish = project_finish(plan, early)
+    late = late_times(plan, durations, finish)
     total_float = np.subtract(late[1::2], early[1::2], out=late[1::2])
     limit = model.critical_threshold_hours + model.critical_tolerance_hours
     critical = total_float <= limit
     critical &= plan.scheduled[:, None]
-    return np.asarray(finish, dtype=np.float32), critical.sum(axis=1, dtype=np.int64)
+    elapsed = finish.astype(np.float64)
+    hours = np.asarray(reference_hours(plan, elapsed), dtype=np.float64)
+    return elapsed, hours, critical.sum(axis=1, dtype=np.int64)

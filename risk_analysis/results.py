@@ -1,7 +1,10 @@
 """Simulation results and the merge that builds them from chunk aggregates.
 
-Percentiles come from the merged histogram on fine bins (see histogram.py), so they are
-exact to within one bin width, reported as ``resolution_hours`` and ``resolution``.
+Percentiles come from the merged histograms on fine bins (see histogram.py), so they are
+exact to within one bin width, reported as ``resolution_hours`` and ``resolution``. Finish
+hours are working hours of the reference calendar from the data date; finish dates come
+from a second histogram in elapsed hours, so a finish on a day the reference calendar does
+not work keeps its own date.
 """
 
 from __future__ import annotations
@@ -10,12 +13,17 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 
 from risk_analysis.chunks import ChunkAggregate, combine
+from risk_analysis.correlation import CorrelationWarning
 from risk_analysis.errors import SimulationInputError
 from risk_analysis.histogram import Histogram, HistogramBin
+from risk_analysis.passes import reference_hours
+from risk_analysis.result_view import simulation_view
+from risk_analysis.sensitivity import DEFAULT_TOP_DRIVERS, Sensitivity, rank_drivers
 from risk_analysis.uncertainty import SimulationModel
 
 DEFAULT_CONFIDENCE_LEVELS = (0.5, 0.8, 0.95)
@@ -50,7 +58,11 @@ class CurvePoint:
 
 @dataclass(frozen=True, slots=True)
 class FinishForecast:
-    """Project finish in working hours from the data date, with dates where a calendar exists."""
+    """Project finish in working hours of the reference calendar from the data date.
+
+    Dates exist where the project has a calendar. ``distribution`` counts the finish in
+    working hours, ``date_distribution`` in elapsed hours from ``data_date``.
+    """
 
     deterministic_hours: float
     deterministic_date: datetime | None
@@ -61,10 +73,17 @@ class FinishForecast:
     s_curve: tuple[CurvePoint, ...]
     resolution_hours: float
     distribution: Histogram
+    date_distribution: Histogram
+    data_date: datetime
 
     def probability_by(self, offset_hours: float) -> float:
         """Return the simulated chance of finishing within ``offset_hours`` of the data date."""
         return self.distribution.probability_at_most(offset_hours)
+
+    def probability_by_date(self, moment: datetime) -> float:
+        """Return the simulated chance of finishing at or before ``moment``."""
+        elapsed = (moment - self.data_date).total_seconds() / 3600.0
+        return self.date_distribution.probability_at_most(elapsed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +113,18 @@ class Criticality:
 
 @dataclass(frozen=True, slots=True)
 class SimulationResult:
+    """Finish and cost forecasts, criticality, sensitivity and the input warnings."""
+
     iterations: int
     finish: FinishForecast
     cost: CostForecast
     criticality: tuple[Criticality, ...]
+    sensitivity: Sensitivity
+    warnings: tuple[CorrelationWarning, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the result as JSON-ready values in the API specification's shape."""
+        return simulation_view(self)
 
 
 def merge(
@@ -107,6 +134,7 @@ def merge(
     confidence_levels: Sequence[float] = DEFAULT_CONFIDENCE_LEVELS,
     display_bins: int = DEFAULT_DISPLAY_BINS,
     top_activities: int = DEFAULT_TOP_ACTIVITIES,
+    top_drivers: int = DEFAULT_TOP_DRIVERS,
 ) -> SimulationResult:
     """Combine chunk aggregates (in any order or grouping) into the result."""
     check_confidence_levels(confidence_levels)
@@ -116,6 +144,8 @@ def merge(
         finish=_finish(model, total, confidence_levels, display_bins),
         cost=_cost(model, total, confidence_levels, display_bins),
         criticality=_criticality(model, total, top_activities),
+        sensitivity=rank_drivers(model.sensitivity, total.sensitivity, top_drivers),
+        warnings=model.warnings,
     )
 
 
@@ -146,35 +176,38 @@ def _finish(
     histogram = Histogram(
         model.finish_edges, tuple(int(c) for c in total.finish_counts), *total.finish_range
     )
-    reference = model.deterministic.project_finish_hours
+    by_date = Histogram(
+        model.elapsed_edges, tuple(int(c) for c in total.elapsed_counts), *total.elapsed_range
+    )
+    deterministic = model.deterministic
+    reference = deterministic.project_finish_hours
     mean, deviation = _moments(
         [s.finish_sum for s in total.partial_sums],
         [s.finish_squares for s in total.partial_sums],
         total.iterations,
     )
-    offsets = [histogram.quantile(level) for level in levels]
-    coarse = histogram.coarse(display_bins)
-    curve = _curve(coarse, total.iterations)
-    dates = _dates(model, [reference, *offsets, *(point.value for point in curve)])
-    curve_dates = dates[1 + len(offsets) :]
+    elapsed = [by_date.quantile(level) for level in levels]
+    curve = _curve(by_date.coarse(display_bins), total.iterations)
+    dates = _dates(model, [*elapsed, *(point.value for point in curve)])
+    curve_hours = reference_hours(model.network.plan, np.array([p.value for p in curve]))
     return FinishForecast(
         deterministic_hours=reference,
-        deterministic_date=dates[0],
+        deterministic_date=deterministic.project_finish,
         mean_hours=reference + mean,
         standard_deviation_hours=deviation,
         percentiles=tuple(
-            FinishPercentile(level, offset, date)
-            for level, offset, date in zip(
-                levels, offsets, dates[1 : 1 + len(offsets)], strict=True
-            )
+            FinishPercentile(level, histogram.quantile(level), date)
+            for level, date in zip(levels, dates[: len(levels)], strict=True)
         ),
-        histogram=coarse,
+        histogram=histogram.coarse(display_bins),
         s_curve=tuple(
-            CurvePoint(point.value, point.probability, date)
-            for point, date in zip(curve, curve_dates, strict=True)
+            CurvePoint(float(hours), point.probability, date)
+            for point, hours, date in zip(curve, curve_hours, dates[len(levels) :], strict=True)
         ),
         resolution_hours=model.finish_edges.width,
         distribution=histogram,
+        date_distribution=by_date,
+        data_date=model.network.data_date,
     )
 
 
@@ -187,18 +220,18 @@ def _curve(coarse: Sequence[HistogramBin], iterations: int) -> list[CurvePoint]:
     return [CurvePoint(v, float(p)) for v, p in zip(values, shares, strict=True)]
 
 
-def _dates(model: SimulationModel, offsets: Sequence[float]) -> list[datetime | None]:
-    """Return finish dates to the minute (None without a calendar).
+def _dates(model: SimulationModel, elapsed: Sequence[float]) -> list[datetime | None]:
+    """Return finish dates, to the minute, of elapsed hours (None without a calendar).
 
     The histogram resolves finishes to a bin width of several minutes at best, so seconds
     would be noise.
     """
     network = model.network
-    if network.working_time is None:
-        return [None] * len(offsets)
+    if network.calendars is None:
+        return [None] * len(elapsed)
     return [
         (instant + timedelta(seconds=30)).replace(second=0, microsecond=0)
-        for instant in network.instants(offsets, starts=False)
+        for instant in network.elapsed_instants(list(elapsed))
     ]
 
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 
 from risk_analysis.chunks import DEFAULT_CHUNK_SIZE, plan_chunks, run_chunk
+from risk_analysis.correlation import CorrelationSpec
 from risk_analysis.results import (
     DEFAULT_CONFIDENCE_LEVELS,
     DEFAULT_DISPLAY_BINS,
@@ -20,6 +21,7 @@ from risk_analysis.results import (
     check_confidence_levels,
     merge,
 )
+from risk_analysis.sensitivity import DEFAULT_SENSITIVITY_ITERATIONS, DEFAULT_TOP_DRIVERS
 from risk_analysis.uncertainty import DEFAULT_BINS, build_model
 from schedules.model import Project
 
@@ -33,18 +35,23 @@ def simulate(
     seed: int,
     schedule_uncertainty: float,
     budget_uncertainty: float,
+    resource_availability: float = 1.0,
+    correlations: Sequence[CorrelationSpec] = (),
     confidence_levels: Sequence[float] = DEFAULT_CONFIDENCE_LEVELS,
     critical_threshold_hours: float = 0.0,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     bins: int = DEFAULT_BINS,
     display_bins: int = DEFAULT_DISPLAY_BINS,
     top_activities: int = DEFAULT_TOP_ACTIVITIES,
+    top_drivers: int = DEFAULT_TOP_DRIVERS,
+    sensitivity_iterations: int = DEFAULT_SENSITIVITY_ITERATIONS,
 ) -> SimulationResult:
     """Simulate ``iterations`` schedules of the remaining work and summarise finish and cost.
 
     The same project, seed, iterations and chunk size give the same result, however the
     chunks are distributed. ``schedule_uncertainty`` and ``budget_uncertainty`` are the
-    relative spreads used where an activity has no three-point estimate (see uncertainty.py).
+    relative spreads used where an activity has no three-point estimate, and
+    ``resource_availability`` stretches resource-loaded work (see uncertainty.py).
     """
     check_confidence_levels(confidence_levels)
     started = time.perf_counter()
@@ -52,8 +59,11 @@ def simulate(
         project,
         schedule_uncertainty=schedule_uncertainty,
         budget_uncertainty=budget_uncertainty,
+        resource_availability=resource_availability,
+        correlations=correlations,
         critical_threshold_hours=critical_threshold_hours,
         bins=bins,
+        sensitivity_iterations=sensitivity_iterations,
     )
     chunks = plan_chunks(seed, iterations, chunk_size)
     aggregates = [run_chunk(model, chunk.seed, chunk.size) for chunk in chunks]
@@ -63,6 +73,7 @@ def simulate(
         confidence_levels=confidence_levels,
         display_bins=display_bins,
         top_activities=top_activities,
+        top_drivers=top_drivers,
     )
     logger.info(
         "simulated %d iterations of project %s (%d activities) in %.2f s",

@@ -1,36 +1,57 @@
 """The uncertainty model of a project: what each simulation chunk samples and on which bins.
 
-Durations and costs describe the work that remains. An activity's three-point estimate
-(duration in working hours, cost in the project currency) is taken as the estimate of its
-remaining work. Without one, the remaining value R becomes triangular (R (1 - s / 2), R,
-R (1 + s)) for the relative spread s given: skewed late, with the pessimistic side twice as
-wide as the optimistic one. Completed activities and actual costs are fixed.
+Durations describe the work that remains. An activity's three-point estimate (in working
+hours of its calendar) is the estimate of its remaining work; without one, the remaining
+duration is spread by ``schedule_uncertainty`` as estimates.py describes. Completed
+activities are fixed. Correlated durations come from a Gaussian copula (correlation.py), the
+others are drawn independently, and risk events add their impacts (risks.py).
 
-NOTE: costs are sampled apart from durations, so a longer activity does not cost more, and
-level-of-effort costs do not follow the project duration.
+``resource_availability`` f in (0, 1] stretches the remaining duration of every
+resource-loaded activity, one with a labour or non-labour assignment, by 1 / f after risk
+impacts: with 90 % of the planned resources the same work takes 1 / 0.9 = 1.11 times as
+long. The deterministic CPM keeps the planned resources, so the gap between it and the
+simulated P50 then includes that stretch as well as merge bias.
 
-Risk events occur with their probability in each iteration, independently. An occurring
-risk adds one sampled duration impact to each affected activity and one sampled cost
-impact per affected activity (once when it names none), as schedules.model.Risk states.
+Remaining costs are sampled and follow durations as costs.py describes.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from risk_analysis import distributions
+from risk_analysis.correlation import (
+    CopulaModel,
+    CorrelationSpec,
+    CorrelationWarning,
+    build_copula,
+)
+from risk_analysis.costs import (
+    TIME_DEPENDENT_RESOURCE_TYPES,
+    CostModel,
+    build_cost_model,
+    cost_bounds,
+)
 from risk_analysis.cpm import CpmResult, compute_cpm
 from risk_analysis.errors import SimulationInputError
+from risk_analysis.estimates import (
+    EstimateGroup,
+    check_spread,
+    checked,
+    item_bounds,
+    split,
+    spread_estimate,
+)
 from risk_analysis.histogram import BinEdges, bin_edges
 from risk_analysis.network import Network, build_network
 from risk_analysis.passes import early_times, project_finish, reference_hours
-from schedules.model import ActivityStatus, Distribution, Project, Risk, ThreePointEstimate
+from risk_analysis.risks import RiskModel, build_risk_model
+from risk_analysis.sensitivity import DEFAULT_SENSITIVITY_ITERATIONS, InputLabel, SensitivityInputs
+from schedules.model import Project, ThreePointEstimate
 
 logger = logging.getLogger(__name__)
 
@@ -40,74 +61,50 @@ IntArray = npt.NDArray[np.int64]
 # Fine enough that the bin width, and so the quantile resolution, is 1/10,000 of the range
 # between the lowest and highest outcome the model can produce.
 DEFAULT_BINS = 10_000
-MAX_RELATIVE_SPREAD = 2.0
-# NOTE: only this status (in any letter case) takes a risk out of the simulation.
-_CLOSED_RISK_STATUSES = frozenset({"closed"})
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class EstimateGroup:
-    """Items sampled from one distribution kind: ``targets`` index the sampled array."""
-
-    kind: Distribution
-    targets: IntArray
-    low: FloatArray
-    mode: FloatArray
-    high: FloatArray
-
-    def bounds(self) -> tuple[FloatArray, FloatArray]:
-        """Return the smallest and largest value each item can take."""
-        low = distributions.ppf(self.kind, self.low, self.mode, self.high, 0.0)
-        high = distributions.ppf(self.kind, self.low, self.mode, self.high, 1.0)
-        return low, high
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class RiskModel:
-    """Open risks: probabilities, impact estimates and the activities they hit.
-
-    Impacts without spread sit in the ``fixed_*`` arrays (zero for the others). ``hit_risks``
-    and ``hit_positions`` pair a risk index with a network position whose duration it
-    extends. ``cost_multipliers`` counts how often a risk's cost impact is added.
-    """
-
-    risk_ids: tuple[str, ...]
-    probabilities: FloatArray
-    duration_groups: tuple[EstimateGroup, ...]
-    fixed_duration_impacts: FloatArray
-    cost_groups: tuple[EstimateGroup, ...]
-    fixed_cost_impacts: FloatArray
-    hit_risks: IntArray
-    hit_positions: IntArray
-    cost_multipliers: FloatArray
-
-    @property
-    def size(self) -> int:
-        return len(self.risk_ids)
+# Calendar tables must reach this many hours past the latest possible finish.
+_HORIZON_MARGIN_HOURS = 24.0 * 60
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class SimulationModel:
     """Everything a chunk needs: the network, what to sample, and the histogram edges.
 
-    ``base_durations`` are the durations of items no group samples. ``fixed_cost`` is the
-    actual cost plus every remaining cost that is not sampled. Activities count as critical
-    when their total float is at most the threshold plus the float32 tolerance.
+    ``base_durations`` are the durations of items nothing samples. ``stretch`` multiplies
+    each network duration after risk impacts (1 / resource availability where loaded).
+    ``finish_edges`` bin the finish in working hours of the reference calendar,
+    ``elapsed_edges`` in elapsed hours from the data date. Activities count as critical when
+    their total float is at most the threshold plus the float32 tolerance.
     """
 
     network: Network
     deterministic: CpmResult
     base_durations: FloatArray
     duration_groups: tuple[EstimateGroup, ...]
-    fixed_cost: float
-    cost_groups: tuple[EstimateGroup, ...]
+    copula: CopulaModel | None
+    stretch: FloatArray
+    resource_availability: float
+    costs: CostModel
     risks: RiskModel
     budget_at_completion: float
     deterministic_cost: float
     finish_edges: BinEdges
+    elapsed_edges: BinEdges
     cost_edges: BinEdges
     critical_threshold_hours: float
     critical_tolerance_hours: float
+    sensitivity: SensitivityInputs
+    sensitivity_iterations: int
+    warnings: tuple[CorrelationWarning, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Durations:
+    base: FloatArray
+    groups: tuple[EstimateGroup, ...]
+    copula: CopulaModel | None
+    warnings: tuple[CorrelationWarning, ...]
+    low: FloatArray
+    high: FloatArray
 
 
 def build_model(
@@ -115,27 +112,46 @@ def build_model(
     *,
     schedule_uncertainty: float,
     budget_uncertainty: float,
+    resource_availability: float = 1.0,
+    correlations: Sequence[CorrelationSpec] = (),
     critical_threshold_hours: float = 0.0,
     bins: int = DEFAULT_BINS,
+    sensitivity_iterations: int = DEFAULT_SENSITIVITY_ITERATIONS,
 ) -> SimulationModel:
     """Build the uncertainty model of the project's remaining work.
 
     Raise NetworkError when the logic is broken and SimulationInputError, naming the field,
-    for a setting, estimate or risk that cannot be sampled.
+    for a setting, estimate, correlation or risk that cannot be sampled.
     """
-    _check_spread("schedule_uncertainty", schedule_uncertainty)
-    _check_spread("budget_uncertainty", budget_uncertainty)
-    if bins < 10:
-        raise SimulationInputError("use at least 10 histogram bins", "bins", bins)
+    _check_settings(schedule_uncertainty, budget_uncertainty, resource_availability, bins)
+    if sensitivity_iterations < 0:
+        raise SimulationInputError(
+            "the iterations to rank for sensitivity cannot be negative; use 0 to skip it",
+            "sensitivity_iterations",
+            sensitivity_iterations,
+        )
     network = build_network(project)
-    deterministic = compute_cpm(network, critical_threshold_hours=critical_threshold_hours)
-    base_durations, duration_groups = _duration_model(project, network, schedule_uncertainty)
-    fixed_cost, cost_groups = _cost_model(project, budget_uncertainty)
-    risks = _risk_model(project, network)
+    while True:
+        durations = _duration_model(project, network, schedule_uncertainty, correlations)
+        risks = build_risk_model(project, network)
+        stretch = _stretch(project, network, resource_availability)
+        low, high = _work_bounds(durations, risks)
+        finish_low, finish_high = _finish_bounds(network, low * stretch, high * stretch)
+        calendars = network.calendars
+        if calendars is None or finish_high + _HORIZON_MARGIN_HOURS <= calendars.end_hours:
+            break
+        network = build_network(project, horizon_hours=2.0 * finish_high)
+        logger.debug("calendar tables extended to cover the latest possible finish")
 
-    finish_low, finish_high = _finish_bounds(network, base_durations, duration_groups, risks)
-    cost_low, cost_high = _cost_bounds(fixed_cost, cost_groups, risks)
-    deterministic_cost = sum(activity.at_completion_cost for activity in project.activities)
+    deterministic = compute_cpm(network, critical_threshold_hours=critical_threshold_hours)
+    costs = build_cost_model(project, network, budget_uncertainty)
+    hours_low, hours_high = (
+        float(value)
+        for value in reference_hours(network.plan, np.array([finish_low, finish_high]))
+    )
+    cost_low, cost_high = _cost_bounds(
+        costs, risks, network, (low, high), (hours_low, hours_high), deterministic
+    )
     # Chunks run CPM in float32, whose rounding grows with the size of the offsets. On the
     # 4,000-activity sp10 schedule total floats differ from float64 by under 0.005 h, about
     # a twentieth of this tolerance there.
@@ -143,74 +159,44 @@ def build_model(
     return SimulationModel(
         network=network,
         deterministic=deterministic,
-        base_durations=base_durations,
-        duration_groups=duration_groups,
-        fixed_cost=fixed_cost,
-        cost_groups=cost_groups,
+        base_durations=durations.base,
+        duration_groups=durations.groups,
+        copula=durations.copula,
+        stretch=stretch,
+        resource_availability=resource_availability,
+        costs=costs,
         risks=risks,
         budget_at_completion=project.budget_at_completion,
-        deterministic_cost=deterministic_cost,
-        finish_edges=bin_edges(finish_low, finish_high, bins),
+        deterministic_cost=sum(activity.at_completion_cost for activity in project.activities),
+        finish_edges=bin_edges(hours_low, hours_high, bins),
+        elapsed_edges=bin_edges(finish_low, finish_high, bins),
         cost_edges=bin_edges(cost_low, cost_high, bins),
         critical_threshold_hours=critical_threshold_hours,
         critical_tolerance_hours=tolerance,
+        sensitivity=_sensitivity_inputs(project, network, durations, risks, costs),
+        sensitivity_iterations=sensitivity_iterations,
+        warnings=durations.warnings,
     )
 
 
-def _check_spread(field: str, value: float) -> None:
-    if not 0.0 <= value <= MAX_RELATIVE_SPREAD:
+def _check_settings(schedule: float, budget: float, availability: float, bins: int) -> None:
+    check_spread("schedule_uncertainty", schedule)
+    check_spread("budget_uncertainty", budget)
+    if not 0.0 < availability <= 1.0:
         raise SimulationInputError(
-            f"a relative spread must lie between 0 and {MAX_RELATIVE_SPREAD} "
-            "(0.2 means -10 % to +20 % around the remaining value)",
-            field,
-            value,
+            "resource availability is the share of planned resources at hand and must lie "
+            "in (0, 1], such as 0.9 for 90 %",
+            "resource_availability",
+            availability,
         )
+    if bins < 10:
+        raise SimulationInputError("use at least 10 histogram bins", "bins", bins)
 
 
-def _checked(estimate: ThreePointEstimate, field: str) -> ThreePointEstimate:
-    try:
-        distributions.validate(
-            estimate.distribution, estimate.optimistic, estimate.most_likely, estimate.pessimistic
-        )
-    except SimulationInputError as error:
-        raise SimulationInputError(error.message, field, error.value) from error
-    return estimate
-
-
-def _spread(value: float, spread: float) -> ThreePointEstimate:
-    return ThreePointEstimate(value * (1 - spread / 2), value, value * (1 + spread))
-
-
-_Item = tuple[int, ThreePointEstimate]
-
-
-def _split(items: Iterable[_Item]) -> tuple[tuple[EstimateGroup, ...], list[tuple[int, float]]]:
-    """Group (target, estimate) pairs by kind; estimates without spread come back as values."""
-    by_kind: dict[Distribution, list[_Item]] = defaultdict(list)
-    fixed = []
-    for target, estimate in items:
-        if estimate.optimistic == estimate.pessimistic:
-            fixed.append((target, estimate.optimistic))
-        else:
-            by_kind[estimate.distribution].append((target, estimate))
-    groups = tuple(_group(kind, by_kind[kind]) for kind in Distribution if by_kind.get(kind))
-    return groups, fixed
-
-
-def _group(kind: Distribution, items: list[_Item]) -> EstimateGroup:
-    return EstimateGroup(
-        kind=kind,
-        targets=np.array([target for target, _ in items], dtype=np.int64),
-        low=np.array([estimate.optimistic for _, estimate in items], dtype=np.float64),
-        mode=np.array([estimate.most_likely for _, estimate in items], dtype=np.float64),
-        high=np.array([estimate.pessimistic for _, estimate in items], dtype=np.float64),
-    )
-
-
-def _duration_model(
+def _duration_items(
     project: Project, network: Network, spread: float
-) -> tuple[FloatArray, tuple[EstimateGroup, ...]]:
-    """Return the durations every iteration starts from and the groups to sample."""
+) -> list[tuple[str, int, ThreePointEstimate]]:
+    """Return (activity id, position, estimate) of every open activity with an estimate."""
     scheduled = network.plan.scheduled
     items = []
     for activity in project.activities:
@@ -219,138 +205,143 @@ def _duration_model(
             continue
         if activity.duration_estimate is not None:
             field = f"duration_estimate of activity {activity.code or activity.id}"
-            items.append((position, _checked(activity.duration_estimate, field)))
+            items.append((activity.id, position, checked(activity.duration_estimate, field)))
         elif spread > 0.0 and network.remaining_hours[position] > 0.0:
-            items.append((position, _spread(float(network.remaining_hours[position]), spread)))
-    groups, fixed = _split(items)
+            estimate = spread_estimate(float(network.remaining_hours[position]), spread)
+            items.append((activity.id, position, estimate))
+    return items
+
+
+def _duration_model(
+    project: Project, network: Network, spread: float, correlations: Sequence[CorrelationSpec]
+) -> _Durations:
+    """Return the base durations, the independent groups and the copula of correlated ones."""
+    items = _duration_items(project, network, spread)
+    varying = {
+        activity_id: (position, estimate)
+        for activity_id, position, estimate in items
+        if estimate.optimistic != estimate.pessimistic
+    }
+    codes = {activity.id: activity.code or activity.id for activity in project.activities}
+    copula, warnings = build_copula(correlations, codes, varying)
+    correlated = set() if copula is None else set(copula.targets.tolist())
+    groups, fixed = split(
+        (position, estimate) for _, position, estimate in items if position not in correlated
+    )
     base = network.remaining_hours.copy()
     for position, value in fixed:
         base[position] = value
-    return base, groups
+    low, high = item_bounds(base, groups)
+    if copula is not None:
+        low[copula.targets] = copula.quantiles[:, 0]
+        high[copula.targets] = copula.quantiles[:, -1]
+    return _Durations(base, groups, copula, warnings, low, high)
 
 
-def _cost_model(project: Project, spread: float) -> tuple[float, tuple[EstimateGroup, ...]]:
-    """Return the cost every iteration shares and the groups of remaining costs to sample."""
-    fixed_cost = 0.0
-    items: list[_Item] = []
-    for activity in project.activities:
-        fixed_cost += activity.actual_cost
-        open_work = activity.status is not ActivityStatus.COMPLETED
-        if activity.cost_estimate is not None and open_work:
-            field = f"cost_estimate of activity {activity.code or activity.id}"
-            items.append((len(items), _checked(activity.cost_estimate, field)))
-        elif spread > 0.0 and activity.remaining_cost > 0.0 and open_work:
-            items.append((len(items), _spread(activity.remaining_cost, spread)))
-        else:
-            fixed_cost += activity.remaining_cost
-    groups, fixed = _split(items)
-    return fixed_cost + sum(value for _, value in fixed), groups
-
-
-def _risk_model(project: Project, network: Network) -> RiskModel:
-    known = {activity.id for activity in project.activities}
-    open_risks = [r for r in project.risks if r.status.lower() not in _CLOSED_RISK_STATUSES]
-    hits: list[tuple[int, int]] = []
-    duration_items = []
-    cost_items = []
-    for index, risk in enumerate(open_risks):
-        _check_risk(risk, known)
-        if risk.duration_impact_hours is not None:
-            field = f"duration_impact_hours of risk {risk.id}"
-            duration_items.append((index, _checked(risk.duration_impact_hours, field)))
-        if risk.cost_impact is not None:
-            cost_items.append(
-                (index, _checked(risk.cost_impact, f"cost_impact of risk {risk.id}"))
-            )
-        hits.extend(_hits(index, risk, network))
-    duration_groups, fixed_durations = _split(duration_items)
-    cost_groups, fixed_costs = _split(cost_items)
-    return RiskModel(
-        risk_ids=tuple(risk.id for risk in open_risks),
-        probabilities=np.array([risk.probability for risk in open_risks], dtype=np.float64),
-        duration_groups=duration_groups,
-        fixed_duration_impacts=_values(len(open_risks), fixed_durations),
-        cost_groups=cost_groups,
-        fixed_cost_impacts=_values(len(open_risks), fixed_costs),
-        hit_risks=np.array([risk for risk, _ in hits], dtype=np.int64),
-        hit_positions=np.array([position for _, position in hits], dtype=np.int64),
-        cost_multipliers=np.array(
-            [max(1, len(risk.affected_activity_ids)) for risk in open_risks], dtype=np.float64
-        ),
-    )
-
-
-def _values(size: int, pairs: Iterable[tuple[int, float]]) -> FloatArray:
-    values = np.zeros(size, dtype=np.float64)
-    for index, value in pairs:
-        values[index] = value
-    return values
-
-
-def _check_risk(risk: Risk, known: set[str]) -> None:
-    if not 0.0 <= risk.probability <= 1.0:
-        raise SimulationInputError(
-            f"risk {risk.id} ({risk.title}) needs a probability between 0 and 1",
-            "probability",
-            risk.probability,
-        )
-    for activity_id in risk.affected_activity_ids:
-        if activity_id not in known:
-            raise SimulationInputError(
-                f"risk {risk.id} ({risk.title}) affects activity {activity_id!r}, which is "
-                "not in the project; correct the risk register",
-                "affected_activity_ids",
-                activity_id,
-            )
-
-
-def _hits(index: int, risk: Risk, network: Network) -> list[tuple[int, int]]:
-    if risk.duration_impact_hours is None:
-        return []
-    hits = []
-    for activity_id in risk.affected_activity_ids:
+def _stretch(project: Project, network: Network, availability: float) -> FloatArray:
+    """Return 1 / availability for network activities with work resources, else 1."""
+    types = {resource.id: resource.type for resource in project.resources}
+    loaded = {
+        assignment.activity_id
+        for assignment in project.assignments
+        if types.get(assignment.resource_id or "") in TIME_DEPENDENT_RESOURCE_TYPES
+    }
+    stretch = np.ones(network.size, dtype=np.float64)
+    for activity_id in loaded:
         position = network.positions.get(activity_id)
-        # Summary activities are outside the network and completed ones cannot slip.
-        if position is not None and network.plan.scheduled[position]:
-            hits.append((index, position))
-        else:
-            logger.debug("risk %s cannot delay activity %s", risk.id, activity_id)
-    return hits
+        if position is not None:
+            stretch[position] = 1.0 / availability
+    return stretch
 
 
-def _item_bounds(
-    base: FloatArray, groups: Iterable[EstimateGroup]
-) -> tuple[FloatArray, FloatArray]:
-    low, high = base.copy(), base.copy()
-    for group in groups:
-        low[group.targets], high[group.targets] = group.bounds()
-    return low, high
-
-
-def _finish_bounds(
-    network: Network, base: FloatArray, groups: tuple[EstimateGroup, ...], risks: RiskModel
-) -> tuple[float, float]:
-    """Return bounds on the project finish that hold in every iteration."""
-    low, high = _item_bounds(base, groups)
-    impact_low, impact_high = _item_bounds(risks.fixed_duration_impacts, risks.duration_groups)
+def _work_bounds(durations: _Durations, risks: RiskModel) -> tuple[FloatArray, FloatArray]:
+    """Return bounds on every network duration, risk impacts included, before stretching."""
+    low, high = durations.low.copy(), durations.high.copy()
+    impact_low, impact_high = item_bounds(risks.fixed_duration_impacts, risks.duration_groups)
     np.add.at(low, risks.hit_positions, np.minimum(impact_low[risks.hit_risks], 0.0))
     np.add.at(high, risks.hit_positions, np.maximum(impact_high[risks.hit_risks], 0.0))
-    low, high = np.maximum(low, 0.0), np.maximum(high, 0.0)
+    return np.maximum(low, 0.0), np.maximum(high, 0.0)
+
+
+def _finish_bounds(network: Network, low: FloatArray, high: FloatArray) -> tuple[float, float]:
+    """Return bounds, in elapsed hours, on the project finish that hold in every iteration."""
     plan = network.plan
     lowest = project_finish(plan, early_times(plan, low[:, None], high[:, None]))
     highest = project_finish(plan, early_times(plan, high[:, None], low[:, None]))
-    return float(reference_hours(plan, lowest)[0]), float(reference_hours(plan, highest)[0])
+    return float(lowest[0]), float(highest[0])
 
 
 def _cost_bounds(
-    fixed: float, groups: tuple[EstimateGroup, ...], risks: RiskModel
+    costs: CostModel,
+    risks: RiskModel,
+    network: Network,
+    work: tuple[FloatArray, FloatArray],
+    hours: tuple[float, float],
+    deterministic: CpmResult,
 ) -> tuple[float, float]:
-    lowest = highest = fixed
-    for group in groups:
-        low, high = group.bounds()
-        lowest += float(low.sum())
-        highest += float(high.sum())
-    impact_low, impact_high = _item_bounds(risks.fixed_cost_impacts, risks.cost_groups)
-    lowest += float(np.sum(np.minimum(impact_low, 0.0) * risks.cost_multipliers))
-    highest += float(np.sum(np.maximum(impact_high, 0.0) * risks.cost_multipliers))
-    return lowest, highest
+    scheduled = network.remaining_hours
+    ratio_bounds = []
+    for durations, project_hours in zip(work, hours, strict=True):
+        ratios = np.ones(costs.size)
+        chosen = np.flatnonzero(costs.positions >= 0)
+        positions = costs.positions[chosen]
+        known = scheduled[positions] > 0.0
+        ratios[chosen[known]] = durations[positions[known]] / scheduled[positions[known]]
+        planned = deterministic.project_finish_hours
+        ratios[costs.follows_project] = project_hours / planned if planned > 0.0 else 1.0
+        ratio_bounds.append(ratios)
+    impact_low, impact_high = item_bounds(risks.fixed_cost_impacts, risks.cost_groups)
+    extra = (
+        float(np.sum(np.minimum(impact_low, 0.0) * risks.cost_multipliers)),
+        float(np.sum(np.maximum(impact_high, 0.0) * risks.cost_multipliers)),
+    )
+    low_ratio, high_ratio = ratio_bounds
+    return cost_bounds(
+        costs, (np.minimum(low_ratio, high_ratio), np.maximum(low_ratio, high_ratio)), extra
+    )
+
+
+def _sensitivity_inputs(
+    project: Project,
+    network: Network,
+    durations: _Durations,
+    risks: RiskModel,
+    costs: CostModel,
+) -> SensitivityInputs:
+    """Label the sampled durations, sampled costs and risks that the ranking covers."""
+    targets = [group.targets for group in durations.groups]
+    if durations.copula is not None:
+        targets.append(durations.copula.targets)
+    positions = np.sort(np.concatenate(targets)) if targets else np.zeros(0, dtype=np.int64)
+    by_id = {activity.id: activity for activity in project.activities}
+    duration_labels = tuple(
+        InputLabel(
+            "activity_duration",
+            network.activity_ids[p],
+            network.activity_codes[p],
+            network.activity_names[p],
+        )
+        for p in positions.tolist()
+    )
+    cost_items = costs.sampled_items()
+    cost_labels = tuple(
+        InputLabel("activity_cost", a.id, a.code or a.id, a.name)
+        for a in (by_id[costs.activity_ids[i]] for i in cost_items.tolist())
+    )
+    duration_risks = np.unique(risks.hit_risks)
+    cost_risks = np.flatnonzero(risks.has_cost)
+    return SensitivityInputs(
+        duration_positions=positions.astype(np.int64),
+        duration_risks=duration_risks.astype(np.int64),
+        cost_items=cost_items,
+        cost_risks=cost_risks.astype(np.int64),
+        finish_labels=duration_labels + _risk_labels(risks, duration_risks),
+        cost_labels=cost_labels + duration_labels + _risk_labels(risks, cost_risks),
+    )
+
+
+def _risk_labels(risks: RiskModel, chosen: IntArray) -> tuple[InputLabel, ...]:
+    return tuple(
+        InputLabel("risk", risks.risk_ids[i], risks.risk_ids[i], risks.titles[i])
+        for i in chosen.tolist()
+    )

@@ -1,0 +1,229 @@
+"""Sensitivity (tornado) ranking: which inputs drive the finish date and the total cost.
+
+Each input is one sampled quantity per iteration: an activity's sampled duration (before
+risk impacts), an activity's sampled remaining cost, or a risk's realised impact (zero when
+it does not occur; its duration impact for the finish, its cost impact for the cost). An
+input's coefficient is its Spearman rank correlation with the project finish or the total
+cost, the Pearson correlation of ranks, with tied values sharing their mean rank.
+
+The ranking covers a bounded sample: chunk ``i`` of ``size`` iterations ranks its first
+``min(size, max(0, budget - i * size))`` iterations, so with chunks of equal size about the
+first ``budget`` iterations count (20,000 unless the model says otherwise), and ranking
+costs nothing beyond them. Each chunk weights its coefficients by the count it ranked.
+Weighted sums are kept as integers in units of 2^-32, so chunks add exactly and merging in
+any order or grouping gives the same ranking.
+The merged coefficient is the iteration-weighted mean of the chunks' coefficients, which
+estimates the same population rank correlation as one ranking of all iterations would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+# Fixed-point scale of the weighted sums; 2^31 iterations at coefficient 1 still fit int64.
+SCALE = float(2**32)
+DEFAULT_TOP_DRIVERS = 10
+# Iterations ranked in all; ranking a chunk costs about half as much as scheduling it.
+DEFAULT_SENSITIVITY_ITERATIONS = 20_000
+MINIMUM_ITERATIONS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class InputLabel:
+    """One input: ``kind`` is activity_duration, activity_cost or risk."""
+
+    kind: str
+    item_id: str
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SensitivityInputs:
+    """What a chunk ranks, and the labels of the finish and cost inputs in order.
+
+    Finish inputs are the durations at ``duration_positions`` then the risks in
+    ``duration_risks``; cost inputs are the cost items ``cost_items``, the same durations,
+    then the risks in ``cost_risks``.
+    """
+
+    duration_positions: IntArray
+    duration_risks: IntArray
+    cost_items: IntArray
+    cost_risks: IntArray
+    finish_labels: tuple[InputLabel, ...]
+    cost_labels: tuple[InputLabel, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SensitivitySums:
+    """Iteration-weighted coefficient sums of one or more chunks, in units of 1 / SCALE."""
+
+    iterations: int
+    finish: IntArray
+    cost: IntArray
+
+    def __add__(self, other: SensitivitySums) -> SensitivitySums:
+        return SensitivitySums(
+            self.iterations + other.iterations, self.finish + other.finish, self.cost + other.cost
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Driver:
+    """An input with its rank correlation with the finish or the cost."""
+
+    kind: str
+    item_id: str
+    code: str
+    name: str
+    coefficient: float
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the driver as JSON-ready values."""
+        return {
+            "kind": self.kind,
+            "id": self.item_id,
+            "code": self.code,
+            "name": self.name,
+            "coefficient": self.coefficient,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Sensitivity:
+    """The strongest drivers of finish and cost, largest absolute coefficient first."""
+
+    iterations: int
+    finish: tuple[Driver, ...]
+    cost: tuple[Driver, ...]
+
+
+def chunk_sums(
+    inputs: SensitivityInputs,
+    durations: npt.NDArray[np.floating],
+    finish_risks: npt.NDArray[np.floating],
+    cost_parts: tuple[npt.NDArray[np.floating], npt.NDArray[np.floating]],
+    outputs: tuple[npt.NDArray[np.floating], npt.NDArray[np.floating]],
+) -> SensitivitySums:
+    """Rank one chunk's inputs (inputs x iterations) against its finish and cost outputs.
+
+    ``durations`` are the sampled durations at ``inputs.duration_positions``,
+    ``finish_risks`` the realised duration impacts of ``inputs.duration_risks``, and
+    ``cost_parts`` the sampled cost items and the realised cost impacts of the cost risks.
+    """
+    count = outputs[0].size
+    if count < MINIMUM_ITERATIONS:
+        return empty_sums(inputs)
+    finish_output = centred_ranks(outputs[0][None, :])[0]
+    cost_output = centred_ranks(outputs[1][None, :])[0]
+    # Sampled durations and costs are continuous; risk impacts are zero in many iterations.
+    duration_ranks = centred_ranks(durations, ties=False)
+    finish = np.concatenate(
+        (
+            _correlations(duration_ranks, finish_output),
+            _correlations(centred_ranks(finish_risks), finish_output),
+        )
+    )
+    cost = np.concatenate(
+        (
+            _correlations(centred_ranks(cost_parts[0], ties=False), cost_output),
+            _correlations(duration_ranks, cost_output),
+            _correlations(centred_ranks(cost_parts[1]), cost_output),
+        )
+    )
+    return SensitivitySums(count, _scaled(finish, count), _scaled(cost, count))
+
+
+def ranked_iterations(budget: int, chunk_index: int, size: int) -> int:
+    """Return how many leading iterations of chunk ``chunk_index`` the ranking covers."""
+    return min(size, max(0, budget - chunk_index * size))
+
+
+def _scaled(coefficients: FloatArray, count: int) -> IntArray:
+    return np.rint(coefficients * count * SCALE).astype(np.int64)
+
+
+def centred_ranks(
+    values: npt.NDArray[np.floating], *, ties: bool = True
+) -> npt.NDArray[np.float32]:
+    """Return each row's ranks minus their mean.
+
+    With ``ties``, tied values share their mean rank; without, ties are broken by position,
+    which is exact for continuous draws and much faster.
+    """
+    rows, count = values.shape
+    order = np.argsort(values, axis=1)
+    shared = np.arange(count, dtype=np.float64) - (count - 1) / 2.0
+    if ties:
+        shared = _shared_ranks(np.take_along_axis(values, order, axis=1)) - (count - 1) / 2.0
+    # Centred ranks are multiples of 0.5 below 2^23, exact in float32.
+    ranks = np.empty((rows, count), dtype=np.float32)
+    np.put_along_axis(ranks, order, np.broadcast_to(shared, (rows, count)), axis=1)
+    return ranks
+
+
+def _shared_ranks(ordered: npt.NDArray[np.floating]) -> FloatArray:
+    """Return, for rows sorted ascending, each position's mean rank within its tie group."""
+    rows, count = ordered.shape
+    positions = np.broadcast_to(np.arange(count), (rows, count))
+    starts_group = np.ones((rows, count), dtype=np.bool_)
+    starts_group[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    ends_group = np.ones((rows, count), dtype=np.bool_)
+    ends_group[:, :-1] = starts_group[:, 1:]
+    first = np.maximum.accumulate(np.where(starts_group, positions, 0), axis=1)
+    last = np.minimum.accumulate(np.where(ends_group, positions, count - 1)[:, ::-1], axis=1)
+    return np.asarray((first + last[:, ::-1]) / 2.0, dtype=np.float64)
+
+
+def _correlations(ranks: npt.NDArray[np.float32], output: npt.NDArray[np.float32]) -> FloatArray:
+    """Return the Pearson correlation of each row of centred ranks with centred ``output``."""
+    if ranks.shape[0] == 0:
+        return np.zeros(0, dtype=np.float64)
+    squares = np.einsum("ij,ij->i", ranks, ranks, dtype=np.float64)
+    norms = np.sqrt(squares * float(np.dot(output, output)))
+    products = np.asarray(ranks @ output, dtype=np.float64)
+    correlations = np.divide(products, norms, out=np.zeros_like(products), where=norms > 0.0)
+    return np.asarray(correlations, dtype=np.float64)
+
+
+def empty_sums(inputs: SensitivityInputs) -> SensitivitySums:
+    """Return sums of no iterations."""
+    return SensitivitySums(
+        0,
+        np.zeros(len(inputs.finish_labels), dtype=np.int64),
+        np.zeros(len(inputs.cost_labels), dtype=np.int64),
+    )
+
+
+def rank_drivers(inputs: SensitivityInputs, sums: SensitivitySums, top: int) -> Sensitivity:
+    """Return the ``top`` drivers of finish and cost from merged sums."""
+    return Sensitivity(
+        iterations=sums.iterations,
+        finish=_top(inputs.finish_labels, sums.finish, sums.iterations, top),
+        cost=_top(inputs.cost_labels, sums.cost, sums.iterations, top),
+    )
+
+
+def _top(
+    labels: Sequence[InputLabel], sums: IntArray, iterations: int, top: int
+) -> tuple[Driver, ...]:
+    if iterations == 0 or not labels:
+        return ()
+    coefficients = sums.astype(np.float64) / (SCALE * iterations)
+    order = np.lexsort((np.arange(coefficients.size), -np.abs(coefficients)))[:top]
+    return tuple(
+        Driver(
+            labels[i].kind, labels[i].item_id, labels[i].code, labels[i].name,
+            round(float(coefficients[i]), 6),
+        )
+        for i in order
+        if coefficients[i] != 0.0
+    )  # fmt: skip
