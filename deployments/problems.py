@@ -24,7 +24,14 @@ from deployments.errors import (
     UnsupportedMediaError,
 )
 from schedules import ScheduleImportError
-from storage import Conflict, InvalidData, NotFound, StorageError, Unavailable
+from storage import (
+    Conflict,
+    IntegrityError,
+    InvalidData,
+    NotFound,
+    StorageError,
+    Unavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +104,7 @@ async def _storage_error(request: Request, raised: Exception) -> JSONResponse:
     error = root_cause(raised)
     if isinstance(error, NotFound):
         return problem_response(NotFoundError(str(error), code="not_found"), request)
-    if isinstance(error, InvalidData):
+    if isinstance(error, InvalidData | IntegrityError):
         return problem_response(UnprocessableError(str(error), code="invalid_data"), request)
     if isinstance(error, Conflict):
         return problem_response(ConflictError(str(error), code="conflict"), request)

@@ -136,7 +136,6 @@ async def test_import_non_finite_cost_is_client_error(
     assert await project_count(client, auth) == before
 
 
-@pytest.mark.xfail(strict=True, reason="storage's InvalidData is answered as a 500")
 async def test_import_duplicate_task_ids_is_client_error(
     client: httpx.AsyncClient, auth: Auth
 ) -> None:
@@ -149,7 +148,6 @@ async def test_import_duplicate_task_ids_is_client_error(
     assert await project_count(client, auth) == before
 
 
-@pytest.mark.xfail(strict=True, reason="the month pattern's $ accepts a trailing newline")
 async def test_generate_month_with_newline_rejected(client: httpx.AsyncClient, auth: Auth) -> None:
     imported = await import_file(client, auth, "sample.json", sample_project_bytes())
     body = {"project_id": imported.json()["project_id"], "report_month": "2024-01\n"}
@@ -162,7 +160,6 @@ async def test_generate_month_with_newline_rejected(client: httpx.AsyncClient, a
     assert response.json()["code"] == "validation_failed"
 
 
-@pytest.mark.xfail(strict=True, reason="the 404 detail is the actor's whole Ray traceback")
 async def test_unknown_section_detail_is_one_sentence(
     client: httpx.AsyncClient, auth: Auth, completed_report: str
 ) -> None:
@@ -179,7 +176,6 @@ async def test_unknown_section_detail_is_one_sentence(
     assert "Traceback" not in detail
 
 
-@pytest.mark.xfail(strict=True, reason="NaN in section metrics is stored as null with a 200")
 async def test_section_metrics_nan_rejected(
     client: httpx.AsyncClient, auth: Auth, completed_report: str
 ) -> None:
@@ -193,7 +189,6 @@ async def test_section_metrics_nan_rejected(
     assert response.headers["content-type"] == PROBLEM_JSON
 
 
-@pytest.mark.xfail(strict=True, reason="a template reads cost_ratio.p80, absent when BAC is 0")
 async def test_generation_without_costs_completes(client: httpx.AsyncClient, auth: Auth) -> None:
     started = await start_generation(client, auth, "free.json", tiny_project(cost=0))
 
@@ -202,7 +197,6 @@ async def test_generation_without_costs_completes(client: httpx.AsyncClient, aut
     assert job["status"] == "completed", job["error"]
 
 
-@pytest.mark.xfail(strict=True, reason="the job error is a Ray traceback with ANSI colours")
 async def test_failed_generation_error_is_plain(client: httpx.AsyncClient, auth: Auth) -> None:
     links = [{"predecessor": "A", "successor": "B"}, {"predecessor": "B", "successor": "A"}]
     started = await start_generation(
