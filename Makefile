@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test check bench clean
+.PHONY: demo test check bench page clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +18,18 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
+# Node packages of the Yjs interop and browser tests; without npm those tests skip.
+INTEROP := tests/interop
+
+$(VENV)/.installed-node: $(INTEROP)/package-lock.json | $(BIN)/python
+	@if command -v npm >/dev/null; then \
+		(cd $(INTEROP) && npm ci --no-audit --no-fund) && touch $@; \
+	else echo "npm not found: the Yjs interop and browser tests will be skipped"; fi
+
 demo: $(VENV)/.installed
 	$(BIN)/pmr demo
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test $(VENV)/.installed-node
 	$(MAKE) check
 
 # PostgreSQL server for the second pass of the integration tests.
@@ -42,6 +50,10 @@ check:
 bench: $(VENV)/.installed-test
 	cd bench && ../$(BIN)/python import_schedule.py "$(SCHEDULE)"
 	cd bench && ../$(BIN)/python generate_report.py "$(SCHEDULE)"
+
+# Rebuild the collaboration page's script bundle in deployments/web/static.
+page: $(VENV)/.installed-node
+	cd $(INTEROP) && node build-page.mjs
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
