@@ -11,6 +11,7 @@ import ray
 from ray.exceptions import RayActorError
 
 from actors.generation import GenerationPlan, run_generation
+from actors.monte_carlo_job import SimulationPlan, run_simulation
 from actors.registry import report_actor
 from config import Settings
 
@@ -61,6 +62,12 @@ class ReportGateway:
         )
         logger.info("report %s section %s updated by %s", report_id, section_id, user)
         return result
+
+    def start_simulation(self, plan: SimulationPlan) -> ray.ObjectRef[None]:
+        """Submit a Monte Carlo analysis as a Ray task; progress is followed through its job."""
+        logger.info("report %s simulation submitted as job %s", plan.report_id, plan.job_id)
+        reference: ray.ObjectRef[None] = run_simulation.remote(plan, self.settings)
+        return reference
 
     def start_generation(self, plan: GenerationPlan) -> ray.ObjectRef[None]:
         """Submit the generation as a Ray task; progress is followed through its job."""

@@ -19,6 +19,7 @@ import ray
 
 from actors.errors import describe
 from actors.registry import report_actor
+from actors.simulation_tasks import simulate_on_ray
 from config import Settings
 from earned_value import EarnedValueAnalysis, analyse
 from insights import Insight, generate_insights
@@ -26,14 +27,10 @@ from reporting import ReportHeader, compose_report
 from reporting.facts import build_facts
 from reporting.monte_carlo import monte_carlo_view
 from risk_analysis import (
-    ChunkAggregate,
     CpmResult,
     SimulationModel,
     SimulationResult,
     build_model,
-    merge,
-    plan_chunks,
-    run_chunk,
     schedule_project,
 )
 from schedules.model import Project
@@ -52,8 +49,8 @@ logger = logging.getLogger(__name__)
 # specification's example request uses the same values.
 DEFAULT_SCHEDULE_UNCERTAINTY = 0.20
 DEFAULT_BUDGET_UNCERTAINTY = 0.15
-# Iterations per simulation task: about 0.1 to 0.5 s of work on the sp10 network.
-CHUNK_ITERATIONS = 1000
+# The confidence levels of a generated report, as the API specification shows them.
+DEFAULT_CONFIDENCE_LEVELS = (0.5, 0.8, 0.95)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +95,6 @@ def _model_task(project: Project) -> SimulationModel:
         schedule_uncertainty=DEFAULT_SCHEDULE_UNCERTAINTY,
         budget_uncertainty=DEFAULT_BUDGET_UNCERTAINTY,
     )
-
-
-@ray.remote(num_cpus=1)
-def _chunk_task(model: SimulationModel, seed: Any, size: int) -> ChunkAggregate:
-    return run_chunk(model, seed, size)
 
 
 class _Generation:
@@ -173,19 +165,17 @@ class _Generation:
 
     def _simulate(self, project_ref: Any) -> SimulationResult:
         iterations = self.plan.iterations or self.settings.monte_carlo_iterations
-        model_ref = _model_task.remote(project_ref)
-        chunks = plan_chunks(self.plan.simulation_seed, iterations, CHUNK_ITERATIONS)
-        pending = [_chunk_task.remote(model_ref, chunk.seed, chunk.size) for chunk in chunks]
-        aggregates: list[ChunkAggregate] = []
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            aggregates.extend(ray.get(done))
-            share = len(aggregates) / len(chunks)
-            self._progress(
-                0.1 + 0.7 * share, f"simulated {len(aggregates)} of {len(chunks)} chunks"
-            )
-        model: SimulationModel = ray.get(model_ref)
-        return merge(model, aggregates)
+
+        def progress(done: int, total: int) -> None:
+            self._progress(0.1 + 0.7 * done / total, f"simulated {done:,} of {total:,} iterations")
+
+        return simulate_on_ray(
+            _model_task.remote(project_ref),
+            seed=self.plan.simulation_seed,
+            iterations=iterations,
+            confidence_levels=DEFAULT_CONFIDENCE_LEVELS,
+            progress=progress,
+        )
 
     def _monte_carlo_view(
         self, project: Project, simulation: SimulationResult | None

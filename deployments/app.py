@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from deployments import websocket
 from deployments.guard import RequestGuard
 from deployments.problems import install_problem_handlers
-from deployments.routes import collaboration, jobs, projects, reports
+from deployments.routes import analysis, collaboration, jobs, projects, reports
 from deployments.services import Services
 
 API_VERSION = "0.1.0"
@@ -28,6 +28,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(projects.router)
     app.include_router(reports.router)
     app.include_router(jobs.router)
+    app.include_router(analysis.router)
     app.include_router(collaboration.router)
     app.include_router(websocket.router)
 

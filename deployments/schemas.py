@@ -200,3 +200,51 @@ class Problem(BaseModel):
     code: str
     instance: str | None = None
     errors: list[dict[str, Any]] | None = None
+
+
+class MonteCarloParameters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    budget_uncertainty: float = Field(
+        default=0.15,
+        ge=0,
+        le=2,
+        description="Relative spread of remaining cost without estimates.",
+    )
+    schedule_uncertainty: float = Field(
+        default=0.20,
+        ge=0,
+        le=2,
+        description="Relative spread of remaining durations without estimates.",
+    )
+    resource_availability: float = Field(
+        default=1.0, gt=0, le=1, description="Share of resources available; stretches loaded work."
+    )
+
+
+class MonteCarloRequest(BaseModel):
+    """Body of ``POST /api/reports/pmr/{report_id}/monte-carlo``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    analysis_type: Literal["budget_variance", "schedule", "both"] = "both"
+    iterations: int = Field(default=10_000, ge=100, le=1_000_000)
+    confidence_levels: list[Annotated[float, Field(gt=0, lt=1)]] = Field(
+        default_factory=lambda: [0.5, 0.8, 0.95], min_length=1, max_length=20
+    )
+    parameters: MonteCarloParameters = Field(default_factory=MonteCarloParameters)
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+
+    @field_validator("confidence_levels")
+    @classmethod
+    def _check_levels(cls, levels: list[float]) -> list[float]:
+        if len(set(levels)) != len(levels):
+            raise ValueError("confidence levels must not repeat")
+        return sorted(levels)
+
+
+class JobStarted(BaseModel):
+    job_id: uuid.UUID
+    status: Literal["queued"]
+    estimated_completion: datetime
+    seed: int | None = None

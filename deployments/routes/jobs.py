@@ -7,7 +7,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from deployments.dependencies import ServicesDep, Viewer
+from deployments.dependencies import ProjectManager, ServicesDep, Viewer
 from deployments.schemas import JobBody
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
@@ -16,4 +16,11 @@ router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 @router.get("/{job_id}", response_model=JobBody, summary="Status and progress of a job")
 async def get_job(job_id: uuid.UUID, services: ServicesDep, _: Viewer) -> JobBody:
     record = await asyncio.to_thread(services.jobs.get, job_id)
+    return JobBody.model_validate(record.as_dict())
+
+
+@router.post("/{job_id}/cancel", response_model=JobBody, summary="Cancel a queued or running job")
+async def cancel_job(job_id: uuid.UUID, services: ServicesDep, _: ProjectManager) -> JobBody:
+    """Cancel the job; its tasks stop at their next progress report."""
+    record = await asyncio.to_thread(services.jobs.cancel, job_id)
     return JobBody.model_validate(record.as_dict())

@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from deployments.auth import Role
+from schedules import sample_project_bytes
+
+Auth = Callable[[Role], dict[str, str]]
+
+JOB_DEADLINE_SECONDS = 240.0
+
+
+async def wait_for_job(
+    client: httpx.AsyncClient,
+    auth: Auth,
+    job_id: str,
+    *,
+    until: tuple[str, ...] = ("completed", "failed", "cancelled"),
+) -> dict[str, Any]:
+    deadline = time.monotonic() + JOB_DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = (
+            await client.get(f"/api/jobs/{job_id}", headers=auth(Role.VIEWER))
+        ).json()
+        if job["status"] in until:
+            return job
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not reach {until} within {JOB_DEADLINE_SECONDS} s")
+
+
+async def sample_report(client: httpx.AsyncClient, auth: Auth) -> str:
+    imported = await client.post(
+        "/api/projects/import",
+        files={"file": ("sample.json", sample_project_bytes())},
+        headers=auth(Role.PROJECT_MANAGER),
+    )
+    started = (
+        await client.post(
+            "/api/reports/pmr/generate",
+            json={
+                "project_id": imported.json()["project_id"],
+                "report_month": "2025-07",
+                "include_monte_carlo": False,
+            },
+            headers=auth(Role.PROJECT_MANAGER),
+        )
+    ).json()
+    job = await wait_for_job(client, auth, started["generation_job_id"])
+    assert job["status"] == "completed", job
+    identifier: str = started["id"]
+    return identifier
+
+
+async def run(
+    client: httpx.AsyncClient, auth: Auth, report: str, body: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    response = await client.post(
+        f"/api/reports/pmr/{report}/monte-carlo", json=body, headers=auth(Role.PROJECT_MANAGER)
+    )
+    assert response.status_code == 202, response.text
+    started: dict[str, Any] = response.json()
+    job = await wait_for_job(client, auth, started["job_id"])
+    return started, job
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        pytest.param({"iterations": 10}, "body.iterations", id="too-few-iterations"),
+        pytest.param({"iterations": 2_000_000}, "body.iterations", id="too-many-iterations"),
+        pytest.param(
+            {"confidence_levels": [0.5, 1.0]}, "body.confidence_levels.1", id="level-one"
+        ),
+        pytest.param({"confidence_levels": [0.0]}, "body.confidence_levels.0", id="level-zero"),
+        pytest.param({"analysis_type": "weather"}, "body.analysis_type", id="unknown-type"),
+        pytest.param(
+            {"parameters": {"resource_availability": 0}},
+            "body.parameters.resource_availability",
+            id="no-resources",
+        ),
+    ],
+)
+async def test_invalid_request_names_field(
+    client: httpx.AsyncClient, auth: Auth, body: dict[str, Any], field: str
+) -> None:
+    response = await client.post(
+        "/api/reports/pmr/00000000-0000-0000-0000-000000000009/monte-carlo",
+        json=body,
+        headers=auth(Role.PROJECT_MANAGER),
+    )
+
+    problem = response.json()
+    assert response.status_code == 422
+    assert field in [error["field"] for error in problem["errors"]]
+
+
+async def test_analysis_lands_in_report(client: httpx.AsyncClient, auth: Auth) -> None:
+    report = await sample_report(client, auth)
+
+    started, job = await run(
+        client,
+        auth,
+        report,
+        {
+            "analysis_type": "both",
+            "iterations": 2000,
+            "confidence_levels": [0.5, 0.8, 0.95],
+            "seed": 7,
+        },
+    )
+    body = (await client.get(f"/api/reports/pmr/{report}", headers=auth(Role.VIEWER))).json()
+
+    analysis = body["monte_carlo_analysis"]
+    assert job["status"] == "completed", job
+    assert started["seed"] == 7
+    assert set(analysis["budget_completion"]) == {"p50", "p80", "p95"}
+    assert set(analysis["schedule_completion"]) == {"p50", "p80", "p95"}
+    assert analysis["iterations"] == 2000
+    assert analysis["analysis_type"] == "both"
+    assert analysis["schedule"]["deterministic_finish"] is not None
+    assert analysis["criticality"]
+    assert job["result"]["budget_completion"] == analysis["budget_completion"]
+
+
+async def test_same_seed_gives_same_result(client: httpx.AsyncClient, auth: Auth) -> None:
+    report = await sample_report(client, auth)
+    body = {"analysis_type": "both", "iterations": 1500, "seed": 42}
+
+    _, first = await run(client, auth, report, body)
+    _, second = await run(client, auth, report, body)
+
+    assert first["result"]["budget_completion"] == second["result"]["budget_completion"]
+    assert first["result"]["schedule_completion"] == second["result"]["schedule_completion"]
+
+
+async def test_budget_analysis_leaves_out_schedule(client: httpx.AsyncClient, auth: Auth) -> None:
+    report = await sample_report(client, auth)
+
+    _, job = await run(
+        client, auth, report, {"analysis_type": "budget_variance", "iterations": 500}
+    )
+    body = (await client.get(f"/api/reports/pmr/{report}", headers=auth(Role.VIEWER))).json()
+
+    assert job["status"] == "completed"
+    assert "budget_completion" in body["monte_carlo_analysis"]
+    assert "schedule_completion" not in body["monte_carlo_analysis"]
+
+
+async def test_cancelled_job_stops_and_stores_nothing(
+    client: httpx.AsyncClient, auth: Auth
+) -> None:
+    report = await sample_report(client, auth)
+    response = await client.post(
+        f"/api/reports/pmr/{report}/monte-carlo",
+        json={"iterations": 1_000_000},
+        headers=auth(Role.PROJECT_MANAGER),
+    )
+    job_id = response.json()["job_id"]
+    await wait_for_job(client, auth, job_id, until=("running",))
+
+    cancelled = await client.post(f"/api/jobs/{job_id}/cancel", headers=auth(Role.PROJECT_MANAGER))
+    job = await wait_for_job(client, auth, job_id)
+    body = (await client.get(f"/api/reports/pmr/{report}", headers=auth(Role.VIEWER))).json()
+
+    assert cancelled.status_code == 200
+    assert job["status"] == "cancelled"
+    assert body["monte_carlo_analysis"] is None
