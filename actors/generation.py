@@ -71,6 +71,8 @@ class GenerationPlan:
     iterations: int | None = None
     seed: int | None = None
     template_id: uuid.UUID | None = None
+    # The template's own section titles, by section id.
+    section_titles: tuple[tuple[str, str], ...] = ()
 
     @property
     def simulation_seed(self) -> int:
@@ -160,6 +162,7 @@ class _Generation:
             insights=insights,
             monte_carlo=self._monte_carlo_view(project, simulation),
             earned_value=earned_value.to_dict(),
+            titles=dict(plan.section_titles),
         )
         self._store(content)
 

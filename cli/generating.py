@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +16,16 @@ from cli.importing import import_file
 from cli.progress import step
 from config import Settings
 from deployments.routes.reports import report_body
+from reporting import report_month_problem
 from storage import Database, JobRepository, ReportRepository, TemplateRepository
 
 
 def generate_report(settings: Settings, path: Path, month: str) -> dict[str, Any]:
     """Return the generated report in the shape of ``GET /api/reports/pmr/{id}``."""
     summary = import_file(settings, path)
+    problem = report_month_problem(month, date.fromisoformat(summary["data_date"]))
+    if problem is not None:
+        raise click.ClickException(problem)
     database = Database(settings.sqlalchemy_url)
     try:
         reports = ReportRepository(database)
@@ -44,6 +49,10 @@ def generate_report(settings: Settings, path: Path, month: str) -> dict[str, Any
             title=title,
             description=None,
             template_sections=tuple(section.section_id for section in template.sections),
+            section_titles=tuple(
+                (section.section_id, section.title) for section in template.sections
+            ),
+            template_id=template.id,
             requested_by="cli",
         )
         with step("Starting Ray"):

@@ -146,7 +146,8 @@ def _milestone_alert(facts: ReportFacts, thresholds: Thresholds) -> list[Insight
             category=Category.SCHEDULE,
             title="Milestones slipping",
             content=(
-                f"{len(slipped)} milestones are forecast more than "
+                f"{len(slipped)} {'milestone is' if len(slipped) == 1 else 'milestones are'} "
+                "forecast more than "
                 f"{thresholds.milestone_slip_days} days late; the worst, {worst.code} "
                 f"{worst.name}, by {worst.slip_days} days."
             ),

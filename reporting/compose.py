@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from statistics import fmean
@@ -16,7 +16,9 @@ SECTION_TITLES = {
     "budget_analysis": "Budget Analysis",
     "schedule_analysis": "Schedule Analysis",
     "risk_assessment": "Risk Assessment",
-    "earned_value_detail": "Earned Value Detail",
+    "earned_value_detail": "Earned Value and Earned Schedule",
+    "critical_path": "Critical Path and Float",
+    "insights": "Insights and Recommendations",
     "quality_review": "Schedule Quality Review",
 }
 
@@ -86,6 +88,7 @@ def _context(
         "schedule_status": status_word(ev.spi_t, thresholds),
         "risk_score": risk_score(facts),
         "top_insights": [i for i in insights if i.insight_type is not InsightType.SUMMARY][:3],
+        "all_insights": list(insights),
     }
 
 
@@ -124,6 +127,12 @@ _SECTION_CATEGORIES = {
 }
 
 
+def _title(section_id: str, titles: Mapping[str, str]) -> str:
+    if section_id in titles:
+        return titles[section_id]
+    return SECTION_TITLES.get(section_id, section_id.replace("_", " ").title())
+
+
 def compose_report(
     header: ReportHeader,
     facts: ReportFacts,
@@ -133,8 +142,12 @@ def compose_report(
     monte_carlo: dict[str, Any] | None,
     earned_value: dict[str, Any],
     thresholds: Thresholds | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Return the content the report actor writes: meta, sections, insights, results."""
+    """Return the content the report actor writes: meta, sections, insights, results.
+
+    ``titles`` overrides the default section titles, for example with a template's own.
+    """
     limits = thresholds or Thresholds()
     context = _context(facts, insights, limits)
     sections = []
@@ -144,7 +157,7 @@ def compose_report(
         sections.append(
             {
                 "section_id": section_id,
-                "title": SECTION_TITLES.get(section_id, section_id.replace("_", " ").title()),
+                "title": _title(section_id, titles or {}),
                 "body": body,
                 "order": order,
                 "metrics": _section_metrics(section_id, facts),

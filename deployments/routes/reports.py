@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from actors import GenerationPlan
 from deployments.dependencies import Editor, ProjectManager, ServicesDep, Viewer
-from deployments.errors import ConflictError
+from deployments.errors import ConflictError, UnprocessableError
 from deployments.routes.templates import router as templates_router
 from deployments.schemas import (
     GenerateRequest,
@@ -23,6 +23,7 @@ from deployments.schemas import (
     SectionUpdateResponse,
 )
 from deployments.services import Services
+from reporting import report_month_problem
 from storage import ReportRecord, TemplateRecord
 
 router = APIRouter(prefix="/api/reports/pmr", tags=["reports"])
@@ -91,6 +92,9 @@ async def generate_report(
     request: GenerateRequest, services: ServicesDep, caller: ProjectManager
 ) -> JSONResponse:
     project = await asyncio.to_thread(services.projects.summary, request.project_id)
+    problem = report_month_problem(request.report_month, project.data_date.date())
+    if problem is not None:
+        raise UnprocessableError(problem, code="report_month_mismatch")
     template = await _template(services, request.template_id)
     title = request.title or f"{project.name}: monthly report {request.report_month}"
     report = await asyncio.to_thread(
@@ -112,6 +116,8 @@ async def generate_report(
         title=title,
         description=request.description,
         template_sections=tuple(section.section_id for section in template.sections),
+        section_titles=tuple((section.section_id, section.title) for section in template.sections),
+        template_id=template.id,
         custom_sections=tuple(section.section_id for section in request.custom_sections),
         include_insights=request.include_ai_insights,
         include_monte_carlo=request.include_monte_carlo,

@@ -77,7 +77,7 @@ def test_generate_writes_report(tmp_path: Path) -> None:
     sample = Path(__file__).resolve().parents[2] / "schedules" / "samples" / "sample-project.json"
     out = tmp_path / "report.json"
 
-    result = run_pmr(tmp_path, "generate", str(sample), "--month", "2024-03", "--out", str(out))
+    result = run_pmr(tmp_path, "generate", str(sample), "--month", "2025-07", "--out", str(out))
 
     report = json.loads(out.read_text())
     assert result.returncode == 0, result.stderr[-2000:]

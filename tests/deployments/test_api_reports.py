@@ -60,7 +60,7 @@ async def generate(
 @pytest.fixture
 async def sample_report(client: httpx.AsyncClient, auth: Auth) -> dict[str, Any]:
     project_id = await import_project(client, auth, "sample.json", sample_project_bytes())
-    return await generate(client, auth, project_id, "2024-03")
+    return await generate(client, auth, project_id, "2025-07")
 
 
 async def test_generated_report_has_sections_insights_and_simulation(
@@ -244,3 +244,50 @@ async def test_real_schedule_report_end_to_end(
     assert set(monte_carlo["budget_completion"]) == {"p50", "p80", "p95"}
     assert set(monte_carlo["schedule_completion"]) == {"p50", "p80", "p95"}
     assert monte_carlo["criticality"]
+
+
+@pytest.mark.parametrize(
+    ("month", "words"),
+    [
+        pytest.param("2025-09", "after the project's data date", id="after-data-date"),
+        pytest.param("2024-01", "before the project's data date", id="long-before"),
+    ],
+)
+async def test_report_month_must_fit_data_date(
+    client: httpx.AsyncClient, auth: Auth, month: str, words: str
+) -> None:
+    project_id = await import_project(client, auth, "sample.json", sample_project_bytes())
+
+    response = await client.post(
+        "/api/reports/pmr/generate",
+        json={"project_id": project_id, "report_month": month},
+        headers=auth(Role.PROJECT_MANAGER),
+    )
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "report_month_mismatch"
+    assert words in response.json()["detail"]
+
+
+async def test_detailed_template_fills_every_section(
+    client: httpx.AsyncClient, auth: Auth
+) -> None:
+    templates = (await client.get("/api/reports/pmr/templates", headers=auth(Role.VIEWER))).json()
+    detailed = next(t for t in templates["templates"] if t["template_type"] == "detailed")
+    project_id = await import_project(client, auth, "sample.json", sample_project_bytes())
+
+    response = await client.post(
+        "/api/reports/pmr/generate",
+        json={"project_id": project_id, "report_month": "2025-07", "template_id": detailed["id"]},
+        headers=auth(Role.PROJECT_MANAGER),
+    )
+    job = await wait_for_job(client, auth, response.json()["generation_job_id"])
+    report = (
+        await client.get(f"/api/reports/pmr/{response.json()['id']}", headers=auth(Role.VIEWER))
+    ).json()
+
+    expected = {section["section_id"]: section["title"] for section in detailed["sections"]}
+    actual = {section["section_id"]: section["title"] for section in report["sections"]}
+    assert job["status"] == "completed"
+    assert actual == expected
+    assert all(section["content"]["body"] for section in report["sections"])

@@ -55,7 +55,7 @@ def generate_sample(http: httpx.Client) -> dict[str, Any]:
     assert imported.status_code == 201, imported.text
     started = http.post(
         "/api/reports/pmr/generate",
-        json={"project_id": imported.json()["project_id"], "report_month": "2024-03"},
+        json={"project_id": imported.json()["project_id"], "report_month": "2025-07"},
     ).json()
     deadline = time.monotonic() + JOB_DEADLINE_SECONDS
     while time.monotonic() < deadline:
