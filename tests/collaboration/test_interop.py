@@ -1,0 +1,55 @@
+"""Unmodified y-websocket clients and JSON clients editing one report through Serve."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.collaboration.conftest import Server
+
+
+def test_yjs_client_syncs_and_edits_with_json_client(clients: Server) -> None:
+    report = clients.new_report()
+    section = report["sections"][0]
+    section_id = section["section_id"]
+    ann = clients.yjs(report["id"], "ann@example.com")
+    bob = clients.yjs(report["id"], "bob@example.com")
+    carol = clients.json_client(report["id"], "carol@example.com")
+    ann.wait_event(lambda event: event == {"event": "status", "status": "connected"})
+    ann.wait_synced()
+    bob.wait_synced()
+
+    original = ann.text(section_id)
+    ann.insert(section_id, 0, "Ann was here. ")
+    bob_text = bob.wait_text(section_id, lambda text: text.startswith("Ann was here. "))
+    seen_by_carol = carol.wait_event(
+        lambda event: (
+            event["type"] == "section_update"
+            and event["changes"]["content"].startswith("Ann was here. ")
+        )
+    )
+    carol.send(
+        "section_update",
+        request_id="r1",
+        section_id=section_id,
+        changes={"content": "Ann was here. " + original + " Carol agrees."},
+    )
+    ack = carol.wait_event(lambda event: event["type"] in ("ack", "error"))
+    wanted = "Ann was here. " + original + " Carol agrees."
+    ann_final = ann.wait_text(section_id, lambda text: text.endswith("Carol agrees."))
+    bob_final = bob.wait_text(section_id, lambda text: text.endswith("Carol agrees."))
+    rest = clients.pm.get(f"/api/reports/pmr/{report['id']}").json()
+
+    assert original == section["content"]["body"]
+    assert bob_text == "Ann was here. " + original
+    assert seen_by_carol["user_id"] == "ann@example.com"
+    assert seen_by_carol["section_id"] == section_id
+    assert ack == {
+        "type": "ack",
+        "request_id": "r1",
+        "event": "section_update",
+        "result": {"section_id": section_id},
+    }
+    assert ann_final == wanted
+    assert bob_final == wanted
+    assert rest["sections"][0]["content"]["body"] == wanted
