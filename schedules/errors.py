@@ -14,7 +14,8 @@ class ScheduleImportError(Exception):
 
     Codes: ``file_too_large``, ``empty_file``, ``unsupported_format``, ``not_xer``,
     ``truncated``, ``invalid_xer``, ``invalid_xml``, ``xml_entities_forbidden``,
-    ``invalid_json``, ``invalid_project``.
+    ``invalid_json``, ``invalid_project``, ``invalid_values`` (a number that is not finite
+    or is out of range, or a negative activity budget).
     """
 
     def __init__(self, code: str, detail: str) -> None:

@@ -36,6 +36,7 @@ from schedules.model import (
     WbsNode,
     WorkInterval,
 )
+from schedules.values import MAX_HOURS
 
 MAX_LISTED_PROBLEMS = 5
 STANDARD_CALENDAR_ID = "standard"
@@ -86,13 +87,20 @@ class ProjectBuilder:
             for a in document.activities
         }
 
-    def hours(self, value: float, calendar: Calendar) -> float:
-        if self.document.project.duration_unit == "hours":
-            return value
-        return value * calendar.hours_per_day
+    def hours(self, value: float, calendar: Calendar, path: str) -> float:
+        """Convert a value in the duration unit to hours, reporting one beyond ``MAX_HOURS``."""
+        unit = self.document.project.duration_unit
+        hours = value if unit == "hours" else value * calendar.hours_per_day
+        if abs(hours) > MAX_HOURS:
+            self.problems.add(
+                path,
+                f"{value:,.6g} {unit} is {hours:,.0f} hours, beyond the {MAX_HOURS:,.0f} hours "
+                "a schedule can span",
+            )
+        return hours
 
     def estimate(
-        self, entry: ThreePoint | None, calendar: Calendar | None
+        self, entry: ThreePoint | None, calendar: Calendar | None, path: str
     ) -> ThreePointEstimate | None:
         if entry is None:
             return None
@@ -101,9 +109,9 @@ class ProjectBuilder:
                 entry.optimistic, entry.most_likely, entry.pessimistic, entry.distribution
             )
         return ThreePointEstimate(
-            self.hours(entry.optimistic, calendar),
-            self.hours(entry.most_likely, calendar),
-            self.hours(entry.pessimistic, calendar),
+            self.hours(entry.optimistic, calendar, f"{path}.optimistic"),
+            self.hours(entry.most_likely, calendar, f"{path}.most_likely"),
+            self.hours(entry.pessimistic, calendar, f"{path}.pessimistic"),
             entry.distribution,
         )
 
@@ -131,9 +139,11 @@ class ProjectBuilder:
                     link.predecessor,
                     link.successor,
                     link.type,
-                    self.hours(link.lag, self.calendar_of[link.predecessor]),
+                    self.hours(
+                        link.lag, self.calendar_of[link.predecessor], f"$.relationships[{i}].lag"
+                    ),
                 )
-                for link in self.document.relationships
+                for i, link in enumerate(self.document.relationships)
             ),
             resources=tuple(
                 Resource(r.id, r.name, r.type, r.unit, r.calendar) for r in self.document.resources
@@ -183,14 +193,15 @@ class ProjectBuilder:
         path = f"$.activities[{index}]"
         calendar = self.calendar_of[entry.code]
         status = entry.status or _derived_status(entry)
-        original = self.hours(entry.original_duration, calendar)
+        original = self.hours(entry.original_duration, calendar, f"{path}.original_duration")
         remaining = self._remaining(path, entry, status, original, calendar)
         amounts = {
             name: self._amount(path, entry, name, totals) for name in _COST_FIELDS + _UNIT_FIELDS
         }
 
-        def float_hours(value: float | None) -> float | None:
-            return self.hours(value, calendar) if value is not None else None
+        def float_hours(name: str) -> float | None:
+            value: float | None = getattr(entry, name)
+            return self.hours(value, calendar, f"{path}.{name}") if value is not None else None
 
         return Activity(
             id=entry.code,
@@ -214,12 +225,14 @@ class ProjectBuilder:
             actual_finish=entry.actual_finish,
             baseline_start=entry.baseline_start,
             baseline_finish=entry.baseline_finish,
-            total_float_hours=float_hours(entry.total_float),
-            free_float_hours=float_hours(entry.free_float),
+            total_float_hours=float_hours("total_float"),
+            free_float_hours=float_hours("free_float"),
             constraint_type=entry.constraint.type.value if entry.constraint else None,
             constraint_date=entry.constraint.date if entry.constraint else None,
-            duration_estimate=self.estimate(entry.duration_estimate, calendar),
-            cost_estimate=self.estimate(entry.cost_estimate, None),
+            duration_estimate=self.estimate(
+                entry.duration_estimate, calendar, f"{path}.duration_estimate"
+            ),
+            cost_estimate=self.estimate(entry.cost_estimate, None, f"{path}.cost_estimate"),
             notes=entry.notes,
             **amounts,
         )
@@ -233,7 +246,7 @@ class ProjectBuilder:
         calendar: Calendar,
     ) -> float:
         if entry.remaining_duration is not None:
-            return self.hours(entry.remaining_duration, calendar)
+            return self.hours(entry.remaining_duration, calendar, f"{path}.remaining_duration")
         if status is ActivityStatus.COMPLETED:
             return 0.0
         if status is ActivityStatus.NOT_STARTED:
@@ -294,14 +307,16 @@ class ProjectBuilder:
                 title=entry.title,
                 probability=entry.probability,
                 description=entry.description,
-                duration_impact_hours=self.estimate(entry.duration_impact, self.default_calendar),
-                cost_impact=self.estimate(entry.cost_impact, None),
+                duration_impact_hours=self.estimate(
+                    entry.duration_impact, self.default_calendar, f"$.risks[{i}].duration_impact"
+                ),
+                cost_impact=self.estimate(entry.cost_impact, None, f"$.risks[{i}].cost_impact"),
                 affected_activity_ids=tuple(entry.affected_activities),
                 owner=entry.owner,
                 status=entry.status,
                 due_date=entry.due_date,
             )
-            for entry in self.document.risks
+            for i, entry in enumerate(self.document.risks)
         )
 
 

@@ -22,6 +22,9 @@ from schedules.model import ImportWarning, Project
 
 __all__ = ["json_path", "load_project_json", "project_to_json"]
 
+# Integers longer than this are rejected before validation; money is at most 16 digits.
+MAX_INTEGER_DIGITS = 30
+
 
 def load_project_json(data: bytes) -> tuple[Project, list[ImportWarning]]:
     """Read a JSON project file into the model.
@@ -40,9 +43,36 @@ def load_project_json(data: bytes) -> tuple[Project, list[ImportWarning]]:
     return project, []
 
 
+class _LongNumber(str):
+    """An integer literal too long for any field, kept as text so its path can be reported."""
+
+
+def _long_numbers(value: Any, location: tuple[int | str, ...] = ()) -> Iterable[str]:
+    """Yield the JSON path and length of every over-long integer literal in a parsed value."""
+    if isinstance(value, _LongNumber):
+        digits = len(value.lstrip("-"))
+        yield f"{json_path(location)}: the number has {digits:,} digits, too long for any field"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _long_numbers(item, (*location, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _long_numbers(item, (*location, index))
+
+
 def _parse(data: bytes) -> Any:
+    long_numbers: list[_LongNumber] = []
+
+    def integer(text: str) -> int | _LongNumber:
+        # Python refuses to convert integers of more than 4,300 digits, with advice meant
+        # for programmers. No field of the format needs more than MAX_INTEGER_DIGITS.
+        if len(text.lstrip("-")) <= MAX_INTEGER_DIGITS:
+            return int(text)
+        long_numbers.append(_LongNumber(text))
+        return long_numbers[-1]
+
     try:
-        return json.loads(data.removeprefix(b"\xef\xbb\xbf").decode("utf-8"))
+        value = json.loads(data.removeprefix(b"\xef\xbb\xbf").decode("utf-8"), parse_int=integer)
     except UnicodeDecodeError as error:
         raise MalformedScheduleError(
             "invalid_json",
@@ -58,6 +88,9 @@ def _parse(data: bytes) -> Any:
         raise MalformedScheduleError(
             "invalid_json", "the JSON file is nested too deeply to read"
         ) from error
+    if long_numbers:
+        raise InvalidProjectError(summarise(list(_long_numbers(value))))
+    return value
 
 
 def _validate(value: Any) -> ProjectDocument:

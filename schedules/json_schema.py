@@ -21,6 +21,7 @@ from schedules.model import (
     PercentCompleteType,
     RelationshipType,
 )
+from schedules.values import MAX_AMOUNT
 
 FORMAT_NAME = "enhanced-pmr-project"
 FORMAT_VERSION = 1
@@ -38,15 +39,20 @@ _INTERVAL = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False rejects NaN and Infinity, whether literals, strings or overflows.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+# Money and resource units, in the project currency or the resource's unit.
+Amount = Annotated[float, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT)]
 
 
 class ThreePoint(_Strict):
     """Optimistic, most likely and pessimistic values and the distribution they define."""
 
-    optimistic: float
-    most_likely: float
-    pessimistic: float
+    optimistic: Amount
+    most_likely: Amount
+    pessimistic: Amount
     distribution: Distribution = Distribution.TRIANGULAR
 
     @model_validator(mode="after")
@@ -79,6 +85,19 @@ def _check_interval(value: str) -> str:
 
 
 WorkingTime = Annotated[str, AfterValidator(_check_interval)]
+
+
+def _check_not_negative(estimate: ThreePoint) -> ThreePoint:
+    if estimate.optimistic < 0:
+        raise ValueError(
+            f"an activity's duration or cost cannot be negative, so its estimate must not be "
+            f"either (optimistic {estimate.optimistic:g})"
+        )
+    return estimate
+
+
+# An activity's own estimate: a risk impact may be negative (an opportunity), this may not.
+ActivityEstimate = Annotated[ThreePoint, AfterValidator(_check_not_negative)]
 
 
 class CalendarException(_Strict):
@@ -150,14 +169,14 @@ class ActivityEntry(_Strict):
     total_float: float | None = None
     free_float: float | None = None
     constraint: Constraint | None = None
-    budgeted_cost: float | None = None
-    actual_cost: float | None = None
-    remaining_cost: float | None = None
-    budgeted_units: float | None = None
-    actual_units: float | None = None
-    remaining_units: float | None = None
-    duration_estimate: ThreePoint | None = None
-    cost_estimate: ThreePoint | None = None
+    budgeted_cost: Amount | None = None
+    actual_cost: Amount | None = None
+    remaining_cost: Amount | None = None
+    budgeted_units: Amount | None = None
+    actual_units: Amount | None = None
+    remaining_units: Amount | None = None
+    duration_estimate: ActivityEstimate | None = None
+    cost_estimate: ActivityEstimate | None = None
     notes: str = ""
 
 
@@ -172,12 +191,12 @@ class AssignmentEntry(_Strict):
     id: str | None = None
     activity: str
     resource: str | None = None
-    budgeted_cost: float = 0.0
-    actual_cost: float = 0.0
-    remaining_cost: float = 0.0
-    budgeted_units: float = 0.0
-    actual_units: float = 0.0
-    remaining_units: float = 0.0
+    budgeted_cost: Amount = 0.0
+    actual_cost: Amount = 0.0
+    remaining_cost: Amount = 0.0
+    budgeted_units: Amount = 0.0
+    actual_units: Amount = 0.0
+    remaining_units: Amount = 0.0
     planned_start: NaiveDatetime | None = None
     planned_finish: NaiveDatetime | None = None
 
@@ -197,9 +216,9 @@ class RiskEntry(_Strict):
 
 class MonthlyActualEntry(_Strict):
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
-    actual_cost: float
-    earned_value: float | None = None
-    planned_value: float | None = None
+    actual_cost: Amount
+    earned_value: Amount | None = None
+    planned_value: Amount | None = None
 
 
 class ProjectHeader(_Strict):

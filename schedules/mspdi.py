@@ -65,9 +65,22 @@ def read_mspdi(data: bytes) -> tuple[Project, list[ImportWarning]]:
             f"in namespace {NAMESPACE}; export the schedule as Microsoft Project XML",
         )
     reader = ElementReader(namespace=root.tag[: -len("Project")])
-    reader.hours_per_day = (reader.number(root, "MinutesPerDay") or 480.0) / 60
-    reader.hours_per_week = (reader.number(root, "MinutesPerWeek") or 2400.0) / 60
+    # Project's defaults when the options are absent or 0: an 8-hour day, a 40-hour week.
+    reader.hours_per_day = _minutes(root, "MinutesPerDay", 24 * 60, reader) / 60 or 8.0
+    reader.hours_per_week = _minutes(root, "MinutesPerWeek", 7 * 24 * 60, reader) / 60 or 40.0
     return _project(root, reader), reader.warnings
+
+
+def _minutes(root: Element, name: str, limit: float, reader: ElementReader) -> float:
+    """Return the length of day or week a project option gives in minutes, 0 when absent."""
+    minutes = reader.number(root, name) or 0.0
+    if not 0 <= minutes <= limit:
+        raise InvalidProjectError(
+            f"the project's {name} is {minutes:g}, outside 0 to {limit:g}; correct the "
+            "calendar options in Microsoft Project and export the file again",
+            code="invalid_values",
+        )
+    return minutes
 
 
 def _project(root: Element, reader: ElementReader) -> Project:
@@ -113,7 +126,7 @@ def _outline(
     parents: dict[int, str] = {}
     stack: list[tuple[int, str]] = []
     for task in tasks:
-        level = int(reader.number(task, "OutlineLevel") or 1)
+        level = reader.integer(task, "OutlineLevel") or 1
         while stack and stack[-1][0] >= level:
             stack.pop()
         parent = stack[-1][1] if stack else None
@@ -138,7 +151,7 @@ def _activity(task: Element, wbs_id: str | None, reader: ElementReader) -> Activ
     cost, actual_cost = reader.money(task, "Cost") or 0.0, reader.money(task, "ActualCost") or 0.0
     remaining_cost = reader.money(task, "RemainingCost")
     work = reader.hours(task, "Work") or 0.0
-    constraint = MSP_CONSTRAINTS.get(int(reader.number(task, "ConstraintType") or 0))
+    constraint = MSP_CONSTRAINTS.get(reader.integer(task, "ConstraintType") or 0)
     calendar_uid = reader.text(task, "CalendarUID")
     slack = reader.number(task, "TotalSlack")
     free_slack = reader.number(task, "FreeSlack")
@@ -189,7 +202,7 @@ def _activity(task: Element, wbs_id: str | None, reader: ElementReader) -> Activ
 
 
 def _status(task: Element, reader: ElementReader) -> ActivityStatus:
-    percent = reader.number(task, "PercentComplete") or 0.0
+    percent = reader.percent(task, "PercentComplete") or 0.0
     if reader.date(task, "ActualFinish") is not None or percent >= 100:
         return ActivityStatus.COMPLETED
     if reader.date(task, "ActualStart") is not None or percent > 0:
@@ -205,7 +218,7 @@ def _percent_complete(
     if status is ActivityStatus.NOT_STARTED:
         return 0.0
     name = "PhysicalPercentComplete" if physical else "PercentComplete"
-    return min(max((reader.number(task, name) or 0.0) / 100, 0.0), 1.0)
+    return (reader.percent(task, name) or 0.0) / 100
 
 
 def _remaining(status: ActivityStatus, duration: float) -> float:
@@ -318,7 +331,8 @@ def _calendars(root: Element, reader: ElementReader) -> tuple[Calendar, ...]:
         calendars = read_calendars(
             elements, reader.namespace, reader.hours_per_day, reader.hours_per_week, problems
         )
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:
+        # OverflowError: an exception that runs to 9999-12-31, the last date Python has.
         reader.warnings.append(
             ImportWarning(
                 "calendar_unreadable",

@@ -6,6 +6,7 @@ the currency unit; ``ElementReader`` turns both into hours and currency units.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,13 +15,16 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 import defusedxml.ElementTree
 
-from schedules.errors import MalformedScheduleError
+from schedules.errors import InvalidProjectError, MalformedScheduleError
 from schedules.model import ImportWarning
+from schedules.values import parse_finite
 
+_NUMBER = r"\d+(?:\.\d*)?"
 _DURATION = re.compile(
-    r"^(?P<sign>-)?P(?:(?P<days>[\d.]+)D)?(?:T(?:(?P<hours>[\d.]+)H)?"
-    r"(?:(?P<minutes>[\d.]+)M)?(?:(?P<seconds>[\d.]+)S)?)?$"
+    rf"^(?P<sign>-)?P(?:(?P<days>{_NUMBER})D)?(?:T(?:(?P<hours>{_NUMBER})H)?"
+    rf"(?:(?P<minutes>{_NUMBER})M)?(?:(?P<seconds>{_NUMBER})S)?)?$"
 )
+_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']{1,40})["']""")
 
 
 @dataclass(slots=True)
@@ -40,22 +44,74 @@ class ElementReader:
         return value.strip() if value is not None and value.strip() else None
 
     def number(self, element: Element, name: str) -> float | None:
+        """Return the finite number in a child element, None when it is absent.
+
+        Raises:
+            InvalidProjectError: ``invalid_values`` when the text is not a finite number.
+        """
         text = self.text(element, name)
-        try:
-            return float(text) if text is not None else None
-        except ValueError:
+        if text is None:
             return None
+        value = parse_finite(text)
+        if value is None:
+            raise _invalid_value(element, name, text, self.namespace, "a finite number")
+        return value
+
+    def integer(self, element: Element, name: str) -> int | None:
+        """Return the integer code in a child element, such as a ConstraintType.
+
+        Raises:
+            MalformedScheduleError: ``invalid_xml`` when the text is not an integer.
+        """
+        text = self.text(element, name)
+        if text is None:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            owner = _owner(element, self.namespace)
+            raise MalformedScheduleError(
+                "invalid_xml",
+                f"{owner} has {name} {text[:24]!r}, which is not an integer code as Microsoft "
+                "Project XML requires; export the project from Microsoft Project again",
+            ) from None
+
+    def percent(self, element: Element, name: str) -> float | None:
+        """Return a percentage from 0 to 100, None when it is absent.
+
+        Raises:
+            InvalidProjectError: ``invalid_values`` for text outside 0 to 100 or not a number.
+        """
+        value = self.number(element, name)
+        if value is not None and not 0.0 <= value <= 100.0:
+            text = self.text(element, name) or ""
+            raise _invalid_value(element, name, text, self.namespace, "a percentage 0 to 100")
+        return value
 
     def date(self, element: Element, name: str) -> datetime | None:
         text = self.text(element, name)
         try:
-            return datetime.fromisoformat(text) if text else None
+            moment = datetime.fromisoformat(text) if text else None
         except ValueError:
             return None
+        # The model stores local project time, so an offset is dropped and the clock kept.
+        return moment.replace(tzinfo=None) if moment is not None else None
 
     def hours(self, element: Element, name: str) -> float | None:
+        """Return an ISO 8601 duration in hours, None when it is absent.
+
+        Raises:
+            InvalidProjectError: ``invalid_values`` when the text is not a finite duration.
+        """
         text = self.text(element, name)
-        return duration_hours(text, self.hours_per_day) if text else None
+        if text is None:
+            return None
+        hours = duration_hours(text, self.hours_per_day)
+        if hours is None or not math.isfinite(hours):
+            raise _invalid_value(
+                element, name, text, self.namespace, "a duration such as PT8H0M0S"
+            )
+        return hours
 
     def money(self, element: Element, name: str) -> float | None:
         # MSPDI stores currency in hundredths: 352625 is 3,526.25.
@@ -84,6 +140,15 @@ def parse_xml(data: bytes) -> Element:
             "rejected because they can expand without limit or read other files; save the "
             "project again from Microsoft Project as XML",
         ) from error
+    except (LookupError, ValueError) as error:
+        # DefusedXmlException is a ValueError too, so this case must follow it. expat raises
+        # LookupError for an unknown encoding name and ValueError for one it cannot decode,
+        # such as UTF-32.
+        raise MalformedScheduleError(
+            "invalid_xml",
+            f"the XML file could not be decoded from its declared encoding "
+            f"{_declared_encoding(data)!r} ({error}); save the file as UTF-8 and upload it again",
+        ) from error
     except ParseError as error:
         raise MalformedScheduleError(
             "invalid_xml", f"the XML file is not well formed ({error}); export it again"
@@ -110,6 +175,7 @@ def baseline_hours(
 
 
 def duration_hours(text: str, hours_per_day: float) -> float | None:
+    """Return an ISO 8601 duration such as ``PT16H0M0S`` in hours, None when it is not one."""
     match = _DURATION.match(text)
     if match is None:
         return None
@@ -123,3 +189,28 @@ def duration_hours(text: str, hours_per_day: float) -> float | None:
         + parts.get("seconds", 0.0) / 3600
     )
     return -hours if match.group("sign") else hours
+
+
+def _owner(element: Element, namespace: str) -> str:
+    """Name an element for a message, by its tag and its UID where it has one."""
+    tag = element.tag.removeprefix(namespace)
+    for key in ("UID", "PredecessorUID", "Number"):
+        value = element.findtext(namespace + key)
+        if value:
+            return f"{tag} {key} {value.strip()[:24]}"
+    return tag
+
+
+def _invalid_value(
+    element: Element, name: str, text: str, namespace: str, expected: str
+) -> InvalidProjectError:
+    return InvalidProjectError(
+        f"{_owner(element, namespace)} has {name} {text[:24]!r}, which is not {expected}; "
+        "correct it in Microsoft Project and export the file again",
+        code="invalid_values",
+    )
+
+
+def _declared_encoding(data: bytes) -> str:
+    match = _ENCODING.match(data[:200])
+    return match.group(1).decode("ascii", errors="replace") if match else "unknown"

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
 
 from schedules.constraints import P6_CONSTRAINTS, ConstraintType
 from schedules.errors import InvalidProjectError, MalformedScheduleError
@@ -29,10 +27,10 @@ from schedules.model import (
     Resource,
     WbsNode,
 )
+from schedules.values import parse_finite
 from schedules.xer_calendar import calendar_from_row
 from schedules.xer_tables import XerRow, XerTables, read_xer_tables
-
-_T = TypeVar("_T")
+from schedules.xer_values import XerValues
 
 _TASK_TYPES = {
     "TT_Task": ActivityType.TASK,
@@ -64,45 +62,6 @@ _COST_FIELDS = ("budgeted_cost", "actual_cost", "remaining_cost")
 _UNIT_FIELDS = ("budgeted_units", "actual_units", "remaining_units")
 
 
-@dataclass(slots=True)
-class _Values:
-    """Reads numbers and dates from rows, counting the values that do not parse."""
-
-    invalid: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    unknown_codes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-
-    def number(self, row: XerRow, name: str) -> float:
-        return self.optional_number(row, name) or 0.0
-
-    def optional_number(self, row: XerRow, name: str) -> float | None:
-        text = row.get(name, "").strip()
-        if not text:
-            return None
-        try:
-            return float(text)
-        except ValueError:
-            self.invalid[name] += 1
-            return None
-
-    def date(self, row: XerRow, name: str) -> datetime | None:
-        text = row.get(name, "").strip()
-        if not text:
-            return None
-        try:
-            return datetime.fromisoformat(text)
-        except ValueError:
-            self.invalid[name] += 1
-            return None
-
-    def code(self, mapping: dict[str, _T], row: XerRow, name: str, default: _T) -> _T:
-        text = row.get(name, "")
-        if text in mapping:
-            return mapping[text]
-        if text:
-            self.unknown_codes[name].add(text)
-        return default
-
-
 def read_xer(data: bytes, *, project_id: str | None = None) -> tuple[Project, list[ImportWarning]]:
     """Read one project of an XER file: the one named by ``project_id`` or the first.
 
@@ -116,7 +75,7 @@ def read_xer(data: bytes, *, project_id: str | None = None) -> tuple[Project, li
     warnings = list(tables.warnings)
     project_row = _choose_project(tables, project_id, warnings)
     proj_id = project_row.get("proj_id", "")
-    values = _Values()
+    values = XerValues()
 
     calendars = _calendars(tables, warnings)
     wbs = _wbs(_rows_of(tables, "PROJWBS", proj_id), project_row.get("name_sep_char") or ".")
@@ -144,7 +103,8 @@ def read_xer(data: bytes, *, project_id: str | None = None) -> tuple[Project, li
         resources=resources,
         assignments=assignments,
     )
-    warnings.extend(_value_warnings(values))
+    values.raise_if_rejected()
+    warnings.extend(values.warnings())
     return project, warnings
 
 
@@ -189,7 +149,7 @@ def _currency(tables: XerTables, warnings: list[ImportWarning]) -> str:
     if tables.header and tables.header[-1].strip():
         return tables.header[-1].strip()
     for row in tables.rows("CURRTYPE"):
-        if _as_float(row.get("base_exch_rate", "")) == 1.0 and row.get("curr_short_name"):
+        if parse_finite(row.get("base_exch_rate", "")) == 1.0 and row.get("curr_short_name"):
             return row["curr_short_name"]
     warnings.append(
         ImportWarning(
@@ -201,7 +161,7 @@ def _currency(tables: XerTables, warnings: list[ImportWarning]) -> str:
     return "USD"
 
 
-def _data_date(row: XerRow, values: _Values, warnings: list[ImportWarning]) -> datetime:
+def _data_date(row: XerRow, values: XerValues, warnings: list[ImportWarning]) -> datetime:
     # P6 writes the data date of the last schedule calculation as last_recalc_date.
     data_date = values.date(row, "last_recalc_date")
     if data_date is not None:
@@ -271,40 +231,48 @@ def _wbs(rows: list[XerRow], separator: str) -> tuple[WbsNode, ...]:
     return tuple(nodes)
 
 
-def _assignments(tables: XerTables, proj_id: str, values: _Values) -> tuple[Assignment, ...]:
-    assignments = [
-        Assignment(
-            id=row.get("taskrsrc_id", ""),
-            activity_id=row.get("task_id", ""),
-            resource_id=row.get("rsrc_id") or None,
-            budgeted_cost=values.number(row, "target_cost"),
-            actual_cost=values.number(row, "act_reg_cost") + values.number(row, "act_ot_cost"),
-            remaining_cost=values.number(row, "remain_cost"),
-            budgeted_units=values.number(row, "target_qty"),
-            actual_units=values.number(row, "act_reg_qty") + values.number(row, "act_ot_qty"),
-            remaining_units=values.number(row, "remain_qty"),
-            planned_start=values.date(row, "target_start_date"),
-            planned_finish=values.date(row, "target_end_date"),
-        )
-        for row in _rows_of(tables, "TASKRSRC", proj_id)
-    ]
+def _assignments(tables: XerTables, proj_id: str, values: XerValues) -> tuple[Assignment, ...]:
+    assignments = [_assignment(row, values) for row in _rows_of(tables, "TASKRSRC", proj_id)]
     # Expenses (PROJCOST) carry cost but no resource; they count in the activity's cost.
-    assignments.extend(
-        Assignment(
-            id=f"expense-{row.get('cost_item_id', '')}",
-            activity_id=row.get("task_id", ""),
-            resource_id=None,
-            budgeted_cost=values.number(row, "target_cost"),
-            actual_cost=values.number(row, "act_cost"),
-            remaining_cost=values.number(row, "remain_cost"),
-        )
-        for row in _rows_of(tables, "PROJCOST", proj_id)
-    )
+    assignments.extend(_expense(row, values) for row in _rows_of(tables, "PROJCOST", proj_id))
     return tuple(assignments)
 
 
+def _assignment(row: XerRow, values: XerValues) -> Assignment:
+    record = f"TASKRSRC taskrsrc_id {row.get('taskrsrc_id', '')} (task_id {row.get('task_id')})"
+
+    def amount(*names: str) -> float:
+        return sum(values.amount(row, name, record) for name in names)
+
+    return Assignment(
+        id=row.get("taskrsrc_id", ""),
+        activity_id=row.get("task_id", ""),
+        resource_id=row.get("rsrc_id") or None,
+        budgeted_cost=amount("target_cost"),
+        actual_cost=amount("act_reg_cost", "act_ot_cost"),
+        remaining_cost=amount("remain_cost"),
+        budgeted_units=amount("target_qty"),
+        actual_units=amount("act_reg_qty", "act_ot_qty"),
+        remaining_units=amount("remain_qty"),
+        planned_start=values.date(row, "target_start_date"),
+        planned_finish=values.date(row, "target_end_date"),
+    )
+
+
+def _expense(row: XerRow, values: XerValues) -> Assignment:
+    record = f"PROJCOST cost_item_id {row.get('cost_item_id', '')} (task_id {row.get('task_id')})"
+    return Assignment(
+        id=f"expense-{row.get('cost_item_id', '')}",
+        activity_id=row.get("task_id", ""),
+        resource_id=None,
+        budgeted_cost=values.amount(row, "target_cost", record),
+        actual_cost=values.amount(row, "act_cost", record),
+        remaining_cost=values.amount(row, "remain_cost", record),
+    )
+
+
 def _activities(
-    rows: list[XerRow], assignments: Iterable[Assignment], values: _Values
+    rows: list[XerRow], assignments: Iterable[Assignment], values: XerValues
 ) -> tuple[Activity, ...]:
     totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for assignment in assignments:
@@ -314,7 +282,7 @@ def _activities(
     return tuple(_activity(row, totals.get(row.get("task_id", ""), {}), values) for row in rows)
 
 
-def _activity(row: XerRow, totals: dict[str, float], values: _Values) -> Activity:
+def _activity(row: XerRow, totals: dict[str, float], values: XerValues) -> Activity:
     status = values.code(_STATUSES, row, "status_code", ActivityStatus.NOT_STARTED)
     percent_type = values.code(
         _PERCENT_TYPES, row, "complete_pct_type", PercentCompleteType.DURATION
@@ -356,14 +324,14 @@ def _activity(row: XerRow, totals: dict[str, float], values: _Values) -> Activit
 
 
 def _percent_complete(
-    row: XerRow, status: ActivityStatus, percent_type: PercentCompleteType, values: _Values
+    row: XerRow, status: ActivityStatus, percent_type: PercentCompleteType, values: XerValues
 ) -> float:
     if status is ActivityStatus.COMPLETED:
         return 1.0
     if status is ActivityStatus.NOT_STARTED:
         return 0.0
     if percent_type is PercentCompleteType.PHYSICAL:
-        fraction = values.number(row, "phys_complete_pct") / 100
+        fraction = values.percent(row, "phys_complete_pct") / 100
     elif percent_type is PercentCompleteType.UNITS:
         actual = values.number(row, "act_work_qty") + values.number(row, "act_equip_qty")
         remaining = values.number(row, "remain_work_qty") + values.number(row, "remain_equip_qty")
@@ -375,7 +343,7 @@ def _percent_complete(
     return min(max(fraction, 0.0), 1.0)
 
 
-def _relationships(rows: list[XerRow], values: _Values) -> tuple[Relationship, ...]:
+def _relationships(rows: list[XerRow], values: XerValues) -> tuple[Relationship, ...]:
     return tuple(
         Relationship(
             predecessor_id=row.get("pred_task_id", ""),
@@ -394,31 +362,3 @@ def _resource(row: XerRow) -> Resource:
         type=_RESOURCE_TYPES.get(row.get("rsrc_type", ""), "labor"),
         calendar_id=row.get("clndr_id") or None,
     )
-
-
-def _value_warnings(values: _Values) -> list[ImportWarning]:
-    warnings = []
-    if values.invalid:
-        counts = ", ".join(f"{name} ({count})" for name, count in sorted(values.invalid.items()))
-        warnings.append(
-            ImportWarning(
-                "invalid_values",
-                f"some XER values are not valid numbers or dates and were read as empty: "
-                f"{counts}.",
-            )
-        )
-    for name, codes in sorted(values.unknown_codes.items()):
-        warnings.append(
-            ImportWarning(
-                "unknown_code",
-                f"unknown {name} values {', '.join(sorted(codes))} were read as the default.",
-            )
-        )
-    return warnings
-
-
-def _as_float(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None

@@ -41,18 +41,19 @@ def calendar_from_row(row: XerRow) -> tuple[Calendar, str | None]:
     Returns the calendar and, when ``clndr_data`` could not be read and a Monday-to-Friday
     week was assumed instead, the reason.
     """
-    hours_per_day = _positive(row.get("day_hr_cnt", "")) or 8.0
+    hours_per_day = _positive(row.get("day_hr_cnt", ""), 24.0) or 8.0
     calendar_id, name = row.get("clndr_id", ""), row.get("clndr_name", "")
     try:
         root = _parse_node(row.get("clndr_data", ""), 0)[0]
         week, exceptions = _week(root), _exceptions(root)
-    except (CalendarDataError, ValueError, IndexError) as error:
+    except (CalendarDataError, ValueError, IndexError, OverflowError) as error:
+        # OverflowError: an exception date serial too large for a date, such as 1e300.
         week, exceptions = _default_week(hours_per_day), {}
         problem: str | None = str(error) or type(error).__name__
     else:
         problem = None
     week_hours = sum(interval.hours for day in week for interval in day)
-    hours_per_week = _positive(row.get("week_hr_cnt", "")) or week_hours
+    hours_per_week = _positive(row.get("week_hr_cnt", ""), 168.0) or week_hours
     calendar = Calendar(calendar_id, name, hours_per_day, hours_per_week, week, exceptions)
     return calendar, problem
 
@@ -134,9 +135,11 @@ def _default_week(hours_per_day: float) -> tuple[tuple[WorkInterval, ...], ...]:
     return (workday,) * 5 + ((), ())
 
 
-def _positive(text: str) -> float | None:
+def _positive(text: str, limit: float) -> float | None:
+    """Return the number in ``text`` when it is over 0 and at most ``limit``, else None."""
     try:
         value = float(text)
     except ValueError:
         return None
-    return value if value > 0 else None
+    # The comparison is False for NaN, so NaN is rejected too.
+    return value if 0 < value <= limit else None

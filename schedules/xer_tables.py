@@ -65,7 +65,9 @@ def read_xer_tables(data: bytes) -> XerTables:
             file ends before ``%E``, ``invalid_xer`` when records come before field names.
     """
     text, encoding = decode_xer(data)
-    lines = text.split("\n")
+    # Lines end in CR LF, or LF. A file without any LF (saved by an old Mac editor) ends
+    # its lines in CR alone. A lone CR in a file with LFs is left alone, inside its field.
+    lines = text.split("\n") if "\n" in text else text.split("\r")
     header = lines[0].rstrip("\r").split("\t")
     if header[0] != "ERMHDR":
         raise MalformedScheduleError(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
@@ -426,6 +427,40 @@ INVALID = [
         "$.activities[0].percent_complete: must be 1 for a completed activity",
     ),
     (
+        "nan-cost",
+        _set(("activities", 0, "budgeted_cost"), math.nan),
+        "$.activities[0].budgeted_cost: Input should be a finite number (got nan)",
+    ),
+    (
+        "infinite-lag",
+        _set(("relationships", 0, "lag"), -math.inf),
+        "$.relationships[0].lag: Input should be a finite number (got -inf)",
+    ),
+    (
+        "nan-as-text",
+        _set(("activities", 1, "remaining_duration"), "nan"),
+        "$.activities[1].remaining_duration: Input should be a finite number",
+    ),
+    (
+        "cost-beyond-limit",
+        _set(("activities", 0, "actual_cost"), 2e15),
+        "$.activities[0].actual_cost: Input should be less than or equal to 1000000000000000",
+    ),
+    (
+        "duration-beyond-limit",
+        _set(("activities", 1, "original_duration"), 300_000),
+        "$.activities[1].original_duration: 300,000 days is 2,400,000 hours, beyond the "
+        "1,761,935 hours",
+    ),
+    (
+        "negative-activity-estimate",
+        _set(
+            ("activities", 1, "cost_estimate"),
+            {"optimistic": -10, "most_likely": 5, "pessimistic": 12},
+        ),
+        "$.activities[1].cost_estimate: an activity's duration or cost cannot be negative",
+    ),
+    (
         "physical-without-percent",
         _set(("activities", 1, "percent_complete_type"), "physical"),
         "$.activities[1].percent_complete: required for an in-progress activity measured "
@@ -510,3 +545,30 @@ def test_project_to_json_rejects_duplicate_codes(sample: Project) -> None:
         project_to_json(project)
 
     assert "A1010" in caught.value.detail
+
+
+def test_load_long_integer_names_path() -> None:
+    data = json.dumps(minimal_document()).replace('"lag": 1', '"lag": ' + "7" * 40)
+
+    with pytest.raises(InvalidProjectError) as caught:
+        load_project_json(data.encode())
+
+    assert "$.relationships[0].lag: the number has 40 digits, too long" in caught.value.detail
+
+
+def test_load_accepts_negative_risk_impact() -> None:
+    # A negative impact is an opportunity: the risk, if it occurs, saves time or money.
+    document = minimal_document()
+    document["risks"] = [
+        {
+            "id": "O1",
+            "title": "Early steel delivery",
+            "probability": 0.3,
+            "duration_impact": {"optimistic": -3, "most_likely": -2, "pessimistic": 0},
+            "affected_activities": ["A20"],
+        }
+    ]
+
+    project = load(document)
+
+    assert project.risks[0].duration_impact_hours == ThreePointEstimate(-24, -16, 0)

@@ -374,3 +374,133 @@ def test_read_mspdi_malformed_xml_rejected() -> None:
         read_mspdi(mspdi_xml()[:-40])
 
     assert caught.value.code == "invalid_xml"
+
+
+def one_task(fields: str) -> bytes:
+    """Return an MSPDI file with one 40-hour task (UID 7) carrying ``fields``."""
+    task = (
+        "<Task><UID>7</UID><ID>1</ID><Name>Deck</Name><OutlineLevel>1</OutlineLevel>"
+        f"<Start>2024-10-07T08:00:00</Start><Duration>PT40H0M0S</Duration>{fields}</Task>"
+    )
+    return mspdi_xml(task, rest="")
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        pytest.param(
+            "<Cost>NaN</Cost>", "Task UID 7 has Cost 'NaN', which is not a finite number", id="nan"
+        ),
+        pytest.param(
+            "<ActualCost>1e400</ActualCost>",
+            "Task UID 7 has ActualCost '1e400', which is not a finite number",
+            id="overflow",
+        ),
+        pytest.param(
+            "<TotalSlack>lots</TotalSlack>",
+            "Task UID 7 has TotalSlack 'lots', which is not a finite number",
+            id="text",
+        ),
+        pytest.param(
+            "<PercentComplete>140</PercentComplete>",
+            "Task UID 7 has PercentComplete '140', which is not a percentage 0 to 100",
+            id="percent-over-100",
+        ),
+        pytest.param(
+            "<RemainingDuration>16 hours</RemainingDuration>",
+            "Task UID 7 has RemainingDuration '16 hours', which is not a duration such as",
+            id="duration-text",
+        ),
+        pytest.param(
+            f"<Work>PT{'9' * 400}H0M0S</Work>",
+            "Task UID 7 has Work 'PT99999",
+            id="duration-overflow",
+        ),
+        pytest.param(
+            "<PredecessorLink><PredecessorUID>3</PredecessorUID><LinkLag>inf</LinkLag>"
+            "</PredecessorLink>",
+            "PredecessorLink PredecessorUID 3 has LinkLag 'inf'",
+            id="link-lag",
+        ),
+    ],
+)
+def test_read_mspdi_invalid_number_rejected(fields: str, expected: str) -> None:
+    with pytest.raises(InvalidProjectError) as caught:
+        read_mspdi(one_task(fields))
+
+    assert caught.value.code == "invalid_values"
+    assert expected in caught.value.detail
+
+
+@pytest.mark.parametrize("text", ["inf", "4.5", "99999" * 1000])
+def test_read_mspdi_non_integer_code_rejected(text: str) -> None:
+    with pytest.raises(MalformedScheduleError) as caught:
+        read_mspdi(one_task(f"<ConstraintType>{text}</ConstraintType>"))
+
+    assert caught.value.code == "invalid_xml"
+    assert f"Task UID 7 has ConstraintType {text[:24]!r}, which is not an integer code" in (
+        caught.value.detail
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        pytest.param("<MinutesPerDay>1500</MinutesPerDay>", "MinutesPerDay is 1500", id="day"),
+        pytest.param("<MinutesPerWeek>-60</MinutesPerWeek>", "MinutesPerWeek is -60", id="week"),
+    ],
+)
+def test_read_mspdi_day_length_rejected(header: str, expected: str) -> None:
+    data = one_task("").replace(b"<MinutesPerDay>480</MinutesPerDay>", header.encode())
+    data = data.replace(b"<MinutesPerWeek>2400</MinutesPerWeek>", b"")
+
+    with pytest.raises(InvalidProjectError) as caught:
+        read_mspdi(data)
+
+    assert caught.value.code == "invalid_values"
+    assert expected in caught.value.detail
+
+
+def test_read_mspdi_zero_day_length_uses_default() -> None:
+    data = one_task("").replace(b"<MinutesPerDay>480", b"<MinutesPerDay>0")
+
+    project, _ = read_mspdi(data.replace(b"PT40H0M0S", b"P2D"))
+
+    assert project.activities[0].original_duration_hours == 16.0
+
+
+def test_read_mspdi_offset_dropped_from_dates() -> None:
+    project, _ = read_mspdi(one_task("<ActualStart>2024-10-07T08:00:00+05:30</ActualStart>"))
+
+    assert project.activities[0].actual_start == datetime(2024, 10, 7, 8)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [
+        pytest.param("x-klingon", "unknown encoding: x-klingon", id="unknown"),
+        pytest.param("utf-32", "multi-byte encodings are not supported", id="utf-32"),
+    ],
+)
+def test_read_mspdi_unreadable_encoding_rejected(encoding: str, expected: str) -> None:
+    data = mspdi_xml().replace(b'encoding="UTF-8"', f'encoding="{encoding}"'.encode())
+
+    with pytest.raises(MalformedScheduleError) as caught:
+        read_mspdi(data)
+
+    assert caught.value.code == "invalid_xml"
+    assert f"its declared encoding {encoding!r} ({expected})" in caught.value.detail
+    assert "save the file as UTF-8" in caught.value.detail
+
+
+def test_read_mspdi_exception_at_last_date_is_warning() -> None:
+    exception = (
+        "<Calendar><UID>1</UID><Name>Standard</Name><Exceptions><Exception><TimePeriod>"
+        "<FromDate>9999-12-30T00:00:00</FromDate><ToDate>9999-12-31T23:59:00</ToDate>"
+        "</TimePeriod><Type>1</Type><DayWorking>0</DayWorking></Exception></Exceptions></Calendar>"
+    )
+
+    project, warnings = read_mspdi(mspdi_xml(calendars=exception))
+
+    assert project.calendars == ()
+    assert "calendar_unreadable" in [warning.code for warning in warnings]

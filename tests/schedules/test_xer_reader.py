@@ -527,3 +527,91 @@ def test_read_xer_missing_header_rejected() -> None:
         read_xer(b"%T\tPROJECT\r\n%E\r\n")
 
     assert caught.value.code == "not_xer"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("nan", id="nan"),
+        pytest.param("-inf", id="infinity"),
+        pytest.param("1e400", id="overflow"),
+        pytest.param("2e15", id="beyond-limit"),
+        pytest.param("12,000", id="not-a-number"),
+    ],
+)
+def test_read_xer_unreadable_cost_rejected(text: str) -> None:
+    expense = {"cost_item_id": "7", "task_id": "1", "proj_id": "10", "act_cost": text}
+    tables = small_project_tables(PROJCOST=[expense])
+
+    with pytest.raises(InvalidProjectError) as caught:
+        read_xer(xer_bytes(tables))
+
+    assert caught.value.code == "invalid_values"
+    assert f"PROJCOST cost_item_id 7 (task_id 1): act_cost is {text!r}" in caught.value.detail
+    assert "correct them in P6" in caught.value.detail
+
+
+@pytest.mark.parametrize(
+    "text", [pytest.param("nan", id="nan"), pytest.param("inf", id="infinity")]
+)
+def test_read_xer_non_finite_float_read_as_empty(text: str) -> None:
+    tables = small_project_tables(TASK=[task_row("1", "A100", total_float_hr_cnt=text)])
+
+    project, warnings = read_xer(xer_bytes(tables))
+
+    assert project.activities[0].total_float_hours is None
+    assert [warning.code for warning in warnings] == ["invalid_values"]
+
+
+def test_read_xer_physical_percent_limited_to_range() -> None:
+    row = task_row(
+        "1", "A100", status_code="TK_Active", complete_pct_type="CP_Phys", phys_complete_pct="140"
+    )
+
+    project, warnings = read_xer(xer_bytes(small_project_tables(TASK=[row])))
+
+    assert project.activities[0].percent_complete == 1.0
+    assert [warning.code for warning in warnings] == ["percent_out_of_range"]
+    assert "phys_complete_pct (1)" in warnings[0].message
+
+
+def test_read_xer_offset_dropped_from_dates() -> None:
+    row = task_row("1", "A100", target_start_date="2024-10-07T08:00:00-05:00")
+
+    project, _ = read_xer(xer_bytes(small_project_tables(TASK=[row])))
+
+    assert project.activities[0].planned_start == datetime(2024, 10, 7, 8)
+
+
+@pytest.mark.parametrize(
+    ("day_hours", "expected"),
+    [
+        pytest.param("7.5", 7.5, id="plain"),
+        pytest.param("inf", 8.0, id="infinity"),
+        pytest.param("nan", 8.0, id="nan"),
+        pytest.param("30", 8.0, id="over-a-day"),
+    ],
+)
+def test_read_xer_calendar_day_hours(day_hours: str, expected: float) -> None:
+    tables = small_project_tables()
+    tables["CALENDAR"][0]["day_hr_cnt"] = day_hours
+
+    project, _ = read_xer(xer_bytes(tables))
+
+    assert project.calendars[0].hours_per_day == expected
+
+
+def test_read_xer_tables_cr_only_line_ends() -> None:
+    data = xer_bytes(small_project_tables()).replace(b"\r\n", b"\r")
+
+    tables = read_xer_tables(data)
+
+    assert [row["task_code"] for row in tables.rows("TASK")] == ["A100", "A110", "A120"]
+
+
+def test_read_xer_tables_lone_cr_kept_in_field() -> None:
+    tables = small_project_tables(TASK=[task_row("1", "A100", task_name="Deck\rpour")])
+
+    read = read_xer_tables(xer_bytes(tables))
+
+    assert read.rows("TASK")[0]["task_name"] == "Deck\rpour"
