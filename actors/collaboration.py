@@ -234,15 +234,20 @@ class Collaboration:
         connection.cursor_anchor = anchor(self.document, section_id, position)
         connection.cursor_section = section_id
         self.publish_cursor(connection)
-        self._publish_cursor_awareness(connection, position)
         return {"section_id": section_id, "position": position}
 
     def publish_cursor(self, connection: Connection) -> None:
+        """Send a JSON client's cursor, resolved against the current text, to every client.
+
+        JSON clients get a ``user_cursor`` event and Yjs clients an awareness state, so both
+        see the cursor move when text is inserted or deleted before it.
+        """
         if connection.cursor_section is None or connection.cursor_anchor is None:
             return
         position = resolve_anchor(
             self.document, connection.cursor_section, connection.cursor_anchor
         )
+        self._publish_cursor_awareness(connection, position)
         payload = event(
             "user_cursor",
             user_id=connection.user,

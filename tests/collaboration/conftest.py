@@ -202,12 +202,12 @@ class JsonClient:
             if remaining <= 0:
                 raise TimedOut(f"no matching JSON event in {timeout} s; got {self.events[-8:]}")
             try:
-                event: dict[str, Any] = json.loads(self.connection.recv(timeout=remaining))
+                received: dict[str, Any] = json.loads(self.connection.recv(timeout=remaining))
             except TimeoutError:
                 continue
-            if predicate(event):
-                return event
-            self.events.append(event)
+            if predicate(received):
+                return received
+            self.events.append(received)
 
 
 class Server:
