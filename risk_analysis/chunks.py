@@ -216,7 +216,8 @@ def _key(sums: PartialSums) -> tuple[int, ...]:
 
 def _sample_durations(model: SimulationModel, rng: np.random.Generator, size: int) -> Float32Array:
     durations = np.empty((model.network.size, size), dtype=np.float32)
-    durations[:] = model.base_durations.astype(np.float32)[:, None]
+    fixed = model.fixed_positions
+    durations[fixed] = model.base_durations[fixed].astype(np.float32)[:, None]
     draw(model.duration_groups, durations, rng)
     if model.copula is not None:
         durations[model.copula.targets] = model.copula.sample(rng, size)
@@ -262,13 +263,14 @@ def _schedule(
 ) -> tuple[FloatArray, FloatArray, IntArray]:
     """Return the finish (elapsed and reference hours) and how often each activity was critical."""
     plan = model.network.plan
-    early = early_times(plan, durations)
+    early = early_times(plan, durations, all_starts=False)
     finish = project_finish(plan, early)
     late = late_times(plan, durations, finish)
     total_float = np.subtract(late[1::2], early[1::2], out=late[1::2])
     limit = model.critical_threshold_hours + model.critical_tolerance_hours
-    critical = total_float <= limit
-    critical &= plan.scheduled[:, None]
+    counts = np.count_nonzero(total_float <= limit, axis=1).astype(np.int64)
+    # Completed activities have zero float but are never critical.
+    counts[~plan.scheduled] = 0
     elapsed = finish.astype(np.float64)
     hours = np.asarray(reference_hours(plan, elapsed), dtype=np.float64)
-    return elapsed, hours, critical.sum(axis=1, dtype=np.int64)
+    return elapsed, hours, counts

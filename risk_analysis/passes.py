@@ -52,11 +52,19 @@ class Progress(IntEnum):
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Conversion:
-    """Links of a step whose value moves to another calendar through ``grid``."""
+    """Links of a step whose value moves to another calendar through ``grid``.
+
+    Links that read the same time row (with the same lag going forward) share one
+    conversion: row ``unique_rows[i]`` plus ``unique_lags[i]`` is converted once and
+    written to every position ``p`` with ``inverse[p] == i``.
+    """
 
     grid: GridMap
     finish: bool
     positions: IntArray
+    unique_rows: IntArray
+    unique_lags: Float64Array
+    inverse: IntArray
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -70,7 +78,8 @@ class PassStep:
     late-finish cap going backward). ``limit_values`` bound a target's other end (a finish
     floor forward, a start cap backward). ``fixed_positions`` take a mandatory date, which
     is the end the pass does not write where ``fixed_finish`` is set (a mandatory finish
-    going forward, a mandatory start going backward).
+    going forward, a mandatory start going backward). ``read_starts`` are the targets whose
+    start row a start-to-start or start-to-finish link reads.
     """
 
     targets: IntArray
@@ -78,6 +87,7 @@ class PassStep:
     link_ids: IntArray
     sources: IntArray
     lags: Float64Array
+    lag_positions: IntArray
     conversions: tuple[Conversion, ...]
     adjust_positions: IntArray
     adjust_activities: IntArray
@@ -88,6 +98,7 @@ class PassStep:
     fixed_positions: IntArray
     fixed_values: Float64Array
     fixed_finish: BoolArray
+    read_starts: IntArray
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -220,6 +231,8 @@ class _StepBuilder:
         self.sorted_predecessors = links.predecessors[self.by_predecessor]
         self.finish_side = np.isin(links.types, (FF, SF))
         self.reads_start = np.isin(links.types, (SS, SF))
+        self.start_read = np.zeros(timing.calendar_index.size, dtype=np.bool_)
+        self.start_read[links.predecessors[self.reads_start]] = True
 
     def forward(self, targets: IntArray, active: BoolArray) -> PassStep:
         links = self.links
@@ -243,7 +256,7 @@ class _StepBuilder:
             targets, succs, chosen, sources, links.lags[chosen],
             (self.calendar_index[preds], self.calendar_index[succs], finish_like),
             self.finish_side[chosen], bounds, constraints.finish_floor,
-            constraints.mandatory_start, constraints.mandatory_finish,
+            constraints.mandatory_start, constraints.mandatory_finish, True,
         )  # fmt: skip
 
     def backward(self, targets: IntArray, active: BoolArray) -> PassStep:
@@ -264,6 +277,7 @@ class _StepBuilder:
             (self.calendar_index[succs], self.calendar_index[preds], finish_like),
             self.reads_start[chosen], constraints.finish_cap[targets].copy(),
             constraints.start_cap, constraints.mandatory_finish, constraints.mandatory_start,
+            False,
         )  # fmt: skip
 
     def _step(
@@ -279,6 +293,7 @@ class _StepBuilder:
         limits: Float64Array,
         fixed_same_end: Float64Array,
         fixed_other_end: Float64Array,
+        lag_first: bool,
     ) -> PassStep:
         """Order targets by link count, most first, and their links rank by rank.
 
@@ -311,8 +326,13 @@ class _StepBuilder:
             link_ids=link_ids[by_slot],
             sources=sources[by_slot].astype(np.int64),
             lags=lags[by_slot].astype(np.float64),
+            lag_positions=np.flatnonzero(lags[by_slot] != 0.0).astype(np.int64),
             conversions=self._conversions(
-                calendars[0][by_slot], calendars[1][by_slot], calendars[2][by_slot]
+                calendars[0][by_slot],
+                calendars[1][by_slot],
+                calendars[2][by_slot],
+                sources[by_slot],
+                lags[by_slot] if lag_first else np.zeros(owners.size),
             ),
             adjust_positions=adjust.astype(np.int64),
             adjust_activities=owners[by_slot][adjust].astype(np.int64),
@@ -323,10 +343,16 @@ class _StepBuilder:
             fixed_positions=fixed.astype(np.int64),
             fixed_values=fixed_values.astype(np.float64),
             fixed_finish=other[fixed],
+            read_starts=np.flatnonzero(self.start_read[targets]).astype(np.int64),
         )
 
     def _conversions(
-        self, source: IntArray, target: IntArray, finish: BoolArray
+        self,
+        source: IntArray,
+        target: IntArray,
+        finish: BoolArray,
+        rows: IntArray,
+        lags: Float64Array,
     ) -> tuple[Conversion, ...]:
         if self.calendars is None:
             return ()
@@ -334,10 +360,22 @@ class _StepBuilder:
         for position in np.flatnonzero(source != target):
             key = (int(source[position]), int(target[position]), bool(finish[position]))
             groups[key].append(int(position))
-        return tuple(
-            Conversion(self._map(a, b), flag, np.array(positions, dtype=np.int64))
-            for (a, b, flag), positions in sorted(groups.items())
-        )
+        conversions = []
+        for (a, b, flag), members in sorted(groups.items()):
+            positions = np.array(members, dtype=np.int64)
+            keys = np.stack((rows[positions].astype(np.float64), lags[positions]), axis=1)
+            unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+            conversions.append(
+                Conversion(
+                    grid=self._map(a, b),
+                    finish=flag,
+                    positions=positions,
+                    unique_rows=unique[:, 0].astype(np.int64),
+                    unique_lags=unique[:, 1].copy(),
+                    inverse=inverse.reshape(-1).astype(np.int64),
+                )
+            )
+        return tuple(conversions)
 
     def _map(self, source: int, target: int) -> GridMap:
         assert self.calendars is not None
@@ -388,14 +426,19 @@ def _link_values(
     """Return the bound each link of a step puts on its target, in the target's calendar."""
     dtype = times.dtype
     values = np.take(times, step.sources, axis=0)
-    lags = step.lags.astype(dtype)[:, None]
-    if forward:
-        values += lags
+    # Most links have no lag, so only the rows of those that do are touched.
+    lagged = step.lag_positions
+    lags = step.lags[lagged].astype(dtype)[:, None]
+    if forward and lagged.size:
+        values[lagged] += lags
     for conversion in step.conversions:
-        chosen = conversion.positions
-        values[chosen] = conversion.grid(values[chosen], finish=conversion.finish)
-    if not forward:
-        values += lags
+        base = np.take(times, conversion.unique_rows, axis=0)
+        if forward:
+            base += conversion.unique_lags.astype(dtype)[:, None]
+        converted = conversion.grid(base, finish=conversion.finish)
+        values[conversion.positions] = np.take(converted, conversion.inverse, axis=0)
+    if not forward and lagged.size:
+        values[lagged] += lags
     if step.adjust_positions.size:
         adjustment = adjustments[step.adjust_activities]
         if forward:
@@ -415,14 +458,20 @@ def _reduce(step: PassStep, values: FloatArray, result: FloatArray, forward: boo
 
 
 def early_times(
-    plan: PassPlan, durations: FloatArray, finish_link_durations: FloatArray | None = None
+    plan: PassPlan,
+    durations: FloatArray,
+    finish_link_durations: FloatArray | None = None,
+    *,
+    all_starts: bool = True,
 ) -> FloatArray:
     """Return early starts and finishes (2 n x k) for durations shaped (n activities x k).
 
     A finish-side bound (FF and SF links, finish dates) bounds the start by the finish bound
     minus the duration. ``finish_link_durations`` replaces the duration in that step only,
     which turns the pass into interval arithmetic: maximum durations with minimum ones there
-    give an upper bound on every early time, and the reverse a lower bound.
+    give an upper bound on every early time, and the reverse a lower bound. Without
+    ``all_starts`` only the start rows that a start-to-start or start-to-finish link reads
+    are written; the other start rows are left uninitialised.
     """
     adjustments = durations if finish_link_durations is None else finish_link_durations
     dtype = durations.dtype
@@ -443,7 +492,10 @@ def early_times(
             fixed = np.broadcast_to(step.fixed_values.astype(dtype)[:, None], start[chosen].shape)
             moved = fixed - adjustments[step.targets[chosen]] * step.fixed_finish[:, None]
             start[chosen] = moved
-        times[2 * step.targets] = start
+        if all_starts:
+            times[2 * step.targets] = start
+        elif step.read_starts.size:
+            times[2 * step.targets[step.read_starts]] = start[step.read_starts]
         start += durations[step.targets]
         times[2 * step.targets + 1] = start
     return times
@@ -460,7 +512,9 @@ def late_times(plan: PassPlan, durations: FloatArray, finish: FloatArray) -> Flo
     own_finish = calendar_hours(plan, finish)
     for step in plan.backward:
         late = np.take(own_finish, plan.calendar_index[step.targets], axis=0)
-        np.minimum(late, step.bounds.astype(dtype)[:, None], out=late)
+        capped = np.flatnonzero(np.isfinite(step.bounds))
+        if capped.size:
+            late[capped] = np.minimum(late[capped], step.bounds[capped].astype(dtype)[:, None])
         if step.sources.size:
             _reduce(step, _link_values(step, times, durations, False), late, False)
         if step.limit_positions.size:

@@ -96,6 +96,21 @@ class SimulationModel:
     sensitivity_iterations: int
     warnings: tuple[CorrelationWarning, ...]
 
+    @property
+    def fixed_positions(self) -> IntArray:
+        """Return the network positions that neither a group nor the copula samples."""
+        return np.flatnonzero(~self.sampled_mask)
+
+    @property
+    def sampled_mask(self) -> npt.NDArray[np.bool_]:
+        """Return, per network position, whether a group or the copula samples it."""
+        sampled = np.zeros(self.network.size, dtype=np.bool_)
+        for group in self.duration_groups:
+            sampled[group.targets] = True
+        if self.copula is not None:
+            sampled[self.copula.targets] = True
+        return sampled
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class _Durations:
