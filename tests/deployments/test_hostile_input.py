@@ -94,7 +94,10 @@ async def start_generation(
     assert imported.status_code == 201, imported.text
     response = await client.post(
         "/api/reports/pmr/generate",
-        json={"project_id": imported.json()["project_id"], "report_month": "2025-01"},
+        json={
+            "project_id": imported.json()["project_id"],
+            "report_month": imported.json()["data_date"][:7],
+        },
         headers=auth(Role.PROJECT_MANAGER),
     )
     assert response.status_code == 202, response.text
