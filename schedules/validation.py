@@ -132,6 +132,8 @@ def _check_unique_ids(project: Project) -> None:
 
 
 def _has_working_time(calendar: Calendar) -> bool:
+    # NOTE: any working time counts, even one exception day years away from the project's
+    # dates; the CPM engine still rejects a calendar that never works within its date range.
     days = list(calendar.week) + list(calendar.exceptions.values())
     return any(interval.hours > 0 for intervals in days for interval in intervals)
 
