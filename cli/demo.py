@@ -30,7 +30,7 @@ def run_demo(settings: Settings, *, keep_serving: bool) -> None:
             project = _import_sample(client)
         with step("Generating its monthly report"):
             report = _generate(client, project)
-    _print_result(url, token, project, report)
+    _print_result(url, token, project, report, served=keep_serving)
     if keep_serving:
         click.echo("The server keeps running; Ctrl-C stops it.")
         wait_for_interrupt()
@@ -79,7 +79,9 @@ def _check(response: httpx.Response) -> None:
         )
 
 
-def _print_result(url: str, token: str, project: dict[str, Any], report: dict[str, Any]) -> None:
+def _print_result(
+    url: str, token: str, project: dict[str, Any], report: dict[str, Any], *, served: bool
+) -> None:
     metrics = report["key_metrics"]
     click.echo("")
     click.echo(f"Project   {project['name']} ({project['activities']} activities)")
@@ -89,6 +91,9 @@ def _print_result(url: str, token: str, project: dict[str, Any], report: dict[st
             click.echo(f"  {name:22} {metrics[name]}")
     click.echo(f"Insights  {len(report['ai_insights'])}")
     click.echo("")
+    if not served:
+        click.echo(f"Report {report['id']} is stored in the database; `pmr serve` shows it again.")
+        return
     click.echo(
         f"See it:   curl -H 'Authorization: Bearer {token}' {url}/api/reports/pmr/{report['id']}"
     )

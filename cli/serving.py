@@ -20,7 +20,10 @@ def run_server(settings: Settings) -> None:
 
 def start_server(settings: Settings) -> str:
     """Start Serve with the API deployed and return its base URL."""
-    return server.start(settings)
+    try:
+        return server.start(settings)
+    except server.ServerStartError as error:
+        raise click.ClickException(str(error)) from error
 
 
 def wait_for_interrupt() -> None:

@@ -55,7 +55,8 @@ class Settings(BaseSettings):
     )
     haproxy_binary: str | None = Field(
         default=None,
-        description="haproxy executable for Serve's HAProxy ingress; unset means look on PATH.",
+        description="haproxy executable for Serve's HAProxy ingress; unset means look on "
+        "PATH, 'off' means use Serve's default proxy.",
     )
     max_upload_bytes: int = Field(
         default=50 * 1024 * 1024, gt=0, description="Largest schedule file accepted, in bytes."

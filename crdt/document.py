@@ -159,6 +159,10 @@ class ReportDocument:
                 section["title"] = title
             if body is not None:
                 _write_body(section["body"], body, strategy)
+                # Text a person wrote is no longer the generated narrative or its confidence.
+                section["ai_generated"] = False
+                if "confidence_score" in section:
+                    del section["confidence_score"]
             if metrics is not None:
                 target = section["metrics"]
                 if strategy is MergeStrategy.REPLACE:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 
 from ray import serve
 
@@ -25,7 +26,19 @@ def proxy_environment(settings: Settings) -> dict[str, str]:
     HAProxy lets replicas serve their own traffic. Without a haproxy binary the default
     proxy is used.
     """
-    binary = settings.haproxy_binary or shutil.which("haproxy")
+    configured = settings.haproxy_binary
+    if configured is not None and configured.lower() == "off":
+        logger.info("HAProxy turned off by PMR_HAPROXY_BINARY; Serve's default proxy is used")
+        return {}
+    if configured:
+        if not os.access(configured, os.X_OK):
+            raise ServerStartError(
+                f"PMR_HAPROXY_BINARY={configured} is not an executable file; point it at "
+                "haproxy, or set it to 'off' to use Serve's default proxy"
+            )
+        binary: str | None = configured
+    else:
+        binary = shutil.which("haproxy")
     if not binary:
         logger.warning(
             "haproxy not found, so Serve's default proxy carries all traffic; install haproxy "
@@ -47,6 +60,7 @@ def start(settings: Settings) -> str:
     # Serve reads these in the driver as well as in the workers.
     os.environ.update(environment)
     connect(settings, env_vars=environment)
+    _check_port_free(settings.host, settings.port)
     serve.start(http_options={"host": settings.host, "port": settings.port})
     deployment = PmrIngress.options(  # type: ignore[attr-defined]
         num_replicas=settings.serve_replicas,
@@ -56,6 +70,22 @@ def start(settings: Settings) -> str:
     serve.run(deployment.bind(settings), name=APPLICATION, route_prefix="/")
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     return f"http://{host}:{settings.port}"
+
+
+class ServerStartError(RuntimeError):
+    """The server cannot start with these settings; the message says which one to change."""
+
+
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise ServerStartError(
+                f"cannot listen on {host}:{port} ({error.strerror}); stop what uses the port "
+                "or choose another with --port or PMR_PORT"
+            ) from error
 
 
 def stop() -> None:

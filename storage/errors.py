@@ -32,7 +32,7 @@ class NotFound(StorageError):
     """A row looked up by its key does not exist."""
 
     def __init__(self, entity: str, key: object) -> None:
-        super().__init__(f"{entity} {key} not found; check the id or list the stored {entity}s")
+        super().__init__(f"{entity} {key} not found; check the id")
         self.entity = entity
         self.key = key
 

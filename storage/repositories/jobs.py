@@ -143,7 +143,11 @@ class JobRepository:
         if not (math.isfinite(fraction) and 0.0 <= fraction <= 1.0):
             raise InvalidData(f"progress {fraction} of job {job_id} is not between 0 and 1")
         return self._transition(
-            job_id, "record progress of", (JobStatus.RUNNING,), progress=fraction, message=message
+            job_id,
+            "record progress of",
+            (JobStatus.RUNNING,),
+            progress=round(fraction, 4),
+            message=message,
         )
 
     def complete(self, job_id: uuid.UUID, result: Any = None) -> JobRecord:
@@ -154,6 +158,7 @@ class JobRepository:
             (JobStatus.RUNNING,),
             status=JobStatus.COMPLETED,
             progress=1.0,
+            message="completed",
             result=result,
             finished_at=utc_now(),
         )
