@@ -173,8 +173,22 @@ class YjsClient(NodeProcess):
         self.wait_until(lambda: wanted(self.text(section)), timeout)
         return self.text(section)
 
-    def insert(self, section: str, index: int, text: str) -> None:
-        self.request("insert", section=section, index=index, text=text)
+    def insert(
+        self, section: str, index: int, text: str, *, repeat: int = 1, label: str | None = None
+    ) -> int:
+        """Insert ``text`` (``repeat`` times) at ``index``, -1 meaning the end; return the length."""
+        length: int = self.request(
+            "insert", section=section, index=index, text=text, repeat=repeat, label=label
+        )
+        return length
+
+    def wait_echo(self, label: str, timeout: float = WAIT_SECONDS) -> None:
+        """Wait until the server sent back the update of the edit named ``label``."""
+        self.wait_event(lambda event: event == {"event": "echoed", "label": label}, timeout)
+
+    def bodies(self) -> dict[str, str]:
+        result: dict[str, str] = self.request("bodies")
+        return result
 
 
 class JsonClient:

@@ -116,9 +116,12 @@ const commands = {
   text: ({ section }) => body(section).toString(),
   length: ({ section }) => body(section).length,
   map: ({ name }) => doc.getMap(name).toJSON(),
-  insert: ({ section, index, text, label }) => {
+  bodies: () => Object.fromEntries([...doc.getMap('sections').keys()].map((id) => [id, body(id).toString()])),
+  // Inserts `text` repeated `repeat` times at `index` (-1: at the end) as one update.
+  insert: ({ section, index, text, repeat, label }) => {
     const target = body(section)
-    edit(label ?? `insert-${sent.size}`, () => target.insert(index < 0 ? target.length : index, text))
+    const content = text.repeat(repeat ?? 1)
+    edit(label ?? `insert-${sent.size}`, () => target.insert(index < 0 ? target.length : index, content))
     return target.length
   },
   delete: ({ section, index, length }) => {
