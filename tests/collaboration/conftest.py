@@ -176,7 +176,7 @@ class YjsClient(NodeProcess):
     def insert(
         self, section: str, index: int, text: str, *, repeat: int = 1, label: str | None = None
     ) -> int:
-        """Insert ``text`` (``repeat`` times) at ``index``, -1 meaning the end; return the length."""
+        """Insert ``text`` ``repeat`` times at ``index`` (-1: the end); return the new length."""
         length: int = self.request(
             "insert", section=section, index=index, text=text, repeat=repeat, label=label
         )

@@ -131,7 +131,9 @@ def test_failed_load_refuses_and_keeps_stored_content(
 
 def ray_log_sizes() -> dict[Path, int]:
     """Return the size of every log file of this Ray session."""
-    logs = Path(ray._private.worker._global_node.get_logs_dir_path())
+    # Ray has no public call for the session's log folder; the driver's node object has it.
+    node: Any = ray._private.worker._global_node
+    logs = Path(node.get_logs_dir_path())
     return {path: path.stat().st_size for path in logs.rglob("*") if path.is_file()}
 
 
@@ -143,7 +145,7 @@ def problems_logged(sizes: dict[Path, int], actor_pid: int) -> tuple[list[str], 
     """
     ours: list[str] = []
     proxy: list[str] = []
-    for path, size in ray_log_sizes().items():
+    for path in ray_log_sizes():
         with path.open("rb") as handle:
             handle.seek(sizes.get(path, 0))
             lines = handle.read().decode("utf-8", "replace").splitlines()
