@@ -3,7 +3,15 @@
 from storage.models.activity import ActivityRow, AssignmentRow, RelationshipRow
 from storage.models.base import Base, UtcDateTime, utc_now
 from storage.models.collaboration import CollaborationSessionRow, ReportChangeRow
+from storage.models.export import ExportRow, LogoRow
 from storage.models.job import JobRow
+from storage.models.knowledge import (
+    ChatMessageRow,
+    ChatSessionRow,
+    DocumentPassageRow,
+    InsightReviewRow,
+    ProjectDocumentRow,
+)
 from storage.models.project import (
     CalendarRow,
     MonthlyActualRow,
@@ -21,9 +29,16 @@ __all__ = [
     "AssignmentRow",
     "Base",
     "CalendarRow",
+    "ChatMessageRow",
+    "ChatSessionRow",
     "CollaborationSessionRow",
+    "DocumentPassageRow",
+    "InsightReviewRow",
+    "ExportRow",
     "JobRow",
+    "LogoRow",
     "MonthlyActualRow",
+    "ProjectDocumentRow",
     "ProjectRow",
     "RelationshipRow",
     "ReportChangeRow",

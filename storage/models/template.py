@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Text
+from sqlalchemy import JSON, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UtcDateTime, utc_now
@@ -27,3 +27,8 @@ class TemplateRow(Base):
     usage_count: Mapped[int]
     rating: Mapped[float | None]
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    # Export styling (colour scheme, page size, cover, contents); exports.styling checks it.
+    styling: Mapped[dict[str, Any]] = mapped_column(JSON, server_default=text("'{}'"))
+    # None for the built-in templates, which a migration created.
+    created_by: Mapped[str | None] = mapped_column(String(320))
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

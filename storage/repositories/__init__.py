@@ -7,6 +7,13 @@ from storage.repositories.collaboration import (
     CollaborationSession,
     Permission,
 )
+from storage.repositories.exports import (
+    ExportRecord,
+    ExportRepository,
+    LogoRecord,
+    LogoRepository,
+    NewExport,
+)
 from storage.repositories.jobs import JobRecord, JobRepository, JobStatus
 from storage.repositories.projects import ProjectRepository, ProjectSummary
 from storage.repositories.reports import (
@@ -19,9 +26,11 @@ from storage.repositories.templates import (
     DETAILED_TEMPLATE_ID,
     EXECUTIVE_TEMPLATE_ID,
     SectionSuggestions,
+    TemplateContent,
     TemplateRecord,
     TemplateRepository,
     TemplateSection,
+    template_sections,
 )
 from storage.repositories.users import UserRecord, UserRepository, UserRole, normalise_email
 
@@ -32,9 +41,14 @@ __all__ = [
     "ChangeRecord",
     "CollaborationRepository",
     "CollaborationSession",
+    "ExportRecord",
+    "ExportRepository",
     "JobRecord",
     "JobRepository",
     "JobStatus",
+    "LogoRecord",
+    "LogoRepository",
+    "NewExport",
     "Permission",
     "ProjectRepository",
     "ProjectSummary",
@@ -43,6 +57,7 @@ __all__ = [
     "ReportStatus",
     "SectionSuggestions",
     "StoredDocument",
+    "TemplateContent",
     "TemplateRecord",
     "TemplateRepository",
     "TemplateSection",
@@ -50,4 +65,5 @@ __all__ = [
     "UserRepository",
     "UserRole",
     "normalise_email",
+    "template_sections",
 ]
