@@ -1,0 +1,284 @@
+"""Measure live co-editing against the reference Node server, side by side in one run.
+
+    python bench/collaboration.py [--quick]
+
+Starts this server (Ray Serve, behind HAProxy where haproxy is installed) on a temporary
+SQLite database and the reference server @y/websocket-server 0.1.1 (yjs 13) from
+tests/interop/node_modules, then measures with the same Node harness
+(tests/interop/fanout-bench.mjs, unmodified y-websocket 3.1 clients):
+
+1. one writer to N observers on one document, N = 1, 50, 200: propagation p50 and p99 and
+   updates per second;
+2. an edit's p99 on a small document, idle and while 50 clients join a large document;
+3. memory per open report (resident and unique memory of its actor process);
+4. the time to open a cold report: a WebSocket connect until the sync answer arrives.
+
+Run `make test` (or `npm ci` in tests/interop) first so the Node packages exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import ray
+from common import machine
+from websockets.asyncio.client import connect
+
+from actors import report_actor, stop_report_actor
+from config import Settings
+from crdt.protocol import sync_step1
+from deployments import server
+from deployments.auth import Role, token_service
+from schedules import sample_project_bytes
+
+INTEROP = Path(__file__).resolve().parents[1] / "tests" / "interop"
+HARNESS = INTEROP / "fanout-bench.mjs"
+REFERENCE = INTEROP / "node_modules" / "@y" / "websocket-server" / "src" / "server.js"
+LARGE_BODY_CHARS = 900_000
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def reference_server() -> Iterator[str]:
+    port = free_port()
+    environment = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
+    process = subprocess.Popen(
+        ["node", str(REFERENCE)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        yield f"ws://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def harness(
+    url: str, room: str, token: str, observers: int, updates: int, tag: str
+) -> dict[str, Any]:
+    config = {
+        "url": url,
+        "room": room,
+        "token": token,
+        "observers": observers,
+        "updates": updates,
+        "rate": 50,
+        "tag": tag,
+    }
+    result = subprocess.run(
+        ["node", str(HARNESS), json.dumps(config)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+        cwd=INTEROP,
+    )
+    measured: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return measured
+
+
+def harness_in_background(
+    url: str, room: str, token: str, observers: int, tag: str
+) -> subprocess.Popen[str]:
+    config = {
+        "url": url,
+        "room": room,
+        "token": token,
+        "observers": observers,
+        "updates": 1,
+        "rate": 50,
+        "tag": tag,
+    }
+    return subprocess.Popen(
+        ["node", str(HARNESS), json.dumps(config)], stdout=subprocess.PIPE, text=True, cwd=INTEROP
+    )
+
+
+class Ours:
+    """This server with a few reports of the bundled sample project."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.settings = Settings(
+            data_dir=data_dir, port=free_port(), jwt_secret="bench-" + "x" * 40, ray_num_cpus=2
+        )
+        self.http_url = server.start(self.settings)
+        self.ws_url = self.http_url.replace("http://", "ws://") + "/ws/reports/pmr"
+        self.token = token_service(self.settings).issue("bench@example.com", Role.PROJECT_MANAGER)
+        self.client = httpx.Client(
+            base_url=self.http_url, headers={"Authorization": f"Bearer {self.token}"}, timeout=120
+        )
+        imported = self.client.post(
+            "/api/projects/import", files={"file": ("sample.json", sample_project_bytes())}
+        )
+        imported.raise_for_status()
+        self.project_id = imported.json()["project_id"]
+
+    def new_report(self) -> str:
+        started = self.client.post(
+            "/api/reports/pmr/generate",
+            json={
+                "project_id": self.project_id,
+                "report_month": "2025-07",
+                "include_monte_carlo": False,
+            },
+        ).json()
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            job = self.client.get(f"/api/jobs/{started['generation_job_id']}").json()
+            if job["status"] == "completed":
+                report_id: str = started["id"]
+                return report_id
+            if job["status"] in ("failed", "cancelled"):
+                raise RuntimeError(f"generation {job['status']}: {job['error']}")
+            time.sleep(0.2)
+        raise TimeoutError("report generation did not finish in 300 s")
+
+    def enlarge(self, report_id: str) -> int:
+        body = ("Progress note with figures and narrative. " * 30 + "\n\n") * (
+            LARGE_BODY_CHARS // 1300
+        )
+        response = self.client.put(
+            f"/api/reports/pmr/{report_id}/sections/executive_summary",
+            json={"content": {"body": body[:LARGE_BODY_CHARS]}, "merge_strategy": "replace"},
+        )
+        response.raise_for_status()
+        return len(body[:LARGE_BODY_CHARS])
+
+    def stop(self) -> None:
+        self.client.close()
+        server.stop()
+
+
+def prefill_reference(url: str, room: str, chars: int) -> None:
+    """Give the reference server's room a document about as large as the large report."""
+    config = {"url": url, "room": room, "chars": chars}
+    subprocess.run(
+        ["node", str(INTEROP / "prefill.mjs"), json.dumps(config)],
+        check=True,
+        cwd=INTEROP,
+        timeout=120,
+    )
+
+
+def fanout(url: str, room_for: Any, token: str, sizes: list[int]) -> list[dict[str, Any]]:
+    rows = []
+    for observers in sizes:
+        rows.append(harness(url, room_for(observers), token, observers, 200, f"n{observers}x"))
+    return rows
+
+
+def under_load(url: str, small_room: str, large_room: str, token: str) -> dict[str, Any]:
+    idle = harness(url, small_room, token, 1, 200, "idle")
+    storm = harness_in_background(url, large_room, token, 50, "storm")
+    loaded = harness(url, small_room, token, 1, 200, "load")
+    storm.wait(timeout=600)
+    return {
+        "idle_p99_ms": idle["p99_ms"],
+        "loaded_p99_ms": loaded["p99_ms"],
+        "idle_p50_ms": idle["p50_ms"],
+        "loaded_p50_ms": loaded["p50_ms"],
+    }
+
+
+def memory_of(pid: int) -> tuple[float, float]:
+    """Return resident and unique (private) memory of a process in MiB."""
+    values: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        key, _, rest = line.partition(":")
+        values[key] = int(rest.split()[0])
+    unique = values.get("Private_Clean", 0) + values.get("Private_Dirty", 0)
+    return values["Rss"] / 1024, unique / 1024
+
+
+async def cold_open(ours: Ours, report_id: str) -> float:
+    stop_report_actor(uuid.UUID(report_id), ours.settings)
+    await asyncio.sleep(1.0)
+    started = time.perf_counter()
+    async with connect(f"{ours.ws_url}/{report_id}/collaborate?token={ours.token}") as websocket:
+        await websocket.send(sync_step1(b"\x00"))
+        while True:
+            frame = await websocket.recv()
+            if isinstance(frame, bytes) and frame[:2] == b"\x00\x01":
+                return (time.perf_counter() - started) * 1000
+    raise AssertionError("unreachable")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="N = 1 and 50 only, 5 reports.")
+    arguments = parser.parse_args()
+    sizes = [1, 50] if arguments.quick else [1, 50, 200]
+    reports_for_memory = 5 if arguments.quick else 20
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "haproxy": bool(server.proxy_environment(Settings())),
+    }
+    with tempfile.TemporaryDirectory() as folder, reference_server() as reference_url:
+        ours = Ours(Path(folder))
+        try:
+            rooms = {n: ours.new_report() for n in sizes}
+            small, large = ours.new_report(), ours.new_report()
+            results["large_report_chars"] = ours.enlarge(large)
+            results["ours_fanout"] = fanout(
+                ours.ws_url, lambda n: f"{rooms[n]}/collaborate", ours.token, sizes
+            )
+            results["reference_fanout"] = fanout(reference_url, lambda n: f"fanout-{n}", "", sizes)
+            results["ours_load"] = under_load(
+                ours.ws_url, f"{small}/collaborate", f"{large}/collaborate", ours.token
+            )
+            prefill_reference(reference_url, "large", results["large_report_chars"])
+            results["reference_load"] = under_load(reference_url, "small", "large", "")
+            opened = [ours.new_report() for _ in range(reports_for_memory)]
+            pids = [
+                ray.get(report_actor(uuid.UUID(r), ours.settings).process_id.remote())
+                for r in opened
+            ]
+            memory = [memory_of(pid) for pid in pids]
+            results["memory_mib"] = {
+                "reports": len(memory),
+                "resident_median": statistics.median(m[0] for m in memory),
+                "unique_median": statistics.median(m[1] for m in memory),
+            }
+            colds = [asyncio.run(cold_open(ours, report)) for report in opened[:5]]
+            results["cold_open_ms"] = {
+                "median": statistics.median(colds),
+                "max": max(colds),
+                "runs": len(colds),
+            }
+        finally:
+            ours.stop()
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
