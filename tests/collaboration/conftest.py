@@ -99,22 +99,32 @@ class NodeProcess:
 
     def request(self, cmd: str, timeout: float = WAIT_SECONDS, **arguments: Any) -> Any:
         """Run one command in the client and return its result."""
+        return self.result(self.send(cmd, **arguments), timeout)
+
+    def send(self, cmd: str, **arguments: Any) -> int:
+        """Start one command in the client; return the id to pass to ``result``."""
         assert self.process.stdin is not None
         with self._changed:
             self._next_id += 1
             request_id = self._next_id
         self.process.stdin.write(json.dumps({"id": request_id, "cmd": cmd, **arguments}) + "\n")
         self.process.stdin.flush()
+        return request_id
+
+    def result(self, request_id: int, timeout: float = WAIT_SECONDS) -> Any:
+        """Wait for the answer to command ``request_id`` and return its result."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while request_id not in self._replies:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self.process.poll() is not None:
-                    raise TimedOut(f"no answer to {cmd} within {timeout} s; {self.diagnostics()}")
+                    raise TimedOut(
+                        f"no answer to command {request_id} in {timeout} s; {self.diagnostics()}"
+                    )
                 self._changed.wait(remaining)
             reply = self._replies.pop(request_id)
         if not reply["ok"]:
-            raise AssertionError(f"{cmd} failed in {self.name}: {reply['error']}")
+            raise AssertionError(f"command {request_id} failed in {self.name}: {reply['error']}")
         return reply["result"]
 
     def wait_event(
