@@ -199,9 +199,9 @@ def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) 
         cursor.execute("PRAGMA journal_mode=WAL")
         # In WAL mode NORMAL keeps every committed transaction through a crash or kill of
         # the process; only an operating-system crash or power cut can lose the last ones.
-        # FULL would add an fsync to each commit: 4 ms at the median, 21 ms at p99 on the
-        # development machine's disk, measured with 300 one-row commits. PostgreSQL, the
-        # production database, keeps its own synchronous commit.
+        # FULL would add an fsync to each commit, which costs milliseconds on every live
+        # edit (bench/sqlite_commit.py; docs/benchmarks.md). PostgreSQL, the production
+        # database, keeps its own synchronous commit.
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
