@@ -6,10 +6,12 @@ from insights.confidence import forecast_confidence, probability_confidence, thr
 from insights.facts import ReportFacts
 from insights.model import Category, Insight, InsightType, Priority, Thresholds
 from insights.text import money, percent
+from insights.trend import cost_trend, recent_eac
 
 
 def budget_insights(facts: ReportFacts, thresholds: Thresholds) -> list[Insight]:
-    insights = [_cost_forecast(facts)]
+    """Return the cost forecast, CPI and TCPI alerts with their recommendations."""
+    insights = [_cost_forecast(facts, thresholds)]
     insights.extend(_cpi_alert(facts, thresholds))
     insights.extend(_tcpi_alert(facts, thresholds))
     if facts.simulation is not None and facts.earned_value.bac > 0:
@@ -17,37 +19,61 @@ def budget_insights(facts: ReportFacts, thresholds: Thresholds) -> list[Insight]
     return [insight for insight in insights if insight is not None]
 
 
-def _cost_forecast(facts: ReportFacts) -> Insight | None:
+def _cost_estimates(facts: ReportFacts, thresholds: Thresholds) -> dict[str, float]:
     ev = facts.earned_value
     estimates = {method: value for method, value in ev.eac.items() if value is not None}
+    recent = recent_eac(ev, cost_trend(ev, thresholds.trend_months))
+    if recent is not None:
+        estimates["recent_cpi"] = recent
+    return estimates
+
+
+def _simulated_costs(facts: ReportFacts) -> dict[str, float]:
+    simulation = facts.simulation
+    if simulation is None:
+        return {}
+    bac = facts.earned_value.bac
+    return {f"monte_carlo_{key}": ratio * bac for key, ratio in simulation.cost_ratio.items()}
+
+
+def _cost_forecast(facts: ReportFacts, thresholds: Thresholds) -> Insight | None:
+    ev = facts.earned_value
+    estimates = _cost_estimates(facts, thresholds)
     if not estimates or ev.bac <= 0:
         return None
-    low, high = min(estimates.values()), max(estimates.values())
-    variance = (estimates.get("cpi", high) - ev.bac) / ev.bac
+    simulated = _simulated_costs(facts)
+    # The interval spans the earned value methods and the simulation's P50 to P95.
+    bounds = [*estimates.values(), *simulated.values()]
+    low, high = min(bounds), max(bounds)
+    primary = estimates.get("cpi", max(estimates.values()))
+    variance = (primary - ev.bac) / ev.bac
     direction = "over" if variance > 0 else "under"
     content = (
         f"At the current cost efficiency the project is forecast to cost "
-        f"{money(estimates.get('cpi', high), facts.currency)}, {percent(abs(variance))} "
-        f"{direction} the budget of {money(ev.bac, facts.currency)}. The earned value "
-        f"methods give {money(low, facts.currency)} to {money(high, facts.currency)}."
+        f"{money(primary, facts.currency)}, {percent(abs(variance))} "
+        f"{direction} the budget of {money(ev.bac, facts.currency)}. The forecasts range "
+        f"from {money(low, facts.currency)} to {money(high, facts.currency)}."
     )
+    compared = list(estimates.values())
+    if "monte_carlo_p50" in simulated:
+        compared.append(simulated["monte_carlo_p50"])
     return Insight(
         insight_type=InsightType.PREDICTION,
         category=Category.BUDGET,
         title="Cost at completion forecast",
         content=content,
-        confidence_score=forecast_confidence(list(estimates.values()), ev.percent_complete),
+        confidence_score=forecast_confidence(compared, ev.percent_complete),
         supporting_data={
-            "source": "earned value at the data date",
+            "source": "earned value at the data date, monthly history and simulation",
             "budget_at_completion": ev.bac,
             "estimate_at_completion": estimates,
+            "simulated_cost": simulated,
+            "interval": {"low": low, "high": high},
             "cpi": ev.cpi,
             "percent_complete": ev.percent_complete,
         },
         priority=Priority.HIGH if variance > 0.10 else Priority.MEDIUM,
-        predicted_impact=(
-            f"{money(estimates.get('cpi', high) - ev.bac, facts.currency)} variance at completion"
-        ),
+        predicted_impact=(f"{money(primary - ev.bac, facts.currency)} variance at completion"),
     )
 
 
@@ -111,29 +137,47 @@ def _tcpi_alert(facts: ReportFacts, thresholds: Thresholds) -> list[Insight]:
     ev = facts.earned_value
     if ev.tcpi_to_bac is None or ev.tcpi_to_bac <= thresholds.tcpi_unachievable:
         return []
-    return [
-        Insight(
-            insight_type=InsightType.ALERT,
-            category=Category.BUDGET,
-            title="Budget out of reach",
-            content=(
-                f"Finishing within budget needs a CPI of {ev.tcpi_to_bac:.2f} on the remaining "
-                f"work, against {ev.cpi or 0:.2f} so far; above "
-                f"{thresholds.tcpi_unachievable:.2f} this is rarely achieved."
-            ),
-            confidence_score=threshold_confidence(
-                ev.tcpi_to_bac, thresholds.tcpi_unachievable, ev.percent_complete
-            ),
-            supporting_data={
-                "source": "earned value at the data date",
-                "tcpi_to_bac": ev.tcpi_to_bac,
-                "cpi": ev.cpi,
-                "threshold": thresholds.tcpi_unachievable,
-            },
-            priority=Priority.HIGH,
-            recommended_actions=("Agree a revised budget or descope work",),
-        )
-    ]
+    alert = Insight(
+        insight_type=InsightType.ALERT,
+        category=Category.BUDGET,
+        title="Budget out of reach",
+        content=(
+            f"Finishing within budget needs a CPI of {ev.tcpi_to_bac:.2f} on the remaining "
+            f"work, against {ev.cpi or 0:.2f} so far; above "
+            f"{thresholds.tcpi_unachievable:.2f} this is rarely achieved."
+        ),
+        confidence_score=threshold_confidence(
+            ev.tcpi_to_bac, thresholds.tcpi_unachievable, ev.percent_complete
+        ),
+        supporting_data={
+            "source": "earned value at the data date",
+            "tcpi_to_bac": ev.tcpi_to_bac,
+            "cpi": ev.cpi,
+            "threshold": thresholds.tcpi_unachievable,
+        },
+        priority=Priority.HIGH,
+        predicted_impact=(
+            f"{money(ev.bac - ev.ev, facts.currency)} of work left for "
+            f"{money(ev.bac - ev.ac, facts.currency)} of budget"
+        ),
+    )
+    recommendation = Insight(
+        insight_type=InsightType.RECOMMENDATION,
+        category=Category.BUDGET,
+        title="Re-baseline the budget or the scope",
+        content=(
+            "The remaining budget cannot pay for the remaining work at any efficiency seen "
+            "so far; agree a revised budget at completion or reduce the scope."
+        ),
+        confidence_score=alert.confidence_score,
+        supporting_data={"alert_id": alert.insight_id, "tcpi_to_bac": ev.tcpi_to_bac},
+        priority=Priority.HIGH,
+        recommended_actions=(
+            "Prepare a bottom-up estimate to complete for the sponsor",
+            "Agree a revised budget or descope work",
+        ),
+    )
+    return [alert, recommendation]
 
 
 def _overrun_probability(facts: ReportFacts) -> Insight:

@@ -67,3 +67,25 @@ def data_confidence(flagged: int, total: int) -> float:
     if total <= 0:
         return clamp(0.0)
     return clamp(1.0 - flagged / total)
+
+
+def trend_confidence(r_squared: float, months: int) -> float:
+    """Confidence in a trend fitted over ``months`` points: its fit, discounted for few points.
+
+    ``r_squared`` is the share of the variation the straight line explains; the factor
+    n / (n + 3) halves the weight of a three-month trend and approaches 1 for long series.
+    """
+    if months < 2:
+        return clamp(0.0)
+    return clamp(max(r_squared, 0.0) * months / (months + 3))
+
+
+def overload_confidence(ratio: float, limit: float, history_months: int) -> float:
+    """Confidence that a resource is really overloaded, from the excess and its history.
+
+    The excess over ``limit`` counts fully at 0.5 (demand 50 % beyond the limit), and the
+    demonstrated rate it is measured against weighs n / (n + 1) for n months of actuals.
+    """
+    margin = min(max(ratio - limit, 0.0) / 0.5, 1.0)
+    history = history_months / (history_months + 1)
+    return clamp((0.6 + 0.4 * margin) * history)

@@ -132,6 +132,46 @@ class RiskFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class ResourceLoad:
+    """One resource's work: what its assignments budgeted, spent and still need, by month.
+
+    Units are the resource's own (hours, days, tonnes or money, as the schedule states
+    them). ``demand`` holds the forecast units of each month from the data date on;
+    ``demonstrated_rate`` is the most units the resource delivered in one past month.
+    """
+
+    resource_id: str
+    name: str
+    type: str
+    unit: str | None
+    assignments: int
+    budgeted_cost: float
+    actual_cost: float
+    remaining_cost: float
+    budgeted_units: float
+    actual_units: float
+    remaining_units: float
+    history_months: int = 0
+    demonstrated_rate: float | None = None
+    demand: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def budgeted_rate(self) -> float | None:
+        """Budgeted cost per unit."""
+        return self.budgeted_cost / self.budgeted_units if self.budgeted_units > 0 else None
+
+    @property
+    def actual_rate(self) -> float | None:
+        """Cost per unit paid so far."""
+        return self.actual_cost / self.actual_units if self.actual_units > 0 else None
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceFacts:
+    loads: tuple[ResourceLoad, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ReportFacts:
     """Everything a monthly report says, for one project and month."""
 
@@ -143,3 +183,4 @@ class ReportFacts:
     simulation: SimulationFacts | None = None
     risks: RiskFacts = field(default_factory=lambda: RiskFacts(open_risks=0))
     quality_warnings: tuple[ImportWarning, ...] = ()
+    resources: ResourceFacts = field(default_factory=ResourceFacts)

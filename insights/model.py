@@ -46,6 +46,16 @@ class Thresholds:
     index_red: float = 0.90
     tcpi_unachievable: float = 1.10
     milestone_slip_days: int = 5
+    # Total float on the driving path below this many working days raises an alert.
+    critical_float_days: float = 10.0
+    # CPLI below this fails the DCMA critical path length index check.
+    cpli_minimum: float = 0.95
+    # Unit rates paid above budget by more than this fraction raise an alert.
+    unit_rate_tolerance: float = 0.05
+    # Forecast monthly demand above this multiple of a resource's best month so far.
+    resource_peak_ratio: float = 1.25
+    # Months of reported actuals the short-term CPI is taken over.
+    trend_months: int = 3
 
 
 @dataclass(frozen=True, slots=True)

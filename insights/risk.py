@@ -28,10 +28,45 @@ def risk_score(facts: ReportFacts) -> float:
 
 
 def risk_insights(facts: ReportFacts) -> list[Insight]:
+    """Return the risk level, the exposure forecast, register alerts and the drivers."""
     insights = [_risk_level(facts)]
+    insights.extend(_exposure(facts))
     insights.extend(_register_alerts(facts))
     insights.extend(_drivers(facts))
     return insights
+
+
+def _exposure(facts: ReportFacts) -> list[Insight]:
+    risks = facts.risks
+    if risks.open_risks == 0 or risks.expected_cost_impact <= 0:
+        return []
+    bac = facts.earned_value.bac
+    share = risks.expected_cost_impact / bac if bac else None
+    content = (
+        f"The {risks.open_risks} open risks carry an expected cost of "
+        f"{money(risks.expected_cost_impact, facts.currency)}"
+    )
+    content += f", {percent(share)} of the budget." if share is not None else "."
+    return [
+        Insight(
+            insight_type=InsightType.PREDICTION,
+            category=Category.RISK,
+            title="Expected cost of open risks",
+            content=content,
+            # Sound when every open risk is quantified; unowned or overdue entries are doubtful.
+            confidence_score=data_confidence(
+                len(set(risks.without_owner) | set(risks.past_due)), risks.open_risks
+            ),
+            supporting_data={
+                "source": "risk register: probability times the mean of the cost impact",
+                "open_risks": risks.open_risks,
+                "expected_cost_impact": risks.expected_cost_impact,
+                "share_of_budget": share,
+            },
+            priority=Priority.HIGH if share is not None and share > 0.05 else Priority.MEDIUM,
+            predicted_impact=f"{money(risks.expected_cost_impact, facts.currency)} expected",
+        )
+    ]
 
 
 def _risk_level(facts: ReportFacts) -> Insight:
@@ -71,30 +106,40 @@ def _register_alerts(facts: ReportFacts) -> list[Insight]:
     if risks.open_risks == 0 or not (risks.without_owner or risks.past_due):
         return []
     flagged = sorted(set(risks.without_owner) | set(risks.past_due))
-    return [
-        Insight(
-            insight_type=InsightType.ALERT,
-            category=Category.RISK,
-            title="Risk register needs attention",
-            content=(
-                f"{len(risks.without_owner)} open risks have no owner and "
-                f"{len(risks.past_due)} are past their response date."
-            ),
-            confidence_score=data_confidence(0, risks.open_risks),
-            supporting_data={
-                "source": "risk register",
-                "without_owner": list(risks.without_owner),
-                "past_due": list(risks.past_due),
-            },
-            priority=Priority.MEDIUM,
-            recommended_actions=(
-                "Assign an owner to every open risk",
-                "Review overdue responses at the next risk meeting",
-            ),
-            predicted_impact=f"{len(flagged)} risks unmanaged, expected impact "
-            f"{money(risks.expected_cost_impact, facts.currency)}",
-        )
-    ]
+    alert = Insight(
+        insight_type=InsightType.ALERT,
+        category=Category.RISK,
+        title="Risk register needs attention",
+        content=(
+            f"{len(risks.without_owner)} open risks have no owner and "
+            f"{len(risks.past_due)} are past their response date."
+        ),
+        confidence_score=data_confidence(0, risks.open_risks),
+        supporting_data={
+            "source": "risk register",
+            "without_owner": list(risks.without_owner),
+            "past_due": list(risks.past_due),
+        },
+        priority=Priority.MEDIUM,
+        predicted_impact=f"{len(flagged)} risks unmanaged, expected impact "
+        f"{money(risks.expected_cost_impact, facts.currency)}",
+    )
+    recommendation = Insight(
+        insight_type=InsightType.RECOMMENDATION,
+        category=Category.RISK,
+        title="Bring the risk register up to date",
+        content="Give every open risk an owner and a current response date: "
+        + ", ".join(flagged[:10])
+        + ".",
+        confidence_score=alert.confidence_score,
+        supporting_data={"alert_id": alert.insight_id, "risks": flagged},
+        priority=Priority.MEDIUM,
+        recommended_actions=(
+            "Assign an owner to every open risk",
+            "Review overdue responses at the next risk meeting",
+        ),
+    )
+    return [alert, recommendation]
 
 
 def _drivers(facts: ReportFacts) -> list[Insight]:

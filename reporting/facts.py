@@ -16,6 +16,7 @@ from insights import (
     RiskFacts,
     ScheduleFacts,
     SimulationFacts,
+    resource_facts,
 )
 from risk_analysis import CpmResult, SimulationResult
 from risk_analysis.cpm import ActivitySchedule
@@ -247,4 +248,16 @@ def build_facts(
         simulation=simulation_facts(project, simulation, cpm) if simulation is not None else None,
         risks=risk_facts(project),
         quality_warnings=tuple(warnings),
+        resources=resource_facts(project, _forecast_windows(cpm)),
     )
+
+
+def _forecast_windows(cpm: CpmResult | None) -> dict[str, tuple[datetime, datetime]]:
+    """Forecast start and finish of each activity's remaining work, from the CPM pass."""
+    if cpm is None:
+        return {}
+    return {
+        record.activity_id: (record.early_start, record.early_finish)
+        for record in cpm.schedules()
+        if record.early_start is not None and record.early_finish is not None
+    }
