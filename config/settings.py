@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -76,6 +76,24 @@ class Settings(BaseSettings):
     )
     actor_idle_timeout_seconds: float = Field(
         default=300.0, gt=0, description="Idle time before a report actor unloads."
+    )
+    llm_base_url: str | None = Field(
+        default=None,
+        description="Base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:8080/v1; "
+        "unset means no language model: chat takes only the documented instructions.",
+    )
+    llm_model: str | None = Field(default=None, description="Model name sent to the API.")
+    llm_api_key: SecretStr | None = Field(
+        default=None, description="API key of the language model endpoint; never logged."
+    )
+    llm_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Seconds one language model request may take."
+    )
+    llm_max_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries after a timeout or server error."
+    )
+    llm_backoff_seconds: float = Field(
+        default=0.5, ge=0, description="First retry delay; each later retry doubles it."
     )
 
     @property

@@ -1,0 +1,190 @@
+"""A client for any OpenAI-compatible chat completions endpoint, with structured output.
+
+Open it with ``async with LanguageModel(config) as model``. Timeouts, connection failures,
+rate limits and server errors are retried with exponential backoff; anything else, and
+output that is not the JSON or the tool calls asked for, raises at once. The API key never
+appears in logs, messages or ``repr``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, TypeVar
+
+import openai
+from pydantic import BaseModel, ValidationError
+
+from config import Settings
+from knowledge.errors import ModelNotConfiguredError, ModelOutputError, ModelUnavailableError
+
+logger = logging.getLogger(__name__)
+
+Schema = TypeVar("Schema", bound=BaseModel)
+_RETRIED = (
+    openai.APITimeoutError,
+    openai.APIConnectionError,
+    openai.RateLimitError,
+    openai.InternalServerError,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelConfig:
+    base_url: str
+    model: str
+    api_key: str | None = field(default=None, repr=False)
+    timeout_seconds: float = 30.0
+    max_retries: int = 2
+    backoff_seconds: float = 0.5
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ModelConfig | None:
+        """Return the configured model, or None when PMR_LLM_BASE_URL or _MODEL is unset."""
+        if not settings.llm_base_url or not settings.llm_model:
+            return None
+        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+        return cls(
+            base_url=settings.llm_base_url,
+            model=settings.llm_model,
+            api_key=key,
+            timeout_seconds=settings.llm_timeout_seconds,
+            max_retries=settings.llm_max_retries,
+            backoff_seconds=settings.llm_backoff_seconds,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    name: str
+    arguments: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelReply:
+    content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+
+
+class LanguageModel:
+    """One conversation's access to the configured model."""
+
+    def __init__(self, config: ModelConfig | None) -> None:
+        if config is None:
+            raise ModelNotConfiguredError()
+        self.config = config
+        # Retries are done here, so that each one is logged and the backoff is ours.
+        self._client = openai.AsyncOpenAI(
+            base_url=config.base_url,
+            api_key=config.api_key or "unused",
+            timeout=config.timeout_seconds,
+            max_retries=0,
+        )
+
+    async def __aenter__(self) -> LanguageModel:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self._client.close()
+
+    async def chat(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        tools: Sequence[Mapping[str, Any]] = (),
+        json_output: bool = False,
+    ) -> ModelReply:
+        """Send one chat completion request; return the text and the tool calls.
+
+        Raises:
+            ModelUnavailableError: every attempt timed out or failed at the server.
+            ModelOutputError: the answer is empty or its tool arguments are not a JSON object.
+        """
+        request: dict[str, Any] = {"model": self.config.model, "messages": list(messages)}
+        if tools:
+            request["tools"] = list(tools)
+        if json_output:
+            request["response_format"] = {"type": "json_object"}
+        completion = await self._create(request)
+        if not completion.choices:
+            raise ModelOutputError(f"model {self.config.model} returned no choices")
+        message = completion.choices[0].message
+        calls = tuple(_tool_call(call) for call in message.tool_calls or ())
+        return ModelReply(content=message.content or "", tool_calls=calls)
+
+    async def complete_json(
+        self, messages: Sequence[Mapping[str, Any]], schema: type[Schema]
+    ) -> Schema:
+        """Ask for a JSON object and validate it against ``schema``.
+
+        Raises:
+            ModelOutputError: the answer is not JSON or does not fit ``schema``.
+        """
+        reply = await self.chat(messages, json_output=True)
+        try:
+            return schema.model_validate_json(reply.content)
+        except ValidationError as error:
+            raise ModelOutputError(
+                f"model {self.config.model} answered with JSON that does not fit "
+                f"{schema.__name__}: {error.error_count()} errors, first: "
+                f"{error.errors()[0]['msg']}"
+            ) from error
+
+    async def _create(self, request: dict[str, Any]) -> Any:
+        attempts = self.config.max_retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return await self._client.chat.completions.create(**request)
+            except _RETRIED as error:
+                if attempt == attempts:
+                    raise ModelUnavailableError(
+                        f"model {self.config.model} at {self.config.base_url} failed "
+                        f"{attempts} times, last with {type(error).__name__}; check the "
+                        "endpoint or raise PMR_LLM_TIMEOUT_SECONDS"
+                    ) from error
+                delay = self.config.backoff_seconds * 2 ** (attempt - 1)
+                logger.warning(
+                    "model %s attempt %d of %d failed (%s); retrying in %.1f s",
+                    self.config.model,
+                    attempt,
+                    attempts,
+                    type(error).__name__,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+            except openai.APIStatusError as error:
+                raise ModelUnavailableError(
+                    f"model {self.config.model} refused the request with HTTP "
+                    f"{error.status_code}; check PMR_LLM_MODEL and PMR_LLM_API_KEY"
+                ) from error
+            except openai.APIResponseValidationError as error:
+                raise ModelOutputError(
+                    f"model {self.config.model} sent a response that is not a chat completion"
+                ) from error
+        raise AssertionError("unreachable")
+
+
+def _tool_call(call: Any) -> ToolCall:
+    function = getattr(call, "function", None)
+    name = getattr(function, "name", None)
+    if function is None or not name:
+        raise ModelOutputError("the model sent a tool call without a function name")
+    try:
+        arguments = json.loads(function.arguments or "{}")
+    except json.JSONDecodeError as error:
+        raise ModelOutputError(
+            f"the arguments of tool call {name} are not valid JSON: {error.msg} at "
+            f"character {error.pos}"
+        ) from error
+    if not isinstance(arguments, dict):
+        raise ModelOutputError(f"the arguments of tool call {name} are not a JSON object")
+    return ToolCall(name=name, arguments=arguments)

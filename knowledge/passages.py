@@ -1,0 +1,117 @@
+"""Passages: the retrievable pieces of a project's documents, each with where it came from.
+
+Activity names and notes, the risk register and earlier reports come from the stored project
+and report documents; uploaded files arrive already split (see extract.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from schedules.model import Project
+
+# Passages longer than this are split at paragraph, then sentence boundaries.
+MAX_PASSAGE_CHARS = 1200
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A piece of text to retrieve; ``passage_id`` is stable for the same source and place."""
+
+    passage_id: str
+    source: str  # activity, risk, report, document
+    title: str
+    locator: str
+    text: str
+
+    def citation(self) -> dict[str, str]:
+        """The passage as an answer cites it: id, source, title, locator and an excerpt."""
+        excerpt = self.text if len(self.text) <= 300 else self.text[:297] + "..."
+        return {
+            "passage_id": self.passage_id,
+            "source": self.source,
+            "title": self.title,
+            "locator": self.locator,
+            "excerpt": excerpt,
+        }
+
+
+def split_text(text: str, max_chars: int = MAX_PASSAGE_CHARS) -> list[str]:
+    """Split ``text`` into pieces of at most ``max_chars`` at paragraph or sentence ends."""
+    pieces: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        paragraph = " ".join(paragraph.split())
+        if not paragraph:
+            continue
+        if len(paragraph) <= max_chars:
+            pieces.append(paragraph)
+            continue
+        current = ""
+        for sentence in _SENTENCE_END.split(paragraph):
+            while len(sentence) > max_chars:
+                if current:
+                    pieces.append(current)
+                    current = ""
+                pieces.append(sentence[:max_chars])
+                sentence = sentence[max_chars:]
+            if current and len(current) + 1 + len(sentence) > max_chars:
+                pieces.append(current)
+                current = sentence
+            else:
+                current = f"{current} {sentence}".strip()
+        if current:
+            pieces.append(current)
+    return pieces
+
+
+def project_passages(project: Project) -> list[Passage]:
+    """Return a passage per activity (code, name and notes) and per risk register entry."""
+    passages = [
+        Passage(
+            passage_id=f"activity:{activity.code}",
+            source="activity",
+            title=f"{activity.code} {activity.name}",
+            locator=f"activity {activity.code}",
+            text=" ".join(part for part in (activity.code, activity.name, activity.notes) if part),
+        )
+        for activity in project.activities
+    ]
+    for risk in project.risks:
+        owner = f" Owner: {risk.owner}." if risk.owner else " No owner."
+        due = f" Response due {risk.due_date.isoformat()}." if risk.due_date else ""
+        passages.append(
+            Passage(
+                passage_id=f"risk:{risk.id}",
+                source="risk",
+                title=f"{risk.id} {risk.title}",
+                locator=f"risk register {risk.id}",
+                text=f"{risk.id} {risk.title}. {risk.description} Status: {risk.status}."
+                f"{owner}{due}",
+            )
+        )
+    return passages
+
+
+def report_passages(
+    report_id: str, report_month: str, sections: Iterable[Mapping[str, Any]]
+) -> list[Passage]:
+    """Return the passages of an earlier report's sections."""
+    passages = []
+    for section in sections:
+        body = str(section.get("body") or "")
+        for number, piece in enumerate(split_text(body), start=1):
+            passages.append(
+                Passage(
+                    passage_id=f"report:{report_id}:{section['section_id']}:{number}",
+                    source="report",
+                    title=f"{report_month} report, {section.get('title', section['section_id'])}",
+                    locator=f"report {report_month}, section {section['section_id']}, "
+                    f"paragraph {number}",
+                    text=piece,
+                )
+            )
+    return passages
