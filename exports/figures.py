@@ -1,0 +1,141 @@
+"""The headline figures every export prints, each read from a fixed place in the report.
+
+The checks read each figure back from the produced file and compare it with the value at
+the same place in the report document, so the list below is what "the report's key
+metrics" means for an export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from exports.numbers import FigureKind, format_figure
+
+
+@dataclass(frozen=True, slots=True)
+class FigureSpec:
+    """Where a headline figure lives in the report document and how it is printed."""
+
+    key: str
+    label: str
+    path: tuple[str, ...]
+    kind: FigureKind
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A headline figure with the report's value and its printed text."""
+
+    key: str
+    label: str
+    kind: FigureKind
+    value: float | str | None
+    text: str
+
+
+_EV = ("metrics", "earned_value", "metrics")
+_KEY = ("metrics", "key_metrics")
+_MC_COST = ("monte_carlo", "cost", "percentiles")
+_MC_FINISH = ("monte_carlo", "schedule_completion")
+
+KEY_FIGURES = (
+    FigureSpec("bac", "Budget at completion (BAC)", (*_EV, "bac"), FigureKind.MONEY),
+    FigureSpec("pv", "Planned value (PV)", (*_EV, "pv"), FigureKind.MONEY),
+    FigureSpec("ev", "Earned value (EV)", (*_EV, "ev"), FigureKind.MONEY),
+    FigureSpec("ac", "Actual cost (AC)", (*_EV, "ac"), FigureKind.MONEY),
+    FigureSpec("cv", "Cost variance (CV)", (*_EV, "cv"), FigureKind.MONEY),
+    FigureSpec("sv", "Schedule variance (SV)", (*_EV, "sv"), FigureKind.MONEY),
+    FigureSpec(
+        "cpi", "Cost performance index (CPI)", (*_KEY, "cost_performance"), FigureKind.INDEX
+    ),
+    FigureSpec(
+        "spi",
+        "Schedule performance index (SPI)",
+        (*_KEY, "schedule_performance"),
+        FigureKind.INDEX,
+    ),
+    FigureSpec(
+        "spi_t",
+        "Earned schedule SPI(t)",
+        ("metrics", "earned_value", "earned_schedule", "spi_t"),
+        FigureKind.INDEX,
+    ),
+    FigureSpec(
+        "budget_utilization",
+        "Budget utilisation (AC/BAC)",
+        (*_KEY, "budget_utilization"),
+        FigureKind.PERCENT,
+    ),
+    FigureSpec(
+        "eac",
+        "Estimate at completion (EAC, CPI)",
+        (*_EV, "forecasts", "cpi", "eac"),
+        FigureKind.MONEY,
+    ),
+    FigureSpec(
+        "vac",
+        "Variance at completion (VAC, CPI)",
+        (*_EV, "forecasts", "cpi", "vac"),
+        FigureKind.MONEY,
+    ),
+    FigureSpec("tcpi", "To-complete index (TCPI, BAC)", (*_EV, "tcpi_to_bac"), FigureKind.INDEX),
+    FigureSpec("risk_score", "Risk score", (*_KEY, "risk_score"), FigureKind.INDEX),
+    FigureSpec("cost_p50", "P50 cost at completion", (*_MC_COST, "p50"), FigureKind.MONEY),
+    FigureSpec("cost_p80", "P80 cost at completion", (*_MC_COST, "p80"), FigureKind.MONEY),
+    FigureSpec("cost_p95", "P95 cost at completion", (*_MC_COST, "p95"), FigureKind.MONEY),
+    FigureSpec("finish_p50", "P50 finish date", (*_MC_FINISH, "p50"), FigureKind.DATE),
+    FigureSpec("finish_p80", "P80 finish date", (*_MC_FINISH, "p80"), FigureKind.DATE),
+    FigureSpec("finish_p95", "P95 finish date", (*_MC_FINISH, "p95"), FigureKind.DATE),
+)
+
+
+class _Absent:
+    """Marks a path whose container is missing, as opposed to a value that is None."""
+
+
+ABSENT = _Absent()
+
+
+def lookup(document: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    """Return the value at ``path``: None where the key is missing, ABSENT where a container is."""
+    node: Any = document
+    for depth, key in enumerate(path):
+        if not isinstance(node, Mapping):
+            return ABSENT
+        if key not in node:
+            return None if depth == len(path) - 1 else ABSENT
+        node = node[key]
+    return node
+
+
+def currency_of(document: Mapping[str, Any]) -> str:
+    value = lookup(document, ("metrics", "earned_value", "currency"))
+    return value if isinstance(value, str) and value else "USD"
+
+
+def key_figures(document: Mapping[str, Any]) -> tuple[Figure, ...]:
+    """Return the headline figures the report has; a figure whose block is absent is left out.
+
+    A report generated without a Monte Carlo analysis has no percentiles, so those lines are
+    dropped, while a figure the report stores as None prints as the missing marker.
+    """
+    currency = currency_of(document)
+    figures = []
+    for spec in KEY_FIGURES:
+        value = lookup(document, spec.path)
+        if value is ABSENT:
+            continue
+        if value is not None and not isinstance(value, int | float | str):
+            continue
+        figures.append(
+            Figure(
+                key=spec.key,
+                label=spec.label,
+                kind=spec.kind,
+                value=value,
+                text=format_figure(value, spec.kind, currency),
+            )
+        )
+    return tuple(figures)
