@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from deployments import websocket
+from deployments import web, websocket
 from deployments.guard import RequestGuard
 from deployments.problems import install_problem_handlers
 from deployments.routes import analysis, collaboration, jobs, projects, reports
@@ -31,6 +31,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(analysis.router)
     app.include_router(collaboration.router)
     app.include_router(websocket.router)
+    app.include_router(web.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
