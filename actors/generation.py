@@ -18,11 +18,12 @@ from typing import Any
 import ray
 
 from actors.errors import describe
+from actors.insights_tasks import insights_on_ray
 from actors.registry import report_actor
 from actors.simulation_tasks import simulate_on_ray
 from config import Settings
 from earned_value import EarnedValueAnalysis, analyse
-from insights import Insight, generate_insights
+from insights import Insight
 from reporting import ReportHeader, compose_report
 from reporting.facts import build_facts
 from reporting.monte_carlo import monte_carlo_view
@@ -154,7 +155,7 @@ class _Generation:
             simulation=simulation,
             warnings=warnings,
         )
-        insights: list[Insight] = generate_insights(facts) if plan.include_insights else []
+        insights: list[Insight] = insights_on_ray(facts) if plan.include_insights else []
         content = compose_report(
             self._header(),
             facts,

@@ -26,6 +26,7 @@ from actors.connections import (
     Connection,
     Connections,
 )
+from actors.document_edits import apply_chat_edit, merge_insights, set_insight_status
 from actors.errors import ReportUnloadingError, UnknownConnectionError
 from actors.outbox import Close, Frame, FrameKind, Outbox, Outgoing
 from actors.session_log import ChangeLog
@@ -41,6 +42,7 @@ from crdt import (
     resolve_comment,
 )
 from crdt.protocol import sync_update
+from knowledge import EditRequest
 from storage import (
     CollaborationRepository,
     Database,
@@ -266,6 +268,52 @@ class ReportActor:
 
         await self._commit(edit, user=user, change_type="comment_resolved")
         return comment_view(self._document, comment_id)
+
+    # Assistant: insights and chat edits -----------------------------------------------------
+
+    async def merge_insights(
+        self,
+        generated: list[dict[str, Any]],
+        *,
+        types: list[str] | None,
+        categories: list[str] | None,
+        user: str,
+    ) -> dict[str, Any]:
+        """Replace the insights of the given types and categories; return them and the version."""
+        version, merged = await self._commit(
+            lambda document: merge_insights(document, generated, types, categories),
+            user=user,
+            change_type="insights_generated",
+        )
+        return {"insights": merged, "version": version}
+
+    async def set_insight_status(
+        self, insight_id: str, status: str, user: str
+    ) -> dict[str, Any] | None:
+        """Validate or reject one insight; return it with its previous status, or None."""
+        if not any(
+            i.get("insight_id") == insight_id for i in self._document.to_dict()["insights"]
+        ):
+            return None
+        version, result = await self._commit(
+            lambda document: set_insight_status(document, insight_id, status),
+            user=user,
+            change_type=f"insight_{status}",
+        )
+        if result is None:
+            return None
+        insight, previous = result
+        return {"insight": insight, "previous_status": previous, "version": version}
+
+    async def apply_chat_edit(self, request: EditRequest, user: str) -> dict[str, Any]:
+        """Apply one chat edit as one stored change, logged as ``chat:<change type>``."""
+        version, (old, new) = await self._commit(
+            lambda document: apply_chat_edit(document, request),
+            user=user,
+            section_id=request.section_id,
+            change_type=f"chat:{request.kind.change_type}",
+        )
+        return {"old_content": old, "new_content": new, "version": version}
 
     # Replica subscriptions and connections ---------------------------------------------------
 

@@ -7,7 +7,16 @@ from fastapi import FastAPI
 from deployments import web, websocket
 from deployments.guard import RequestGuard
 from deployments.problems import install_problem_handlers
-from deployments.routes import analysis, collaboration, jobs, projects, reports
+from deployments.routes import (
+    analysis,
+    chat,
+    collaboration,
+    documents,
+    insights,
+    jobs,
+    projects,
+    reports,
+)
 from deployments.services import Services
 
 API_VERSION = "0.1.0"
@@ -30,6 +39,9 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(jobs.router)
     app.include_router(analysis.router)
     app.include_router(collaboration.router)
+    app.include_router(insights.router)
+    app.include_router(chat.router)
+    app.include_router(documents.router)
     app.include_router(websocket.router)
     app.include_router(web.router)
 
