@@ -1,8 +1,8 @@
 """The collaboration page: ``GET /app/reports/{report_id}`` and its script and style sheet.
 
-The page is a static shell; its script (built from ``src/`` with esbuild, see ``make page``)
-reads everything from the report's Yjs document over the collaboration WebSocket, which
-checks the bearer token given as ``?token=`` in the page address.
+The page is a static shell. Its script, built from ``src/`` with esbuild by ``make page``,
+reads everything from the report's Yjs document over the collaboration WebSocket. That
+socket checks the bearer token, which the page address carries as ``?token=``.
 """
 
 from __future__ import annotations

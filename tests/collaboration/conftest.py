@@ -34,8 +34,6 @@ NODE = shutil.which("node")
 GENERATION_DEADLINE_SECONDS = 180.0
 WAIT_SECONDS = 20.0
 
-pytestmark = pytest.mark.ray
-
 
 def free_port() -> int:
     with socket.socket() as probe:

@@ -3,22 +3,22 @@
 //
 //   node build-page.mjs [output folder]      (default: deployments/web/static)
 //
-// `make page` runs it; a test rebuilds into a temporary folder and compares the output with
+// `make page` runs it. A test rebuilds into a temporary folder and compares the result with
 // the committed files, so the bundle cannot drift from its sources.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'
 
-const here = dirname(fileURLToPath(import.meta.url))
-const repository = resolve(here, '..', '..')
+const interop = dirname(fileURLToPath(import.meta.url))
+const repository = resolve(interop, '..', '..')
 const output = resolve(process.argv[2] ?? join(repository, 'deployments', 'web', 'static'))
 
 const result = await esbuild.build({
   absWorkingDir: repository,
   entryPoints: ['deployments/web/src/editor.js'],
   outfile: join(output, 'editor.js'),
-  nodePaths: [join(here, 'node_modules')],
+  nodePaths: [join(interop, 'node_modules')],
   bundle: true,
   format: 'esm',
   target: 'es2020',
@@ -41,7 +41,7 @@ const notices = [
   ''
 ]
 for (const name of [...packages].sort()) {
-  const folder = join(here, 'node_modules', name)
+  const folder = join(interop, 'node_modules', name)
   const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'))
   const licenceFile = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license'].map((file) => join(folder, file)).find(existsSync)
   if (!licenceFile) throw new Error(`${name} ships no licence file; add its notice by hand`)

@@ -53,18 +53,19 @@ function shiftIndex (index, delta) {
 
 export function bindTextarea (textarea, ytext, onChange) {
   const origin = {}
-  let shown = ytext.toString()
-  textarea.value = shown
+  // The text both sides held after the last change went through.
+  let agreed = ytext.toString()
+  textarea.value = agreed
 
   const onInput = () => {
     const typed = textarea.value
-    if (typed === shown) return
-    const [start, endBefore, endAfter] = changedSpan(shown, typed)
+    if (typed === agreed) return
+    const [start, endBefore, endAfter] = changedSpan(agreed, typed)
     ytext.doc.transact(() => {
       if (endBefore > start) ytext.delete(start, endBefore - start)
       if (endAfter > start) ytext.insert(start, typed.slice(start, endAfter))
     }, origin)
-    shown = typed
+    agreed = typed
     onChange()
   }
 
@@ -73,8 +74,8 @@ export function bindTextarea (textarea, ytext, onChange) {
     const focused = document.activeElement === textarea
     const start = shiftIndex(textarea.selectionStart, event.delta)
     const end = shiftIndex(textarea.selectionEnd, event.delta)
-    shown = ytext.toString()
-    textarea.value = shown
+    agreed = ytext.toString()
+    textarea.value = agreed
     if (focused) textarea.setSelectionRange(start, end)
     onChange()
   }
