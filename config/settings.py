@@ -95,6 +95,19 @@ class Settings(BaseSettings):
     llm_backoff_seconds: float = Field(
         default=0.5, ge=0, description="First retry delay; each later retry doubles it."
     )
+    export_link_ttl_seconds: int = Field(
+        default=900, ge=10, le=7 * 24 * 3600, description="Lifetime of signed download links."
+    )
+    export_logo_max_bytes: int = Field(
+        default=1024 * 1024, gt=0, description="Largest logo accepted, uploaded or fetched."
+    )
+    export_logo_hosts: str = Field(
+        default="",
+        description="Comma-separated hosts logo_url may name; empty refuses every remote logo.",
+    )
+    export_logo_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=60, description="Time limit of fetching a remote logo."
+    )
 
     @property
     def sqlalchemy_url(self) -> str:
