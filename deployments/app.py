@@ -12,10 +12,12 @@ from deployments.routes import (
     chat,
     collaboration,
     documents,
+    exports,
     insights,
     jobs,
     projects,
     reports,
+    template_admin,
 )
 from deployments.services import Services
 
@@ -42,6 +44,8 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(insights.router)
     app.include_router(chat.router)
     app.include_router(documents.router)
+    app.include_router(exports.router)
+    app.include_router(template_admin.router)
     app.include_router(websocket.router)
     app.include_router(web.router)
 

@@ -188,6 +188,9 @@ class JobBody(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    download_url: str | None = Field(
+        default=None, description="Signed, expiring link to a completed export's file."
+    )
 
 
 class Problem(BaseModel):
