@@ -1,0 +1,111 @@
+"""The model client against a scripted OpenAI-compatible server on loopback."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from pydantic import BaseModel
+
+from knowledge import (
+    EditKind,
+    LanguageModel,
+    ModelConfig,
+    ModelNotConfiguredError,
+    ModelOutputError,
+    ModelUnavailableError,
+    edit_from_call,
+    tool_definitions,
+)
+
+if TYPE_CHECKING:
+    from tests.knowledge.scripted_model import ScriptedModel
+
+MESSAGES = [{"role": "user", "content": "Tighten the executive summary."}]
+
+
+def config(model: ScriptedModel, **overrides: float) -> ModelConfig:
+    values = {"timeout_seconds": 5.0, "max_retries": 0.0, "backoff_seconds": 0.0, **overrides}
+    return ModelConfig(
+        base_url=model.base_url,
+        model="scripted-1",
+        api_key="sk-test-secret",
+        timeout_seconds=values["timeout_seconds"],
+        max_retries=int(values["max_retries"]),
+        backoff_seconds=values["backoff_seconds"],
+    )
+
+
+async def test_client_returns_validated_tool_calls(scripted_model: ScriptedModel) -> None:
+    scripted_model.call(
+        ("append_paragraph", {"section_id": "executive_summary", "text": "Steel is late."}),
+        content="Added a paragraph [1].",
+    )
+
+    async with LanguageModel(config(scripted_model)) as model:
+        reply = await model.chat(MESSAGES, tools=tool_definitions())
+
+    edit = edit_from_call(reply.tool_calls[0])
+    assert reply.content == "Added a paragraph [1]."
+    assert edit.kind is EditKind.APPEND_PARAGRAPH
+    assert edit.new_text == "Steel is late."
+    sent = scripted_model.requests[0]
+    assert sent["model"] == "scripted-1"
+    assert {tool["function"]["name"] for tool in sent["tools"]} == {k.value for k in EditKind}
+
+
+async def test_client_rejects_malformed_tool_arguments(scripted_model: ScriptedModel) -> None:
+    scripted_model.call(("replace_text", '{"section_id": "executive_summary", "old_text": '))
+
+    async with LanguageModel(config(scripted_model)) as model:
+        with pytest.raises(ModelOutputError, match="not valid JSON"):
+            await model.chat(MESSAGES, tools=tool_definitions())
+
+
+def test_tool_call_with_wrong_arguments_is_rejected() -> None:
+    from knowledge import ToolCall
+
+    call = ToolCall("remove_paragraph", {"section_id": "x", "paragraph": "two", "extra": 1})
+
+    with pytest.raises(ModelOutputError, match="arguments of remove_paragraph are invalid"):
+        edit_from_call(call)
+
+
+async def test_client_times_out_and_retries(
+    scripted_model: ScriptedModel, caplog: pytest.LogCaptureFixture
+) -> None:
+    scripted_model.hold()
+    scripted_model.hold()
+
+    async with LanguageModel(config(scripted_model, timeout_seconds=0.3, max_retries=1)) as model:
+        with pytest.raises(ModelUnavailableError, match="failed 2 times, last with APITimeout"):
+            await model.chat(MESSAGES)
+
+    assert len(scripted_model.requests) == 2
+    assert "retrying" in caplog.text
+    assert "sk-test-secret" not in caplog.text
+
+
+async def test_client_validates_json_output(scripted_model: ScriptedModel) -> None:
+    class Polished(BaseModel):
+        text: str
+
+    scripted_model.say('{"text": "The project is on track."}')
+    scripted_model.say('{"wording": 3}')
+
+    async with LanguageModel(config(scripted_model)) as model:
+        first = await model.complete_json(MESSAGES, Polished)
+        with pytest.raises(ModelOutputError, match="does not fit Polished"):
+            await model.complete_json(MESSAGES, Polished)
+
+    assert first.text == "The project is on track."
+    assert scripted_model.requests[0]["response_format"] == {"type": "json_object"}
+
+
+def test_model_config_hides_key_and_requires_settings() -> None:
+    configured = ModelConfig(base_url="http://127.0.0.1:9/v1", model="m", api_key="sk-secret")
+
+    with pytest.raises(ModelNotConfiguredError, match="PMR_LLM_BASE_URL"):
+        LanguageModel(None)
+
+    assert "sk-secret" not in repr(configured)
