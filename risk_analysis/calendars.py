@@ -52,15 +52,13 @@ class GridMap:
     origin: float
     step: float
     values: FloatArray
-    slopes: FloatArray
     values32: npt.NDArray[np.float32]
-    slopes32: npt.NDArray[np.float32]
+    slopes: npt.NDArray[np.uint8]
 
     def __call__(self, x: npt.NDArray[np.floating], *, finish: bool) -> npt.NDArray[np.floating]:
         """Evaluate the map; on a jump ``finish`` picks the lower value, else the higher."""
         single = x.dtype == np.float32
         values = self.values32 if single else self.values
-        slopes = self.slopes32 if single else self.slopes
         cells = (x - x.dtype.type(self.origin)) * x.dtype.type(1.0 / self.step)
         if finish:
             index = np.ceil(cells - x.dtype.type(_BOUNDARY_TICKS)) - 1
@@ -70,36 +68,44 @@ class GridMap:
         cells -= index
         cells *= x.dtype.type(self.step)
         positions = index.astype(np.intp)
-        cells *= np.take(slopes, positions)
+        cells *= np.take(self.slopes, positions)
         cells += np.take(values, positions)
         return np.asarray(cells)
 
 
-def grid_map(origin: float, step: float, values: FloatArray, slopes: FloatArray) -> GridMap:
+def grid_map(
+    origin: float, step: float, values: FloatArray, slopes: npt.NDArray[np.bool_]
+) -> GridMap:
     """Build a GridMap with a slope-1 cell added before and after the sampled range."""
     first, last = float(values[0]), float(values[-1] + step * slopes[-1])
     full_values = np.concatenate(([first - step], values, [last]))
-    full_slopes = np.concatenate(([1.0], slopes, [1.0]))
     return GridMap(
         origin=origin - step,
         step=step,
         values=full_values,
-        slopes=full_slopes,
         values32=full_values.astype(np.float32),
-        slopes32=full_slopes.astype(np.float32),
+        slopes=np.concatenate(([1], slopes, [1])).astype(np.uint8),
     )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class CalendarTable:
-    """One calendar on the clock: which ticks work and the working hours at each tick start."""
+    """One calendar on the clock: its maps from clock hours to working hours and back."""
 
     calendar_id: str
     name: str
-    working: npt.NDArray[np.bool_]
-    cumulative: FloatArray
     from_clock: GridMap
     to_clock: GridMap
+
+    @property
+    def working(self) -> npt.NDArray[np.bool_]:
+        """One flag per tick of the clock: True where the calendar works."""
+        return np.asarray(self.from_clock.slopes[1:-1] == 1)
+
+    @property
+    def tick_hours(self) -> FloatArray:
+        """Working hours from the data date at the start of each tick of the clock."""
+        return self.from_clock.values[1:-1]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -128,8 +134,8 @@ class CalendarSet:
         return grid_map(
             table.to_clock.origin + table.to_clock.step,
             self.step_hours,
-            other.cumulative[positions],
-            other.working[positions].astype(np.float64),
+            other.tick_hours[positions],
+            other.working[positions],
         )
 
     def working_hours(self, calendar: int, moments: Sequence[datetime]) -> FloatArray:
@@ -268,12 +274,12 @@ def _table(
     zero_tick = min(max(math.floor(-start_hours / step), 0), working.size - 1)
     at_zero = cumulative[zero_tick] + (-start_hours - zero_tick * step) * flags[zero_tick]
     cumulative -= at_zero
-    from_clock = grid_map(start_hours, step, cumulative[:-1], flags)
+    from_clock = grid_map(start_hours, step, cumulative[:-1], working)
     positions = np.flatnonzero(working)
     to_clock = grid_map(
         float(cumulative[positions[0]]),
         step,
         np.asarray(start_hours + positions * step, dtype=np.float64),
-        np.ones(positions.size),
+        np.ones(positions.size, dtype=np.bool_),
     )
-    return CalendarTable(calendar.id, calendar.name, working, cumulative, from_clock, to_clock)
+    return CalendarTable(calendar.id, calendar.name, from_clock, to_clock)
