@@ -69,7 +69,7 @@ class PartialSums:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ChunkAggregate:
-    """What one or more chunks return: counts, sums and extremes, never the samples.
+    """The reduction of one or more chunks: counts, sums and extremes, never the samples.
 
     ``finish_counts`` bin the finish in working hours of the reference calendar and
     ``elapsed_counts`` in elapsed hours from the data date.

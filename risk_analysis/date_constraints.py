@@ -7,7 +7,7 @@ Each bound is in working hours of the activity's own calendar from the data date
 - Start on or before, and start on: the late start is at most the date.
 - Finish on or before, and finish on: the late finish is at most the date.
 - Mandatory start or finish: both the early and the late date equal the constraint date,
-  whatever the logic says.
+  whatever the logic requires.
 
 Logic wins over the soft constraints: an activity that its predecessors push past a
 "start on" date starts later, and its float turns negative. Start constraints apply to

@@ -74,7 +74,7 @@ class Network:
 
     ``remaining_hours`` is the duration still to work (zero for completed activities).
     ``actual_start_hours`` and ``actual_finish_hours`` are offsets from the data date, NaN
-    where an activity has not started or finished; ``actual_starts`` and
+    where an activity has not started or finished. ``actual_starts`` and
     ``actual_finishes`` keep the dates as the schedule states them. All hours are working
     hours of the activity's calendar, ``calendars.tables[calendar_index[i]]``. Links are
     sorted by successor position. ``levels`` contains the positions of each topological

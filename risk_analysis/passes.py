@@ -11,9 +11,9 @@ block, and one maximum (or minimum) per link rank takes the bound of each activi
 activity in a level depends only on earlier levels.
 
 Progress follows P6's retained logic. The remaining work of an in-progress activity starts
-no earlier than the data date and than its predecessors allow, like work not yet started;
-its start row holds that remaining start, and start-to-start lags from it count from there
-(P6's "early start" option). A start-to-start link between two started activities is
+no earlier than the data date and than its predecessors allow, like work not yet started.
+Its start row contains that remaining start, and start-to-start lags from it count from
+there (P6's "early start" option). A start-to-start link between two started activities is
 satisfied and skipped. Completed activities keep their actual dates.
 
 NOTE: P6 lets an unfinished predecessor hold back the successors of a completed activity
@@ -73,7 +73,7 @@ class PassStep:
 
     Targets are sorted by their number of links, most first, and the first ``linked`` have
     links. Links sit in ``sources`` (time rows read) rank by rank: rank ``r`` starts at
-    ``segments[r]`` and holds the r-th link of each of the leading targets that have one.
+    ``segments[r]`` and contains the r-th link of each of the leading targets that have one.
     ``bounds`` is each target's constant bound (an early-start floor going forward, a
     late-finish cap going backward). ``limit_values`` bound a target's other end (a finish
     floor forward, a start cap backward). ``fixed_positions`` take a mandatory date, which
@@ -134,10 +134,10 @@ class Timing:
     """Where each activity's times live and which instant a boundary value names.
 
     A value on the boundary between two working periods names the end of the earlier one
-    for finishes and the start of the later one for starts, except that P6 shows a finish
-    milestone's start at the end of a period (``start_at_period_end``) and the finish of a
-    start milestone or of other work without duration at the start of the next one
-    (``finish_at_period_start``).
+    for finishes and the start of the later one for starts. P6 makes two exceptions: a
+    finish milestone's start is at the end of a period (``start_at_period_end``), and the
+    finish of a start milestone or of other work without duration is at the start of the
+    next one (``finish_at_period_start``).
     """
 
     calendars: CalendarSet | None
@@ -297,7 +297,7 @@ class _StepBuilder:
     ) -> PassStep:
         """Order targets by link count, most first, and their links rank by rank.
 
-        Rank ``r`` holds the r-th link (in the order given) of every target that has one.
+        Rank ``r`` contains the r-th link (in the order given) of every target that has one.
         Those targets form a prefix, so each rank reduces into a leading slice of targets.
         """
         counts = np.bincount(np.searchsorted(targets, owners), minlength=targets.size)
@@ -541,7 +541,7 @@ def delay_within_free_float(
 ) -> None:
     """Move the early times of ``chosen`` activities later by their free float, in place.
 
-    Levels are taken last first, so a chosen activity sees its chosen successors moved.
+    Levels are taken last first, so a chosen activity is moved after its chosen successors.
     ``own_finish`` is the project finish in working hours of each calendar.
     """
     for step in plan.backward:

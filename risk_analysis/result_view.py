@@ -4,8 +4,8 @@
 completion as a ratio to the budget at completion, and ``schedule_completion`` to the
 finish date (ISO ``YYYY-MM-DD``). The other keys carry the deterministic finish, means,
 standard deviations, histograms, S-curves, criticality, sensitivity and the warnings.
-Values are plain floats, ints, strings, lists and dicts; a figure that does not exist
-(a date without a calendar, a ratio without a budget, an infinite value) is None.
+Values are plain floats, ints, strings, lists and dicts. A figure that does not exist, such
+as a date without a calendar, a ratio without a budget or an infinite value, is None.
 """
 
 from __future__ import annotations

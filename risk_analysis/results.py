@@ -2,7 +2,7 @@
 
 Percentiles come from the merged histograms on fine bins (see histogram.py), so they are
 exact to within one bin width, reported as ``resolution_hours`` and ``resolution``. Finish
-hours are working hours of the reference calendar from the data date; finish dates come
+hours are working hours of the reference calendar from the data date. Finish dates come
 from a second histogram in elapsed hours, so a finish on a day the reference calendar does
 not work keeps its own date.
 """

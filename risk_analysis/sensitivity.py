@@ -1,8 +1,9 @@
 """Sensitivity (tornado) ranking: which inputs drive the finish date and the total cost.
 
 Each input is one sampled quantity per iteration: an activity's sampled duration (before
-risk impacts), an activity's sampled remaining cost, or a risk's realised impact (zero when
-it does not occur; its duration impact for the finish, its cost impact for the cost). An
+risk impacts), an activity's sampled remaining cost, or a risk's realised impact. A realised
+impact is zero when the risk does not occur; the finish ranking uses its duration impact,
+the cost ranking its cost impact. An
 input's coefficient is its Spearman rank correlation with the project finish or the total
 cost, the Pearson correlation of ranks, with tied values sharing their mean rank.
 
@@ -30,7 +31,7 @@ IntArray = npt.NDArray[np.int64]
 # Fixed-point scale of the weighted sums; 2^31 iterations at coefficient 1 still fit int64.
 SCALE = float(2**32)
 DEFAULT_TOP_DRIVERS = 10
-# Iterations ranked in all; ranking a chunk costs about half as much as scheduling it.
+# Iterations ranked in all. On sp10, ranking a chunk cost about half as much as scheduling it.
 DEFAULT_SENSITIVITY_ITERATIONS = 20_000
 MINIMUM_ITERATIONS = 3
 
@@ -49,8 +50,8 @@ class InputLabel:
 class SensitivityInputs:
     """What a chunk ranks, and the labels of the finish and cost inputs in order.
 
-    Finish inputs are the durations at ``duration_positions`` then the risks in
-    ``duration_risks``; cost inputs are the cost items ``cost_items``, the same durations,
+    Finish inputs are the durations at ``duration_positions``, then the risks in
+    ``duration_risks``. Cost inputs are the cost items ``cost_items``, the same durations,
     then the risks in ``cost_risks``.
     """
 

@@ -1,7 +1,7 @@
 """The uncertainty model of a project: what each simulation chunk samples and on which bins.
 
-Durations describe the work that remains. An activity's three-point estimate (in working
-hours of its calendar) is the estimate of its remaining work; without one, the remaining
+Durations describe the work that remains. An activity's three-point estimate, in working
+hours of its calendar, is the estimate of its remaining work. Without one, the remaining
 duration is spread by ``schedule_uncertainty`` as estimates.py describes. Completed
 activities are fixed. Correlated durations come from a Gaussian copula (correlation.py), the
 others are drawn independently, and risk events add their impacts (risks.py).
@@ -167,9 +167,10 @@ def build_model(
     cost_low, cost_high = _cost_bounds(
         costs, risks, network, (low, high), (hours_low, hours_high), deterministic
     )
-    # Chunks run CPM in float32, whose rounding grows with the size of the offsets. On the
-    # 4,000-activity sp10 schedule total floats differ from float64 by under 0.005 h, about
-    # a twentieth of this tolerance there.
+    # Chunks run CPM in float32, whose rounding grows with the size of the offsets. On 1,000
+    # sampled sp10 iterations the finish differed from float64 by under 0.005 h. A value
+    # that rounds onto a period boundary can land on the other side of the gap there, which
+    # moved 0.018 % of total floats by up to 2 h but changed no criticality count.
     tolerance = 64 * float(np.finfo(np.float32).eps) * max(abs(finish_low), abs(finish_high), 1.0)
     return SimulationModel(
         network=network,

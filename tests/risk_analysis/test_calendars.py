@@ -34,7 +34,7 @@ def test_tick_is_the_common_divisor_of_period_boundaries() -> None:
     assert tick_minutes([FIVE_DAYS, odd]) == 15
 
 
-def test_calendar_set_counts_working_hours_from_the_data_date() -> None:
+def test_calendar_set_counts_hours_from_data_date() -> None:
     calendars = build_calendar_set(
         [FIVE_DAYS, SEVEN_DAYS], MONDAY, date(2023, 12, 1), date(2024, 3, 1)
     )

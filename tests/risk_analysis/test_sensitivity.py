@@ -117,16 +117,16 @@ def test_sensitivity_is_the_same_for_any_grouping(
     chunks = plan_chunks(seed=12, iterations=4000, chunk_size=1000)
     aggregates = [run_chunk(model, chunk.seed, chunk.size) for chunk in chunks]
 
-    one = merge(model, [combine(aggregates)]).sensitivity
-    four = merge(model, aggregates).sensitivity
+    one_group = merge(model, [combine(aggregates)]).sensitivity
+    four_groups = merge(model, aggregates).sensitivity
     reversed_pairs = merge(
         model, [combine(aggregates[2:][::-1]), combine(aggregates[:2][::-1])]
     ).sensitivity
 
-    assert one == four
-    assert reversed_pairs == four
-    assert four.iterations == 2500
-    assert four.finish[0].code == "A"
+    assert one_group == four_groups
+    assert reversed_pairs == four_groups
+    assert four_groups.iterations == 2500
+    assert four_groups.finish[0].code == "A"
 
 
 def test_sensitivity_can_be_switched_off(
