@@ -1,0 +1,264 @@
+"""Time the Monte Carlo simulation on a real schedule, on Ray, against pmcontrols.
+
+In one run on one machine:
+
+1. ``build_model`` once, ``ray.put`` the model and run 10,000 iterations as Ray tasks of
+   1,000 (``run_chunk``), folding each aggregate into a running total as it arrives, then
+   ``merge``. This runs with one and with two Ray workers (``num_cpus`` 1 and 2), each
+   timed after a warm-up round that starts the workers.
+2. ``pmcontrols.pert`` (PyPI package pmcontrols, MIT licence) on the same network converted
+   to its input: records with ``a``, ``m``, ``b`` three-point durations and predecessors.
+   It knows neither calendars, lags, link types, progress, constraints nor costs, so every
+   link becomes finish-to-start without lag, durations stay working hours used as plain
+   numbers, completed activities take no time and estimates are (0.9 R, R, 1.2 R) for the
+   remaining duration R. This engine runs that converted network too, in one process, with
+   the same Beta-PERT estimates, for a like-for-like time and result.
+3. 1,000,000 iterations on two Ray workers, with the driver's peak memory.
+
+Other work on the machine slows the wall-clock figures, so every task also reports the CPU
+time it used; the sum over tasks divided by the workers is what an idle machine would take.
+
+    python bench/monte_carlo.py PATH/sp10-cost-loaded.xer
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import resource
+import time
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pmcontrols
+import ray
+from common import machine, timed
+
+from risk_analysis import (
+    ChunkAggregate,
+    SimulationModel,
+    SimulationResult,
+    build_model,
+    build_network,
+    combine,
+    merge,
+    plan_chunks,
+    run_chunk,
+    simulate,
+)
+from schedules.model import (
+    Activity,
+    ActivityStatus,
+    ActivityType,
+    Distribution,
+    Project,
+    Relationship,
+    ThreePointEstimate,
+)
+from schedules.xer import read_xer
+
+_OBJECT_STORE_BYTES = 256 * 1024 * 1024
+# Chunks in flight per worker: enough to keep workers busy, few enough to bound memory.
+_WINDOW_PER_WORKER = 4
+
+
+@ray.remote(num_cpus=1)
+def _chunk_task(model: SimulationModel, seed: Any, size: int) -> tuple[ChunkAggregate, float]:
+    started = time.process_time()
+    aggregate = run_chunk(model, seed, size)
+    return aggregate, time.process_time() - started
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("schedule", type=Path, help="P6 XER file, e.g. sp10-cost-loaded.xer")
+    parser.add_argument("--iterations", type=int, default=10_000, help="Iterations (10,000).")
+    parser.add_argument("--large", type=int, default=1_000_000, help="Large run (1,000,000).")
+    parser.add_argument("--chunk", type=int, default=1000, help="Iterations per task (1,000).")
+    parser.add_argument("--seed", type=int, default=1, help="Seed of every run (1).")
+    return parser.parse_args()
+
+
+def _fan_out(
+    model_ref: Any, iterations: int, chunk_size: int, seed: int, workers: int
+) -> tuple[ChunkAggregate, float]:
+    """Run every chunk as a Ray task, fold the aggregates in as they finish, sum CPU time."""
+    chunks = list(plan_chunks(seed, iterations, chunk_size))
+    pending: list[Any] = []
+    total: ChunkAggregate | None = None
+    cpu = 0.0
+    while chunks or pending:
+        while chunks and len(pending) < _WINDOW_PER_WORKER * workers:
+            chunk = chunks.pop(0)
+            pending.append(_chunk_task.remote(model_ref, chunk.seed, chunk.size))
+        done, pending = ray.wait(pending, num_returns=1)
+        aggregate, seconds = ray.get(done[0])
+        cpu += seconds
+        total = aggregate if total is None else combine([total, aggregate])
+    assert total is not None
+    return total, cpu
+
+
+def _ray_runs(
+    model: SimulationModel, workers: int, arguments: argparse.Namespace, large: bool
+) -> list[str]:
+    lines = []
+    started, _ = timed(
+        lambda: ray.init(
+            num_cpus=workers,
+            include_dashboard=False,
+            object_store_memory=_OBJECT_STORE_BYTES,
+            log_to_driver=False,
+        )
+    )
+    try:
+        put, model_ref = timed(lambda: ray.put(model))
+        warm_up, _ = timed(
+            lambda: _fan_out(model_ref, workers * arguments.chunk, arguments.chunk, 0, workers)
+        )
+        lines.append(
+            f"{workers} Ray worker(s): ray.init {started:.1f} s, ray.put {put:.2f} s, "
+            f"warm-up {warm_up:.2f} s"
+        )
+        runs = [arguments.iterations] + ([arguments.large] if large else [])
+        for iterations in runs:
+            run = partial(
+                _fan_out, model_ref, iterations, arguments.chunk, arguments.seed, workers
+            )
+            seconds, (total, cpu) = timed(run)
+            result = merge(model, [total])
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            size = len(pickle.dumps(total)) / 1024
+            lines.append(
+                f"{iterations:,} iterations, {workers} worker(s): {seconds:.2f} s wall "
+                f"({iterations / seconds:,.0f} iterations/s); task CPU {cpu:.1f} s, "
+                f"{cpu / workers:.1f} s per worker; driver peak RSS {peak:.0f} MiB, "
+                f"merged aggregate {size:.0f} KiB"
+            )
+            lines.append(f"  {_describe(result)}")
+    finally:
+        ray.shutdown()
+    return lines
+
+
+def _describe(result: SimulationResult) -> str:
+    finish = result.finish
+    dates = ", ".join(f"P{p.confidence * 100:g} {_day(p.date)}" for p in finish.percentiles)
+    drivers = ", ".join(f"{d.code} {d.coefficient:+.2f}" for d in result.sensitivity.finish[:3])
+    return (
+        f"deterministic {_day(finish.deterministic_date)}; {dates}; "
+        f"mean {finish.mean_hours:,.0f} h, sd {finish.standard_deviation_hours:,.0f} h; "
+        f"cost P80 {result.cost.percentiles[1].cost:,.0f}; top finish drivers {drivers}"
+    )
+
+
+def _day(moment: datetime | None) -> str:
+    return "-" if moment is None else moment.date().isoformat()
+
+
+def _converted(project: Project) -> tuple[list[dict[str, Any]], Project]:
+    """Return the network as pmcontrols records and as an equivalent plain project."""
+    network = build_network(project)
+    remaining = np.where(network.plan.scheduled, network.remaining_hours, 0.0)
+    predecessors: list[set[str]] = [set() for _ in network.activity_ids]
+    for pred, succ in zip(network.link_predecessors, network.link_successors, strict=True):
+        predecessors[succ].add(network.activity_ids[pred])
+    records = [
+        {
+            "id": activity_id,
+            "predecessors": sorted(before),
+            "a": 0.9 * hours,
+            "m": hours,
+            "b": 1.2 * hours,
+        }
+        for activity_id, before, hours in zip(
+            network.activity_ids, predecessors, remaining.tolist(), strict=True
+        )
+    ]
+    plain = Project(
+        source_id="converted",
+        name=f"{project.name} as FS+0 hours",
+        currency=project.currency,
+        data_date=project.data_date,
+        source_format="json",
+        activities=tuple(_plain_activity(record) for record in records),
+        relationships=tuple(
+            Relationship(pred, str(record["id"]))
+            for record in records
+            for pred in record["predecessors"]
+        ),
+    )
+    return records, plain
+
+
+def _plain_activity(record: dict[str, Any]) -> Activity:
+    estimate = ThreePointEstimate(record["a"], record["m"], record["b"], Distribution.PERT)
+    return Activity(
+        id=str(record["id"]),
+        code=str(record["id"]),
+        name=str(record["id"]),
+        type=ActivityType.TASK,
+        status=ActivityStatus.NOT_STARTED,
+        original_duration_hours=float(record["m"]),
+        remaining_duration_hours=float(record["m"]),
+        duration_estimate=estimate if record["b"] > record["a"] else None,
+    )
+
+
+def _comparison(project: Project, iterations: int, seed: int) -> list[str]:
+    records, plain = _converted(project)
+    seconds, reference = timed(lambda: pmcontrols.pert(records, n_sim=iterations, seed=seed))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    stats = reference.stats
+    ours_seconds, ours = timed(
+        lambda: simulate(
+            plain,
+            iterations=iterations,
+            seed=seed,
+            schedule_uncertainty=0,
+            budget_uncertainty=0,
+            confidence_levels=(0.5, 0.8, 0.95),
+        )
+    )
+    percentiles = [p.offset_hours for p in ours.finish.percentiles]
+    return [
+        f"pmcontrols {pmcontrols.__version__} pert, converted network "
+        f"({len(records):,} activities), {iterations:,} iterations, one process: "
+        f"{seconds:.2f} s; driver peak RSS so far {peak:.0f} MiB",
+        f"  pmcontrols: mean {stats['mc_mean']:,.1f} h, P50 {stats['mc_p50']:,.1f} h, "
+        f"P80 {stats['mc_p80']:,.1f} h, P95 {stats['mc_p95']:,.1f} h",
+        f"this engine, same converted network, one process: {ours_seconds:.2f} s",
+        f"  this engine: mean {ours.finish.mean_hours:,.1f} h, P50 {percentiles[0]:,.1f} h, "
+        f"P80 {percentiles[1]:,.1f} h, P95 {percentiles[2]:,.1f} h "
+        f"(resolution {ours.finish.resolution_hours:.2f} h)",
+    ]
+
+
+def main() -> None:
+    arguments = _arguments()
+    project, _ = read_xer(arguments.schedule.read_bytes())
+    print(f"machine: {machine()}; load average before {os.getloadavg()[0]:.1f}")
+    build, model = timed(
+        lambda: build_model(project, schedule_uncertainty=0.2, budget_uncertainty=0.1)
+    )
+    network = model.network
+    print(
+        f"schedule: {project.name}, {network.size:,} network activities, "
+        f"{network.link_successors.size:,} links; build_model {build:.2f} s"
+    )
+    lines = _ray_runs(model, 1, arguments, large=False)
+    lines += _ray_runs(model, 2, arguments, large=arguments.large > 0)
+    lines += _comparison(project, arguments.iterations, arguments.seed)
+    for line in lines:
+        print(line)
+    print(f"load average after {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
