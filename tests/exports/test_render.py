@@ -58,7 +58,7 @@ def test_pdf_embeds_only_the_shipped_font(sample: Sample) -> None:
 
     fonts = set()
     for page in PdfReader(io.BytesIO(exported.data)).pages:
-        resources = page["/Resources"]["/Font"]
+        resources: Any = page["/Resources"]["/Font"]  # type: ignore[index]
         fonts |= {
             str(resources[name].get_object()["/BaseFont"]).split("+")[-1] for name in resources
         }
@@ -108,9 +108,10 @@ def test_excel_holds_numbers_formats_and_charts(sample: Sample) -> None:
     activities = book["Activities"]
     assert activities.max_row == len(project.activities) + 1
     assert activities.freeze_panes == "A2"
-    assert sum(len(sheet._charts) for sheet in book.worksheets) == len(exported.document.charts)
+    sheets: list[Any] = list(book.worksheets)
+    assert sum(len(sheet._charts) for sheet in sheets) == len(exported.document.charts)
     assert book.properties.description == WATERMARK
-    assert all(sheet.oddHeader.center.text == WATERMARK for sheet in book.worksheets)
+    assert all(sheet.oddHeader.center.text == WATERMARK for sheet in sheets)
 
 
 def test_slides_have_native_charts_and_notes(sample: Sample) -> None:
