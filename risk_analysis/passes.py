@@ -172,12 +172,13 @@ def plan_passes(
     the latest actual finish in elapsed hours from the data date.
     """
     # A link is applied going forward unless its successor is complete or it is a satisfied
-    # start-to-start link, and going backward unless either end is complete.
+    # start-to-start link, and going backward unless either end is complete. P6 also keeps
+    # a satisfied start-to-start link going backward.
     scheduled = progress != Progress.COMPLETED
     started = progress != Progress.NOT_STARTED
     satisfied = (links.types == SS) & started[links.predecessors] & started[links.successors]
     forward_active = scheduled[links.successors] & ~satisfied
-    backward_active = forward_active & scheduled[links.predecessors]
+    backward_active = scheduled[links.successors] & scheduled[links.predecessors]
     builder = _StepBuilder(links, timing, constraints, progress)
     forward = [
         builder.forward(level[scheduled[level]], forward_active)

@@ -376,7 +376,9 @@ def test_cpm_matches_primavera_on_the_real_schedule(shared_data: Path) -> None:
     same_finish = int(np.sum(np.abs(result.early_finish[open_positions] - p6_finish) < 1e-6))
     same_float = int(np.sum(np.abs(result.total_float[open_positions] - p6_float) < 1e-6))
     # The 8 early finishes that differ are successors of completed activities whose own
-    # predecessors are unfinished, which P6 lets hold them back.
+    # predecessors are unfinished, which P6 lets hold them back. Of the 53 total floats that
+    # differ, those 8 and 2 of in-progress work follow from the same cause; the other 43 are
+    # as-late-as-possible activities whose four dates match P6's.
     assert open_positions.size == 3468
     assert same_finish == 3460
-    assert same_float >= 3392
+    assert same_float >= 3415
