@@ -4,7 +4,7 @@ Usage: python bench/exports.py SCHEDULE.xer MONTH [--repeat N]
 
 The report is composed in this process (no Ray), as the generation would write it, then
 exported in each format; with --repeat the formats are exported N times in turn and the
-resident memory is printed every 20 exports, to show whether it stays flat.
+resident memory is printed every 60 exports (20 rounds of three), to show whether it stays flat.
 """
 
 # ruff: noqa: E402
