@@ -158,20 +158,19 @@ class ChatService:
     ) -> None:
         refusal = self._refusal(context, request, figures)
         if refusal is not None:
-            turn.refused.append(_refused(request, refusal))
+            self._refuse(context, request, refusal, turn)
             return
         try:
             prepared, section_confidence = await self._prepare(context, request)
             actor = report_actor(context.report_id, self._settings)
             result = await actor.apply_chat_edit.remote(prepared, context.caller.email)
-        except (EditError, DocumentError) as error:
-            turn.refused.append(_refused(request, str(error)))
-            return
         except Exception as error:
+            # The actor's errors arrive wrapped by Ray; only edit and document errors are
+            # the user's to fix.
             cause = root_cause(error)
             if not isinstance(cause, EditError | DocumentError):
                 raise
-            turn.refused.append(_refused(request, str(cause)))
+            self._refuse(context, request, str(cause), turn)
             return
         turn.changes.append(
             {
@@ -191,6 +190,19 @@ class ChatService:
             request.section_id,
             context.caller.email,
         )
+
+    def _refuse(
+        self, context: _Context, request: EditRequest, reason: str, turn: ChatTurn
+    ) -> None:
+        logger.info(
+            "report %s: chat %s of %s by %s not applied: %s",
+            context.report_id,
+            request.kind.value,
+            request.section_id,
+            context.caller.email,
+            reason,
+        )
+        turn.refused.append(_refused(request, reason))
 
     def _refusal(
         self, context: _Context, request: EditRequest, figures: FigureSet | None

@@ -178,7 +178,8 @@ def _overload_alert(
         category=Category.RESOURCE,
         title="Resources over-allocated",
         content=(
-            f"{len(overloaded)} resources are loaded beyond their best month so far within "
+            f"{len(overloaded)} {'resource is' if len(overloaded) == 1 else 'resources are'} "
+            "loaded beyond the best month so far within "
             f"{horizon_months} months; {worst.name} needs {ratio:.1f} times its best month "
             f"in {month}."
         ),
