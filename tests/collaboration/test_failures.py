@@ -113,7 +113,6 @@ def test_failed_load_refuses_and_keeps_stored_content(
     refused = clients.yjs(report["id"], "ann@example.com")
     refusal = refused.wait_event(lambda event: event["event"] == "refused")
     refused.close()
-    rest_during = clients.pm.get(f"/api/reports/pmr/{report['id']}")
     during = repository.load(report_id)
     with Database(clients.settings.sqlalchemy_url).session() as session:
         session.execute(delete(ReportUpdateRow).where(ReportUpdateRow.seq == corrupt_seq))
@@ -121,7 +120,6 @@ def test_failed_load_refuses_and_keeps_stored_content(
     again.wait_synced(timeout=60)
 
     assert refusal["status"] == 503
-    assert rest_during.status_code == 503, rest_during.text
     assert during.snapshot == stored.snapshot
     assert during.updates == [*stored.updates, (corrupt_seq, b"\x01\x02 not a Yjs update")]
     assert again.bodies() == {
