@@ -116,9 +116,9 @@ class Collaboration:
             return [Frame(FrameKind.BINARY, permission_denied(self._denial(connection)))]
         try:
             _check_update(message.payload)
+            await self._store_update(message.payload, connection)
         except ProtocolError as error:
             return [Close(CLOSE_MALFORMED, str(error))]
-        await self._store_update(message.payload, connection)
         return []
 
     @staticmethod

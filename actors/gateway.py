@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import ray
-from ray.exceptions import RayActorError
+from ray.exceptions import ActorUnavailableError, RayActorError
 
 from actors.generation import GenerationPlan, run_generation
 from actors.monte_carlo_job import SimulationPlan, run_simulation
@@ -39,7 +39,10 @@ class ReportGateway:
                 ).read.remote()
                 return document
             except RayActorError as error:
-                if attempt == _READ_ATTEMPTS:
+                # A restarting actor answers again soon; a dead one whose load failed does
+                # not, and retrying would only start and fail new actors.
+                restarting = isinstance(error, ActorUnavailableError)
+                if attempt == _READ_ATTEMPTS or (not restarting and attempt > 1):
                     raise
                 logger.warning(
                     "report %s actor unavailable during a read (%s); retrying",

@@ -42,6 +42,7 @@ from crdt import (
     resolve_comment,
 )
 from crdt.protocol import sync_update
+from crdt.validation import ShadowValidator
 from knowledge import EditRequest
 from storage import (
     CollaborationRepository,
@@ -82,6 +83,7 @@ class ReportActor:
         self._log_rows = len(rows)
         self._writer = UpdateWriter(self._report_id, self._reports.append_updates)
         self._watcher = SectionWatcher(self._document)
+        self._shadow = ShadowValidator(self._document)
         self._outbox = Outbox()
         self._connections = Connections()
         self._changes = ChangeLog(self._report_id, self._sessions)
@@ -387,7 +389,13 @@ class ReportActor:
     # Storing and applying --------------------------------------------------------------------
 
     async def _store_client_update(self, update: bytes, connection: Connection) -> None:
-        await self._store_and_apply(update, connection.user)
+        """Store and apply a client's update once it proved to apply cleanly to the shadow.
+
+        Raises:
+            ProtocolError: the update would fail on the live document or break its layout.
+        """
+        self._shadow.check(update)
+        await self._store_and_apply(update, connection.user, checked=True)
 
     async def _edit_for(self, edit: Edit, connection: Connection, section_id: str | None) -> Any:
         _, result = await self._commit(edit, user=connection.user, section_id=section_id)
@@ -424,10 +432,13 @@ class ReportActor:
         *,
         change_type: str = "content_update",
         section_hint: str | None = None,
+        checked: bool = False,
     ) -> None:
         await self._writer.append(update)
         self._log_rows += 1
         self._document.apply(update)
+        if not checked:
+            self._shadow.accept(update)
         sections, added, changed = self._watcher.take()
         self._broadcast(Frame(FrameKind.BINARY, sync_update(update)))
         self._announce(user, sections, added, changed)

@@ -101,12 +101,12 @@ class ReportDocument:
     def meta(self) -> dict[str, Any]:
         values = dict(self._meta.to_py() or {})
         if "version" in values:
-            values["version"] = int(values["version"])
+            values["version"] = _number(values["version"])
         return values
 
     def bump_version(self, modified_at: str) -> int:
         """Increase the version by one and stamp ``last_modified``; return the new version."""
-        version = int(self._meta.get("version", 0)) + 1
+        version = _number(self._meta.get("version", 0)) + 1
         with self.doc.transaction():
             self._meta["version"] = version
             self._meta["last_modified"] = modified_at
@@ -232,7 +232,14 @@ class ReportDocument:
             for section_id, section in self._sections.items()
             if isinstance(section, Map)
         ]
-        return sorted(entries, key=lambda entry: (int(entry[1].get("order", 0)), entry[0]))
+        return sorted(entries, key=lambda entry: (_number(entry[1].get("order", 0)), entry[0]))
+
+
+def _number(value: Any) -> int:
+    """Read a Yjs number back as an integer; anything else (a client's mistake) counts as 0."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    return 0
 
 
 def _section_values(section_id: str, section: Map[Any]) -> dict[str, Any]:
@@ -240,7 +247,7 @@ def _section_values(section_id: str, section: Map[Any]) -> dict[str, Any]:
     return {
         "section_id": section_id,
         "title": values.get("title", ""),
-        "order": int(values.get("order", 0)),
+        "order": _number(values.get("order", 0)),
         "body": values.get("body", ""),
         "metrics": values.get("metrics") or {},
         "ai_generated": bool(values.get("ai_generated", False)),

@@ -34,12 +34,19 @@ def ray_cluster() -> Iterator[None]:
     """One local Ray instance for every test that needs actors or tasks."""
     import ray
 
+    from deployments.server import proxy_environment
+
+    # Serve in the tests takes the production path: HAProxy with direct ingress where
+    # haproxy is installed. Serve reads these variables in the driver and in the workers.
+    environment = proxy_environment(Settings())
+    os.environ.update(environment)
     ray.init(
         num_cpus=2,
         include_dashboard=False,
         object_store_memory=128 * 1024 * 1024,
         namespace="enhanced-pmr-tests",
         log_to_driver=False,
+        runtime_env={"env_vars": environment} if environment else None,
     )
     yield
     ray.shutdown()

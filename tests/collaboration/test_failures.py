@@ -240,11 +240,6 @@ def poisoned_update(client_id: int, clock: int, parent_clock: int) -> bytes:
     return write_var_uint(1) + write_var_uint(1) + struct + write_var_uint(0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an update that fails to apply to the live document is stored before it is "
-    "applied, so the report cannot be loaded again",
-)
 def test_update_failing_on_live_document_leaves_report_loadable(clients: Server) -> None:
     report = clients.new_report()
     section_id = report["sections"][0]["section_id"]

@@ -1,0 +1,91 @@
+"""Checking a client's update against the live document before it is stored.
+
+Some updates decode fine yet fail to integrate into a particular document (pycrdt 0.14
+raises "block parent … must be deleted or shared ref type" for an item naming a character
+as its parent), and a well-formed update can still break the report's layout, for example
+by making a section's ``order`` a string. Stored first, either would make the report
+unloadable. So every client update is first applied to a shadow copy of the live
+document and the sections it touches are checked; only an update that passes is stored.
+
+The shadow runs ahead of the live document by the updates waiting to be stored; applying
+them again later changes nothing, because Yjs updates are idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pycrdt import Doc, Map, Text
+
+from crdt.annotations import SectionWatcher
+from crdt.document import ReportDocument
+from crdt.errors import ProtocolError
+
+logger = logging.getLogger(__name__)
+
+
+def _section_problem(section_id: str, section: Any) -> str | None:
+    if section is None:
+        return None  # an editor removed the section
+    if not isinstance(section, Map):
+        return f"section {section_id!r} must be a map, got {type(section).__name__}"
+    title = section.get("title")
+    if title is not None and not isinstance(title, str):
+        return f"section {section_id!r} title must be text"
+    body = section.get("body")
+    if body is not None and not isinstance(body, Text):
+        return f"section {section_id!r} body must be a shared text"
+    order = section.get("order")
+    if order is not None and (not isinstance(order, int | float) or isinstance(order, bool)):
+        return f"section {section_id!r} order must be a number"
+    metrics = section.get("metrics")
+    if metrics is not None and not isinstance(metrics, Map):
+        return f"section {section_id!r} metrics must be a map"
+    return None
+
+
+class ShadowValidator:
+    """A copy of the live document on which client updates are tried first."""
+
+    def __init__(self, live: ReportDocument) -> None:
+        self._live = live
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        shadow: Doc[Any] = Doc()
+        shadow.apply_update(self._live.snapshot())
+        self._shadow = ReportDocument(shadow)
+        self._watcher = SectionWatcher(self._shadow)
+
+    def check(self, update: bytes) -> None:
+        """Apply ``update`` to the shadow and check what it changed.
+
+        Raises:
+            ProtocolError: the update does not integrate or breaks a section's layout; the
+                shadow is rebuilt from the live document, which never saw the update.
+        """
+        try:
+            self._shadow.apply(update)
+            sections, _, _ = self._watcher.take()
+            problems = (
+                _section_problem(section_id, self._shadow.sections_map().get(section_id))
+                for section_id in sorted(sections)
+            )
+            problem = next((found for found in problems if found is not None), None)
+        except Exception as error:  # pycrdt raises its own types when integration fails
+            self._recover()
+            raise ProtocolError(f"the update cannot be applied to this report: {error}") from error
+        if problem is not None:
+            self._recover()
+            raise ProtocolError(f"the update breaks the report layout: {problem}")
+
+    def accept(self, update: bytes) -> None:
+        """Bring the shadow up to date with an update stored without ``check``."""
+        self._shadow.apply(update)
+        self._watcher.take()
+
+    def _recover(self) -> None:
+        self._watcher.close()
+        logger.warning("rebuilding the shadow document after a rejected update")
+        self._rebuild()

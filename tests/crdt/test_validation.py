@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import pytest
+from pycrdt import Doc, Map
+
+from crdt import ProtocolError, ReportDocument
+from crdt.validation import ShadowValidator
+
+
+def make_document() -> ReportDocument:
+    document = ReportDocument()
+    document.put_section("risk", title="Risks", body="Crane hire is late.", order=0)
+    return document
+
+
+def client_update(document: ReportDocument, change: str) -> bytes:
+    client = ReportDocument(Doc())
+    client.apply(document.snapshot())
+    before = client.state_vector()
+    section = client.section_map("risk")
+    if change == "text":
+        section["body"].insert(0, "Note: ")
+    elif change == "order-as-text":
+        section["order"] = "first"
+    elif change == "body-as-number":
+        section["body"] = 3
+    elif change == "new-section":
+        client.put_section("budget", title="Budget", body="On plan.", order=1)
+    return client.changes_since(before)
+
+
+@pytest.mark.parametrize("change", ["text", "new-section"])
+def test_valid_update_passes(change: str) -> None:
+    document = make_document()
+    validator = ShadowValidator(document)
+
+    validator.check(client_update(document, change))
+
+    assert document.section_body("risk") == "Crane hire is late."
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        pytest.param("order-as-text", "order must be a number", id="order-as-text"),
+        pytest.param("body-as-number", "body must be a shared text", id="body-as-number"),
+    ],
+)
+def test_update_breaking_layout_is_rejected(change: str, message: str) -> None:
+    document = make_document()
+    validator = ShadowValidator(document)
+
+    with pytest.raises(ProtocolError, match=message):
+        validator.check(client_update(document, change))
+
+    # The shadow was rebuilt, so a valid update still passes afterwards.
+    validator.check(client_update(document, "text"))
+
+
+def test_garbage_is_rejected() -> None:
+    validator = ShadowValidator(make_document())
+
+    with pytest.raises(ProtocolError, match="cannot be applied"):
+        validator.check(b"\x01\x02\x03")
+
+
+def test_layout_numbers_read_back_safely() -> None:
+    document = make_document()
+    section = document.sections_map()["risk"]
+    assert isinstance(section, Map)
+    with document.doc.transaction():
+        section["order"] = "first"
+
+    view = document.to_dict()
+
+    assert view["sections"][0]["order"] == 0
