@@ -23,15 +23,10 @@ import numpy.typing as npt
 from risk_analysis.calendars import CalendarSet, build_calendar_set
 from risk_analysis.date_constraints import DateConstraints, build_constraints, unconstrained
 from risk_analysis.errors import NetworkError
-from risk_analysis.passes import (
-    LinkTable,
-    PassPlan,
-    Progress,
-    Timing,
-    early_times,
-    plan_passes,
-)
+from risk_analysis.pass_plan import LinkTable, PassPlan, Timing, plan_passes
+from risk_analysis.passes import early_times
 from risk_analysis.passes import project_finish as latest_finish
+from risk_analysis.progress import completed_finish, offsets, progress_arrays, spread
 from risk_analysis.topology import activities_by_id, network_links, topological_levels
 from schedules.model import (
     Activity,
@@ -60,12 +55,6 @@ LINK_CODES: Mapping[RelationshipType, int] = {
 _MARGIN_DAYS = 120
 # Until the schedule is computed, tables reach this far past the data date at least.
 _INITIAL_HORIZON_DAYS = 3 * 365
-
-_PROGRESS = {
-    ActivityStatus.NOT_STARTED: Progress.NOT_STARTED,
-    ActivityStatus.IN_PROGRESS: Progress.IN_PROGRESS,
-    ActivityStatus.COMPLETED: Progress.COMPLETED,
-}
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -221,7 +210,7 @@ def _assemble(
     span: tuple[date, date],
 ) -> Network:
     calendars, calendar_index, reference = _calendar_setup(project, ordered, span)
-    progress, remaining, actual_start, actual_finish = _progress_arrays(
+    progress, remaining, actual_start, actual_finish = progress_arrays(
         project, ordered, calendars, calendar_index
     )
     if calendars is None:
@@ -229,9 +218,9 @@ def _assemble(
     else:
         constraints = build_constraints(
             ordered,
-            lambda chosen, moments: _offsets(
+            lambda chosen, moments: offsets(
                 project,
-                _spread(len(ordered), chosen, moments),
+                spread(len(ordered), chosen, moments),
                 calendars,
                 calendar_index,
             )[list(chosen)],
@@ -248,7 +237,7 @@ def _assemble(
     )
     plan = plan_passes(
         progress, links, levels, (actual_start, actual_finish), constraints, timing,
-        _completed_finish(project, ordered, calendars, actual_finish),
+        completed_finish(project, ordered, calendars, actual_finish),
     )  # fmt: skip
     working_time = None
     reference_calendar = select_calendar(project)
@@ -279,36 +268,6 @@ def _assemble(
             a.actual_finish if a.status is ActivityStatus.COMPLETED else None for a in ordered
         ),
     )
-
-
-def _completed_finish(
-    project: Project,
-    ordered: Sequence[Activity],
-    calendars: CalendarSet | None,
-    actual_finish: FloatArray,
-) -> float:
-    """Return the latest actual finish in elapsed hours (plain hours without calendars)."""
-    completed = [
-        index
-        for index, activity in enumerate(ordered)
-        if activity.status is ActivityStatus.COMPLETED
-    ]
-    if not completed:
-        return -np.inf
-    if calendars is None:
-        return float(np.max(actual_finish[completed]))
-    finishes = [ordered[index].actual_finish or project.data_date for index in completed]
-    return max(calendars.elapsed(moment) for moment in finishes)
-
-
-def _spread(
-    size: int, positions: Sequence[int], moments: Sequence[datetime]
-) -> list[datetime | None]:
-    """Return a list of ``size`` instants with ``moments`` at ``positions``, None elsewhere."""
-    spread: list[datetime | None] = [None] * size
-    for position, moment in zip(positions, moments, strict=True):
-        spread[position] = moment
-    return spread
 
 
 def _actual(activity: Activity, moment: datetime | None) -> datetime | None:
@@ -352,69 +311,3 @@ def _calendar_setup(
         dtype=np.int64,
     )
     return calendars, index, fallback
-
-
-def _progress_arrays(
-    project: Project,
-    ordered: Sequence[Activity],
-    calendars: CalendarSet | None,
-    calendar_index: IntArray,
-) -> tuple[npt.NDArray[np.int8], FloatArray, FloatArray, FloatArray]:
-    progress = np.array([_PROGRESS[activity.status] for activity in ordered], dtype=np.int8)
-    remaining = np.array([_remaining_hours(activity) for activity in ordered], dtype=np.float64)
-    remaining[progress == Progress.COMPLETED] = 0.0
-    actual_start = _offsets(project, [a.actual_start for a in ordered], calendars, calendar_index)
-    actual_finish = _offsets(
-        project, [a.actual_finish for a in ordered], calendars, calendar_index
-    )
-    actual_start[progress == Progress.NOT_STARTED] = np.nan
-    actual_finish[progress != Progress.COMPLETED] = np.nan
-
-    in_progress = progress == Progress.IN_PROGRESS
-    completed = progress == Progress.COMPLETED
-    original = np.array([a.original_duration_hours for a in ordered], dtype=np.float64)
-    # NOTE: progress without actual dates is placed at the data date: a completed activity
-    # finishes there and an in-progress one counts as started there.
-    actual_start[in_progress & np.isnan(actual_start)] = 0.0
-    actual_finish[completed & np.isnan(actual_finish)] = 0.0
-    undated = completed & np.isnan(actual_start)
-    actual_start[undated] = actual_finish[undated] - original[undated]
-    return progress, remaining, actual_start, actual_finish
-
-
-def _remaining_hours(activity: Activity) -> float:
-    hours = activity.remaining_duration_hours
-    if activity.status is ActivityStatus.NOT_STARTED and hours <= 0.0:
-        # Some exports leave the remaining duration empty until work starts.
-        hours = activity.original_duration_hours
-    if hours < 0.0:
-        logger.warning(
-            "activity %s has a negative remaining duration (%.2f h); using zero",
-            activity.code or activity.id,
-            hours,
-        )
-        return 0.0
-    return hours
-
-
-def _offsets(
-    project: Project,
-    instants: Sequence[datetime | None],
-    calendars: CalendarSet | None,
-    calendar_index: IntArray,
-) -> FloatArray:
-    """Return each instant in working hours of its activity's calendar (NaN where None)."""
-    offsets = np.full(len(instants), np.nan, dtype=np.float64)
-    known = np.array([instant is not None for instant in instants], dtype=np.bool_)
-    if not known.any():
-        return offsets
-    if calendars is None:
-        raise NetworkError(
-            f"project {project.name!r} has actual dates but no calendar to measure them in "
-            "working hours; import the project with its calendars",
-        )
-    for calendar in np.unique(calendar_index[known]):
-        chosen = np.flatnonzero(known & (calendar_index == calendar))
-        moments = [instant for i in chosen if (instant := instants[int(i)]) is not None]
-        offsets[chosen] = calendars.working_hours(int(calendar), moments)
-    return offsets
