@@ -1,8 +1,9 @@
 """What the CPM passes need besides durations, built once per network.
 
-Each level of the forward and the backward pass becomes a step: its targets sorted by link
-count, its links grouped rank by rank, the calendar conversions its links need, and the
-constant bounds that the data date and date constraints put on its targets. A start-to-start
+Each level of the forward and the backward pass becomes a step. A step lists its targets
+sorted by link count and its links grouped rank by rank. It also carries the calendar
+conversions its links need and the constant bounds that the data date and date constraints
+put on its targets. A start-to-start
 link between two started activities is satisfied and skipped going forward, but P6 keeps it
 going backward; completed activities keep their actual dates.
 """
@@ -116,7 +117,7 @@ class PassPlan:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Timing:
-    """Where each activity's times live and which instant a boundary value names.
+    """The calendar of each activity and the instant a value on a period boundary names.
 
     A value on the boundary between two working periods names the end of the earlier one
     for finishes and the start of the later one for starts. P6 makes two exceptions: a
