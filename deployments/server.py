@@ -6,7 +6,9 @@ import logging
 import os
 import shutil
 import socket
+import time
 
+import ray
 from ray import serve
 
 from actors import connect
@@ -17,6 +19,10 @@ from storage import Database
 logger = logging.getLogger(__name__)
 
 APPLICATION = "pmr"
+# Serve's controller actor: its name and namespace in Ray 2.60.
+_CONTROLLER_NAME = "SERVE_CONTROLLER_ACTOR"
+_SERVE_NAMESPACE = "serve"
+_CONTROLLER_EXIT_SECONDS = 60.0
 
 
 def proxy_environment(settings: Settings) -> dict[str, str]:
@@ -89,4 +95,18 @@ def _check_port_free(host: str, port: int) -> None:
 
 
 def stop() -> None:
+    """Shut Serve down and wait until its controller is gone, so Serve can start again.
+
+    With HAProxy the controller's graceful shutdown can outlast Serve's own 30 s wait; a
+    start during that time would find the dying controller and fail.
+    """
     serve.shutdown()  # type: ignore[no-untyped-call]
+    deadline = time.monotonic() + _CONTROLLER_EXIT_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            controller = ray.get_actor(_CONTROLLER_NAME, namespace=_SERVE_NAMESPACE)
+        except ValueError:
+            return
+        time.sleep(0.2)
+    logger.warning("Serve's controller outlived its shutdown; killing it")
+    ray.kill(controller, no_restart=True)
