@@ -24,7 +24,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from risk_analysis.estimates import EstimateGroup, checked, item_bounds, split, spread_estimate
+from risk_analysis.estimates import (
+    EstimateGroup,
+    checked,
+    item_bounds,
+    remaining_share,
+    scaled,
+    split,
+    spread_estimate,
+)
 from risk_analysis.network import Network
 from schedules.model import Activity, ActivityStatus, ActivityType, Project, ThreePointEstimate
 
@@ -110,7 +118,8 @@ def _estimate(activity: Activity, spread: float) -> ThreePointEstimate | None:
     if not _open(activity):
         return None
     if activity.cost_estimate is not None:
-        return checked(activity.cost_estimate, f"cost_estimate of activity {activity.code}")
+        whole = checked(activity.cost_estimate, f"cost_estimate of activity {activity.code}")
+        return scaled(whole, remaining_share(activity.remaining_cost, activity.budgeted_cost))
     if spread > 0.0 and activity.remaining_cost > 0.0:
         return spread_estimate(activity.remaining_cost, spread)
     return None

@@ -65,6 +65,27 @@ def checked(estimate: ThreePointEstimate, field: str) -> ThreePointEstimate:
     return estimate
 
 
+def scaled(estimate: ThreePointEstimate, factor: float) -> ThreePointEstimate:
+    """Return the estimate with every point multiplied by ``factor``.
+
+    A project's three-point estimates describe the whole activity; the simulation samples
+    the remaining work, so a started activity's estimate is scaled by its remaining share.
+    """
+    return ThreePointEstimate(
+        estimate.optimistic * factor,
+        estimate.most_likely * factor,
+        estimate.pessimistic * factor,
+        estimate.distribution,
+    )
+
+
+def remaining_share(remaining: float, whole: float) -> float:
+    """Return remaining / whole, or 1 when the whole is unknown (zero or negative)."""
+    if whole <= 0.0:
+        return 1.0
+    return max(remaining, 0.0) / whole
+
+
 def spread_estimate(value: float, spread: float) -> ThreePointEstimate:
     """Return the triangular estimate of a remaining value with a relative spread."""
     return ThreePointEstimate(value * (1 - spread / 2), value, value * (1 + spread))

@@ -43,6 +43,8 @@ from risk_analysis.estimates import (
     check_spread,
     checked,
     item_bounds,
+    remaining_share,
+    scaled,
     split,
     spread_estimate,
 )
@@ -221,7 +223,11 @@ def _duration_items(
             continue
         if activity.duration_estimate is not None:
             field = f"duration_estimate of activity {activity.code or activity.id}"
-            items.append((activity.id, position, checked(activity.duration_estimate, field)))
+            whole = checked(activity.duration_estimate, field)
+            share = remaining_share(
+                float(network.remaining_hours[position]), activity.original_duration_hours
+            )
+            items.append((activity.id, position, scaled(whole, share)))
         elif spread > 0.0 and network.remaining_hours[position] > 0.0:
             estimate = spread_estimate(float(network.remaining_hours[position]), spread)
             items.append((activity.id, position, estimate))
