@@ -91,8 +91,10 @@ def export_path(settings: Settings, report_id: uuid.UUID, export_id: uuid.UUID, 
 
 
 def file_name(title: str, report_month: str, fmt: str) -> str:
-    """Return the download name: the title's letters and digits, the month, the extension."""
-    stem = "".join(char if char.isalnum() else "-" for char in title)[:80].strip("-")
+    """Return the download name: the title's ASCII letters and digits, month, extension."""
+    # ASCII only, because the name goes into a Content-Disposition header as it is.
+    stem = "".join(char if char.isascii() and char.isalnum() else "-" for char in title)
+    stem = stem[:80].strip("-")
     compact = "-".join(part for part in stem.split("-") if part) or "report"
     return f"{compact}-{report_month}.{ExportFormat(fmt).extension}"
 
@@ -111,14 +113,34 @@ class _ExportRun:
         try:
             self._export(path)
         except Conflict as error:
+            # The job was cancelled or finished elsewhere; nothing of this run may stay.
             logger.info("export job %s stopped: %s", self.plan.job_id, error)
-            path.unlink(missing_ok=True)
+            self._discard(path)
         except Exception as error:
-            path.unlink(missing_ok=True)
-            self.jobs.fail(self.plan.job_id, describe(error))
+            self._discard(path)
             logger.error("export job %s failed", self.plan.job_id, exc_info=error)
+            self._fail(describe(error))
         finally:
             self.database.dispose()
+
+    def _discard(self, path: Path) -> None:
+        """Remove the file, its partial copy and its history entry, whichever exist."""
+        path.unlink(missing_ok=True)
+        _partial(path).unlink(missing_ok=True)
+        try:
+            ExportRepository(self.database).remove(self.plan.export_id)
+        except Exception as error:
+            logger.error(
+                "export %s: its history entry could not be removed after a failure",
+                self.plan.export_id,
+                exc_info=error,
+            )
+
+    def _fail(self, reason: str) -> None:
+        try:
+            self.jobs.fail(self.plan.job_id, reason)
+        except Conflict as error:
+            logger.info("export job %s was already finished: %s", self.plan.job_id, error)
 
     def _export(self, path: Path) -> None:
         plan = self.plan
@@ -169,9 +191,14 @@ def _options(plan: ExportPlan) -> dict[str, Any]:
     }
 
 
+def _partial(path: Path) -> Path:
+    return path.with_suffix(path.suffix + ".partial")
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
+    """Write the file under a temporary name and rename it, so no reader sees half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(path.suffix + ".partial")
+    partial = _partial(path)
     partial.write_bytes(data)
     os.replace(partial, path)
 

@@ -161,7 +161,7 @@ class _Generation:
             facts,
             section_ids=plan.template_sections + plan.custom_sections,
             insights=insights,
-            monte_carlo=self._monte_carlo_view(project, simulation),
+            monte_carlo=self._monte_carlo_view(simulation),
             earned_value=earned_value.to_dict(),
             titles=dict(plan.section_titles),
         )
@@ -181,17 +181,10 @@ class _Generation:
             progress=progress,
         )
 
-    def _monte_carlo_view(
-        self, project: Project, simulation: SimulationResult | None
-    ) -> dict[str, Any] | None:
+    def _monte_carlo_view(self, simulation: SimulationResult | None) -> dict[str, Any] | None:
         if simulation is None:
             return None
-        calendars = project.calendars_by_id()
-        default = calendars.get(project.default_calendar_id or "")
-        hours_per_day = default.hours_per_day if default else 8.0
-        return monte_carlo_view(
-            simulation, seed=self.plan.simulation_seed, hours_per_day=hours_per_day
-        )
+        return monte_carlo_view(simulation, seed=self.plan.simulation_seed)
 
     def _header(self) -> ReportHeader:
         plan = self.plan

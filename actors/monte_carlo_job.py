@@ -45,19 +45,17 @@ def _model_task(project: Project, plan: SimulationPlan) -> SimulationModel:
         project,
         schedule_uncertainty=plan.schedule_uncertainty,
         budget_uncertainty=plan.budget_uncertainty,
+        resource_availability=plan.resource_availability,
     )
 
 
 # Parts of the analysis view left out for each analysis type.
 _DROPPED_BY_TYPE = {
-    "budget_variance": ("schedule_completion", "schedule", "criticality"),
+    "budget_variance": ("schedule_completion", "schedule", "criticality", "deterministic_finish"),
     "schedule": ("budget_completion", "cost"),
 }
-
-
-def _hours_per_day(project: Project) -> float:
-    calendar = project.calendars_by_id().get(project.default_calendar_id or "")
-    return calendar.hours_per_day if calendar and calendar.hours_per_day > 0 else 8.0
+# The sensitivity ranking kept for each analysis type.
+_DRIVERS_BY_TYPE = {"budget_variance": ("cost",), "schedule": ("finish",)}
 
 
 def analysis_view(plan: SimulationPlan, view: dict[str, Any]) -> dict[str, Any]:
@@ -128,7 +126,7 @@ class _Run:
             confidence_levels=plan.confidence_levels,
             progress=self._progress,
         )
-        view = monte_carlo_view(result, seed=plan.seed, hours_per_day=_hours_per_day(project))
+        view = monte_carlo_view(result, seed=plan.seed)
         analysis = analysis_view(plan, view)
         actor = report_actor(plan.report_id, self.settings)
         version = ray.get(actor.set_monte_carlo.remote(analysis, plan.requested_by))

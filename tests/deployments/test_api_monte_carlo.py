@@ -123,8 +123,13 @@ async def test_analysis_lands_in_report(client: httpx.AsyncClient, auth: Auth) -
     assert set(analysis["schedule_completion"]) == {"p50", "p80", "p95"}
     assert analysis["iterations"] == 2000
     assert analysis["analysis_type"] == "both"
-    assert analysis["schedule"]["deterministic_finish"] is not None
+    assert analysis["deterministic_finish"] is not None
+    assert analysis["schedule"]["merge_bias_hours"] is not None
     assert analysis["criticality"]
+    assert analysis["sensitivity"]["finish"]
+    assert analysis["sensitivity"]["cost"]
+    assert analysis["cost"]["histogram"]
+    assert analysis["schedule"]["s_curve"]
     assert job["result"]["budget_completion"] == analysis["budget_completion"]
 
 
