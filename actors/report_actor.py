@@ -329,6 +329,10 @@ class ReportActor:
         self._touch()
         return await self._outbox.poll(subscription_id, wait_seconds)
 
+    async def subscription_count(self) -> int:
+        """Return how many replicas subscribe to this report, one per replica with sockets."""
+        return len(self._outbox.subscriptions)
+
     async def unsubscribe(self, subscription_id: str) -> None:
         for connection in self._connections.of_subscription(subscription_id):
             self._drop(connection.id)

@@ -118,3 +118,16 @@ def test_reconnect_racing_unload_is_safe(short_idle: Server) -> None:
         1
     ] * len(RECONNECT_DELAYS)
     assert ann.text(section_id) == text
+
+
+def test_reports_opened_in_turn_all_unload(short_idle: Server) -> None:
+    reports = [short_idle.new_report()["id"] for _ in range(8)]
+
+    for report_id in reports:
+        client = short_idle.yjs(report_id, "ann@example.com")
+        client.wait_synced()
+        client.close()
+    wait_for(lambda: not any(actor_running(short_idle, r) for r in reports), timeout=60)
+
+    # Each report's actor went away once idle, so opening more reports holds no more memory.
+    assert [actor_running(short_idle, r) for r in reports] == [False] * len(reports)
