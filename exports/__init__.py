@@ -8,6 +8,8 @@ from exports.branding import Branding, Logo
 from exports.errors import (
     ExportError,
     LogoError,
+    LogoTooLargeError,
+    LogoTypeError,
     OptionsError,
     QualityCheckError,
     RenderError,
@@ -29,6 +31,8 @@ __all__ = [
     "ExportRequest",
     "Logo",
     "LogoError",
+    "LogoTooLargeError",
+    "LogoTypeError",
     "OptionsError",
     "ProjectData",
     "QualityCheckError",

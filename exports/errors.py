@@ -1,6 +1,8 @@
-"""Errors of the export pipeline; each pickles its message so it crosses Ray boundaries."""
+"""Errors of the export pipeline; each pickles its fields so it crosses Ray boundaries."""
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class ExportError(Exception):
@@ -10,7 +12,7 @@ class ExportError(Exception):
         super().__init__(message)
         self.message = message
 
-    def __reduce__(self) -> tuple[type[ExportError], tuple[str]]:
+    def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.message,))
 
 
@@ -22,8 +24,29 @@ class LogoError(ExportError):
     """A logo is not a PNG, JPEG or SVG image, is too large, or cannot be cleaned."""
 
 
+class LogoTooLargeError(LogoError):
+    """A logo is over the configured size limit."""
+
+
+class LogoTypeError(LogoError):
+    """A logo is neither PNG, JPEG nor SVG."""
+
+
 class UrlPolicyError(ExportError):
-    """A URL was rejected: not HTTPS, not on the allow-list, private, or a redirect."""
+    """A logo URL was rejected or could not be fetched.
+
+    ``reason`` is a stable slug. The policy decides ``not_https``, ``credentials``,
+    ``host_not_allowed``, ``unresolvable`` and ``address_not_public`` before any
+    connection is made; ``redirect``, ``http_status``, ``too_large``, ``timeout`` and
+    ``fetch_failed`` come from the fetch of an allowed URL.
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.message, self.reason))
 
 
 class RenderError(ExportError):

@@ -18,7 +18,7 @@ from defusedxml import ElementTree as SafeET
 from PIL import Image, UnidentifiedImageError
 
 from exports.branding import Logo
-from exports.errors import LogoError
+from exports.errors import LogoError, LogoTooLargeError, LogoTypeError
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -168,10 +168,12 @@ def sanitise_svg(data: bytes) -> bytes:
 
 def _raster(data: bytes, content_type: str) -> bytes:
     """Re-encode a PNG or JPEG, which drops EXIF and other metadata."""
+    # Only the sniffed format's decoder may read the data, not any Pillow supports.
+    formats = ["PNG"] if content_type == "image/png" else ["JPEG"]
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        with Image.open(io.BytesIO(data), formats=formats) as probe:
             probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(io.BytesIO(data), formats=formats) as image:
             if image.width * image.height > MAX_PIXELS:
                 raise LogoError(
                     f"the logo is {image.width} x {image.height} pixels; "
@@ -192,7 +194,7 @@ def sniff(data: bytes) -> str:
     """Return the image type from the file's first bytes.
 
     Raises:
-        LogoError: neither PNG, JPEG nor SVG.
+        LogoTypeError: neither PNG, JPEG nor SVG.
     """
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
@@ -201,17 +203,21 @@ def sniff(data: bytes) -> str:
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<?xml", b"<svg")):
         return "image/svg+xml"
-    raise LogoError("the logo is not a PNG, JPEG or SVG image; upload one of those")
+    raise LogoTypeError("the logo is not a PNG, JPEG or SVG image; upload one of those")
 
 
 def check_logo(data: bytes, max_bytes: int) -> Logo:
     """Return a logo checked, re-encoded or cleaned, and ready to embed.
 
     Raises:
-        LogoError: too large, of another type, or unreadable.
+        LogoTooLargeError: over ``max_bytes``.
+        LogoTypeError: neither PNG, JPEG nor SVG.
+        LogoError: unreadable, or an SVG that cannot be cleaned.
     """
     if len(data) > max_bytes:
-        raise LogoError(f"the logo is {len(data):,} bytes; the limit is {max_bytes:,} bytes")
+        raise LogoTooLargeError(
+            f"the logo is {len(data):,} bytes; the limit is {max_bytes:,} bytes"
+        )
     if not data:
         raise LogoError("the logo is empty; upload a PNG, JPEG or SVG image")
     content_type = sniff(data)
@@ -224,15 +230,19 @@ def logo_from_data_url(url: str, max_bytes: int) -> Logo:
     """Return the logo a data: URL carries, checked like an upload.
 
     Raises:
-        LogoError: the URL is malformed, too large, or of another type.
+        LogoTooLargeError: the data is over ``max_bytes``.
+        LogoTypeError: the URL or the data is of another type.
+        LogoError: the URL is malformed or the image unreadable.
     """
     match = _DATA_URL.match(url.strip())
     if match is None or match.group("type").lower() not in _TYPES:
-        raise LogoError("the logo data URL must be data:image/png, image/jpeg or image/svg+xml")
+        raise LogoTypeError(
+            "the logo data URL must be data:image/png, image/jpeg or image/svg+xml"
+        )
     payload = match.group("data")
     # Base64 grows data by a third, so a longer payload cannot decode within the limit.
     if len(payload) > max_bytes * 4 // 3 + 4 and match.group("base64"):
-        raise LogoError(f"the logo data URL decodes to more than {max_bytes:,} bytes")
+        raise LogoTooLargeError(f"the logo data URL decodes to more than {max_bytes:,} bytes")
     try:
         data = (
             base64.b64decode(payload, validate=True)
@@ -243,7 +253,7 @@ def logo_from_data_url(url: str, max_bytes: int) -> Logo:
         raise LogoError(f"the logo data URL is not valid base64: {error}") from error
     logo = check_logo(data, max_bytes)
     if logo.content_type != match.group("type").lower():
-        raise LogoError(
+        raise LogoTypeError(
             f"the data URL says {match.group('type')} but the image is {logo.content_type}"
         )
     return logo

@@ -50,15 +50,18 @@ def check_url(url: str, policy: RemotePolicy) -> Target:
     """
     parts = urlsplit(url.strip())
     if parts.scheme.lower() != "https":
-        raise UrlPolicyError(f"logo URL {url[:200]!r} is not HTTPS; only https:// is fetched")
+        raise UrlPolicyError(
+            f"logo URL {url[:200]!r} is not HTTPS; only https:// is fetched", "not_https"
+        )
     if parts.username or parts.password:
-        raise UrlPolicyError("logo URLs must not carry a user name or password")
+        raise UrlPolicyError("logo URLs must not carry a user name or password", "credentials")
     host = (parts.hostname or "").lower().rstrip(".")
     if not host or host not in policy.allowed_hosts:
         allowed = ", ".join(sorted(policy.allowed_hosts)) or "none configured"
         raise UrlPolicyError(
             f"logo host {host or '(none)'!r} is not on the allow-list ({allowed}); upload the "
-            "logo instead or ask an administrator to add the host to PMR_EXPORT_LOGO_HOSTS"
+            "logo instead or ask an administrator to add the host to PMR_EXPORT_LOGO_HOSTS",
+            "host_not_allowed",
         )
     path = parts.path or "/"
     return Target(host, parts.port or 443, f"{path}?{parts.query}" if parts.query else path)
@@ -69,7 +72,9 @@ def system_resolver(host: str, port: int) -> list[str]:
     try:
         answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
-        raise UrlPolicyError(f"logo host {host!r} cannot be resolved: {error}") from error
+        raise UrlPolicyError(
+            f"logo host {host!r} cannot be resolved: {error}", "unresolvable"
+        ) from error
     return sorted({str(answer[4][0]) for answer in answers})
 
 
@@ -82,13 +87,14 @@ def public_address(target: Target, resolver: Resolver = system_resolver) -> str:
     """
     addresses = list(resolver(target.host, target.port))
     if not addresses:
-        raise UrlPolicyError(f"logo host {target.host!r} has no address")
+        raise UrlPolicyError(f"logo host {target.host!r} has no address", "unresolvable")
     for text in addresses:
         address = ipaddress.ip_address(text.split("%", 1)[0])
         if not address.is_global or address.is_multicast:
             raise UrlPolicyError(
                 f"logo host {target.host!r} resolves to the non-public address {address}; "
-                "logos are fetched from public addresses only"
+                "logos are fetched from public addresses only",
+                "address_not_public",
             )
     return addresses[0]
 
@@ -128,29 +134,50 @@ def download(
         if 300 <= response.status < 400:
             raise UrlPolicyError(
                 f"logo URL answered with a redirect ({response.status}); redirects are not "
-                "followed, so give the final URL"
+                "followed, so give the final URL",
+                "redirect",
             )
         if response.status != 200:
-            raise UrlPolicyError(f"logo URL answered with HTTP status {response.status}")
+            raise UrlPolicyError(
+                f"logo URL answered with HTTP status {response.status}", "http_status"
+            )
         declared = response.getheader("Content-Length")
         if declared and declared.isdigit() and int(declared) > policy.max_bytes:
-            raise UrlPolicyError(f"the logo is {int(declared):,} bytes, over the limit")
-        return _read_limited(response, policy.max_bytes, deadline)
+            raise UrlPolicyError(
+                f"the logo is {int(declared):,} bytes, over the limit of {policy.max_bytes:,}",
+                "too_large",
+            )
+        return _read_limited(connection, response, policy.max_bytes, deadline)
     except (OSError, http.client.HTTPException) as error:
-        raise UrlPolicyError(f"fetching the logo from {target.host} failed: {error}") from error
+        reason = "timeout" if isinstance(error, TimeoutError) else "fetch_failed"
+        raise UrlPolicyError(
+            f"fetching the logo from {target.host} failed: {error}", reason
+        ) from error
     finally:
         connection.close()
 
 
-def _read_limited(response: http.client.HTTPResponse, limit: int, deadline: float) -> bytes:
+def _read_limited(
+    connection: http.client.HTTPSConnection,
+    response: http.client.HTTPResponse,
+    limit: int,
+    deadline: float,
+) -> bytes:
+    """Read the body under one deadline for the whole fetch, however slowly it trickles in."""
     body = bytearray()
-    while chunk := response.read(_CHUNK):
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise UrlPolicyError("fetching the logo timed out", "timeout")
+        if connection.sock is not None:
+            connection.sock.settimeout(remaining)
+        # read1 returns what one receive brings, so the deadline is checked between receives.
+        chunk = response.read1(_CHUNK)
+        if not chunk:
+            return bytes(body)
         body += chunk
         if len(body) > limit:
-            raise UrlPolicyError(f"the logo is over the limit of {limit:,} bytes")
-        if time.monotonic() > deadline:
-            raise UrlPolicyError("fetching the logo timed out")
-    return bytes(body)
+            raise UrlPolicyError(f"the logo is over the limit of {limit:,} bytes", "too_large")
 
 
 def fetch_logo_bytes(
