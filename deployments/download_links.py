@@ -20,6 +20,8 @@ _LABEL = b"enhanced-pmr export download links"
 
 
 class LinkSigner:
+    """Signs and verifies download links of one key and lifetime."""
+
     def __init__(self, token_secret: str, ttl_seconds: int) -> None:
         self._key = hmac.new(token_secret.encode(), _LABEL, hashlib.sha256).digest()
         self._ttl = ttl_seconds
@@ -41,7 +43,8 @@ class LinkSigner:
     ) -> None:
         """Raise PermissionDeniedError unless the signature matches and has not expired."""
         expected = self._signature(report_id, export_id, expires)
-        if not hmac.compare_digest(expected, signature):
+        # Bytes, because compare_digest raises TypeError on a str with non-ASCII characters.
+        if not hmac.compare_digest(expected.encode(), signature.encode()):
             raise PermissionDeniedError(
                 "the download link's signature is invalid; request a new link from the job",
                 code="download_link_invalid",

@@ -1,4 +1,4 @@
-"""Exports of a report, their history and downloads, and uploaded logos."""
+"""Exports of a report: starting them, their history, and downloads through signed links."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import asyncio
 import hashlib
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, UploadFile, status
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import APIRouter, Query, status
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from actors.export_job import JOB_KIND, ExportPlan, export_path, start_export
@@ -26,21 +27,14 @@ from deployments.errors import (
     PermissionDeniedError,
     UnprocessableError,
 )
+from deployments.routes.branding import BrandingOptions, resolve_logo
+from deployments.routes.branding import router as branding_router
 from deployments.services import Services
-from exports import (
-    ExportError,
-    Logo,
-    RemotePolicy,
-    check_logo,
-    fetch_logo_bytes,
-    logo_from_data_url,
-    palette,
-    parse_styling,
-)
+from exports import ExportError, Logo, palette, parse_styling
+from exports.content import part_order
 from storage import (
     CollaborationRepository,
     ExportRepository,
-    LogoRepository,
     Permission,
     TemplateRecord,
 )
@@ -48,22 +42,11 @@ from storage import (
 logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["exports"])
+router.include_router(branding_router)
 
 # Rough cost of an export from the sp10 benchmark: a fixed part and a part per activity.
 _FIXED_SECONDS = 3.0
 _SECONDS_PER_ACTIVITY = 0.002
-
-
-class Branding(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    logo_url: str | None = Field(
-        default=None,
-        max_length=2_000_000,
-        description="A data: URL, or an https URL on a host of PMR_EXPORT_LOGO_HOSTS.",
-    )
-    logo_id: uuid.UUID | None = Field(default=None, description="An uploaded logo's id.")
-    color_scheme: str | None = Field(default=None, max_length=64)
 
 
 class ExportOptions(BaseModel):
@@ -71,7 +54,7 @@ class ExportOptions(BaseModel):
 
     include_charts: bool = True
     include_raw_data: bool = False
-    branding: Branding = Field(default_factory=Branding)
+    branding: BrandingOptions = Field(default_factory=BrandingOptions)
     sections: list[Annotated[str, Field(max_length=64)]] | None = Field(
         default=None, max_length=50
     )
@@ -100,39 +83,6 @@ def link_signer(settings: Settings) -> LinkSigner:
     return LinkSigner(token_secret(settings), settings.export_link_ttl_seconds)
 
 
-def _remote_policy(settings: Settings) -> RemotePolicy:
-    hosts = frozenset(
-        host.strip().lower() for host in settings.export_logo_hosts.split(",") if host.strip()
-    )
-    return RemotePolicy(
-        hosts, settings.export_logo_max_bytes, settings.export_logo_timeout_seconds
-    )
-
-
-async def _logo(services: Services, branding: Branding) -> Logo | None:
-    limit = services.settings.export_logo_max_bytes
-    if branding.logo_id is not None and branding.logo_url is not None:
-        raise UnprocessableError(
-            "give either logo_id or logo_url, not both", code="logo_ambiguous"
-        )
-    try:
-        if branding.logo_id is not None:
-            stored = await asyncio.to_thread(
-                LogoRepository(services.database).get, branding.logo_id
-            )
-            return Logo(stored.content_type, stored.data)
-        if branding.logo_url is None:
-            return None
-        if branding.logo_url.startswith("data:"):
-            return logo_from_data_url(branding.logo_url, limit)
-        policy = _remote_policy(services.settings)
-        data = await asyncio.to_thread(fetch_logo_bytes, branding.logo_url, policy)
-        return check_logo(data, limit)
-    except ExportError as error:
-        logger.info("export logo rejected: %s", error)
-        raise UnprocessableError(str(error), code="logo_rejected") from error
-
-
 async def _template(
     services: Services, requested: uuid.UUID | None, report_template: uuid.UUID | None
 ) -> TemplateRecord:
@@ -159,6 +109,56 @@ async def require_view(services: Services, report_id: uuid.UUID, caller: Princip
         )
 
 
+def _check_options(template: TemplateRecord, body: ExportBody, available: Sequence[str]) -> None:
+    """Raise 422 for a format, section, styling or colour scheme the export cannot use."""
+    if body.format not in template.export_formats:
+        raise UnprocessableError(
+            f"template {template.name!r} exports to {', '.join(template.export_formats)}, "
+            f"not {body.format}",
+            code="format_not_in_template",
+        )
+    sections = [section.section_id for section in template.sections]
+    try:
+        part_order(sections, body.options.sections, available)
+    except ExportError as error:
+        raise UnprocessableError(error.message, code="invalid_sections") from error
+    try:
+        parse_styling(template.styling)
+        if body.options.branding.color_scheme:
+            palette(body.options.branding.color_scheme)
+    except ExportError as error:
+        raise UnprocessableError(error.message, code="invalid_branding") from error
+
+
+def _plan(
+    body: ExportBody,
+    template: TemplateRecord,
+    report_id: uuid.UUID,
+    job_id: uuid.UUID,
+    caller: Principal,
+    logo: Logo | None,
+) -> ExportPlan:
+    options = body.options
+    return ExportPlan(
+        report_id=report_id,
+        job_id=job_id,
+        export_id=uuid.uuid4(),
+        format=body.format,
+        template_id=template.id,
+        template_name=template.name,
+        template_sections=tuple(section.section_id for section in template.sections),
+        styling=dict(template.styling),
+        color_scheme=options.branding.color_scheme,
+        logo_type=logo.content_type if logo else None,
+        logo_data=logo.data if logo else None,
+        sections=tuple(options.sections) if options.sections is not None else None,
+        include_charts=options.include_charts,
+        include_raw_data=options.include_raw_data,
+        requested_by=caller.email,
+        requested_at=datetime.now(UTC),
+    )
+
+
 @router.post(
     "/api/reports/pmr/{report_id}/export",
     status_code=status.HTTP_202_ACCEPTED,
@@ -176,41 +176,13 @@ async def start(
         )
     await require_view(services, report_id, caller)
     template = await _template(services, body.template_id, record.template_id)
-    if body.format not in template.export_formats:
-        raise UnprocessableError(
-            f"template {template.name!r} exports to {', '.join(template.export_formats)}, "
-            f"not {body.format}",
-            code="format_not_in_template",
-        )
-    options = body.options
-    try:
-        parse_styling(template.styling)
-        if options.branding.color_scheme:
-            palette(options.branding.color_scheme)
-    except ExportError as error:
-        raise UnprocessableError(str(error), code="invalid_branding") from error
-    logo = await _logo(services, options.branding)
+    document = await services.gateway.read_document(report_id)
+    _check_options(template, body, [str(s["section_id"]) for s in document.get("sections", [])])
+    logo = await resolve_logo(services, body.options.branding)
     job = await asyncio.to_thread(services.jobs.create, JOB_KIND, report_id)
-    await asyncio.to_thread(services.templates.record_use, template.id)
-    plan = ExportPlan(
-        report_id=report_id,
-        job_id=job.id,
-        export_id=uuid.uuid4(),
-        format=body.format,
-        template_id=template.id,
-        template_name=template.name,
-        template_sections=tuple(section.section_id for section in template.sections),
-        styling=dict(template.styling),
-        color_scheme=options.branding.color_scheme,
-        logo_type=logo.content_type if logo else None,
-        logo_data=logo.data if logo else None,
-        sections=tuple(options.sections) if options.sections is not None else None,
-        include_charts=options.include_charts,
-        include_raw_data=options.include_raw_data,
-        requested_by=caller.email,
-        requested_at=datetime.now(UTC),
-    )
+    plan = _plan(body, template, report_id, job.id, caller, logo)
     start_export(plan, services.settings)
+    await asyncio.to_thread(services.templates.record_use, template.id)
     project = await asyncio.to_thread(services.projects.summary, record.project_id)
     estimate = _FIXED_SECONDS + _SECONDS_PER_ACTIVITY * project.activity_count
     started = ExportStarted(
@@ -238,7 +210,7 @@ async def history(
 @router.get(
     "/api/reports/pmr/{report_id}/exports/{export_id}/download",
     summary="Download an exported file through a signed link",
-    response_class=FileResponse,
+    response_class=Response,
 )
 async def download(
     report_id: uuid.UUID,
@@ -246,8 +218,8 @@ async def download(
     services: ServicesDep,
     caller: Viewer,
     expires: Annotated[int, Query(ge=0)],
-    signature: Annotated[str, Query(min_length=64, max_length=64)],
-) -> FileResponse:
+    signature: Annotated[str, Query(max_length=128)],
+) -> Response:
     link_signer(services.settings).verify(report_id, export_id, expires, signature)
     await require_view(services, report_id, caller)
     record = await asyncio.to_thread(ExportRepository(services.database).get, export_id)
@@ -262,7 +234,15 @@ async def download(
             code="export_file_missing",
         )
     logger.info("export %s of report %s downloaded by %s", export_id, report_id, caller.email)
-    return FileResponse(path, media_type=record.content_type, filename=record.file_name)
+    # The bytes served are the ones just hashed, not a second read of a file that may change.
+    return Response(
+        data,
+        media_type=record.content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{record.file_name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 def _read(path: Path) -> bytes | None:
@@ -270,33 +250,3 @@ def _read(path: Path) -> bytes | None:
         return path.read_bytes()
     except FileNotFoundError:
         return None
-
-
-@router.post(
-    "/api/branding/logos",
-    status_code=status.HTTP_201_CREATED,
-    summary="Upload a logo (PNG, JPEG or SVG) for exports; SVG is cleaned",
-)
-async def upload_logo(
-    services: ServicesDep, caller: Editor, file: Annotated[UploadFile, File()]
-) -> dict[str, object]:
-    limit = services.settings.export_logo_max_bytes
-    data = await file.read(limit + 1)
-    try:
-        logo = check_logo(data, limit)
-    except ExportError as error:
-        raise UnprocessableError(str(error), code="logo_rejected") from error
-    stored = await asyncio.to_thread(
-        LogoRepository(services.database).add,
-        content_type=logo.content_type,
-        data=logo.data,
-        sha256=hashlib.sha256(logo.data).hexdigest(),
-        file_name=(file.filename or "logo")[:200],
-        uploaded_by=caller.email,
-    )
-    return {
-        "logo_id": str(stored.id),
-        "content_type": stored.content_type,
-        "size_bytes": stored.size_bytes,
-        "sha256": stored.sha256,
-    }

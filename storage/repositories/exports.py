@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from storage.database import Database
 from storage.errors import InvalidData, NotFound
@@ -121,6 +121,18 @@ class ExportRepository:
             if row is None:
                 raise NotFound("export", export_id)
             return _export(row)
+
+    def remove(self, export_id: uuid.UUID) -> bool:
+        """Delete an export's history entry; return whether there was one.
+
+        Only a failed export job calls this, to take back an entry whose file it could not
+        keep; a released export stays in the history.
+        """
+        with self._database.session() as session:
+            deleted = session.execute(
+                delete(ExportRow).where(ExportRow.id == export_id).returning(ExportRow.id)
+            ).scalar_one_or_none()
+            return deleted is not None
 
     def history(self, report_id: uuid.UUID) -> list[ExportRecord]:
         """Return a report's exports, newest first."""
