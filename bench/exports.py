@@ -65,7 +65,7 @@ def report(path: Path, month: str) -> tuple[dict[str, Any], Any]:
         facts,
         section_ids=SECTIONS,
         insights=generate_insights(facts),
-        monte_carlo=monte_carlo_view(simulation, seed=7, hours_per_day=8.0),
+        monte_carlo=monte_carlo_view(simulation, seed=7),
         earned_value=earned_value.to_dict(),
     )
     document = ReportDocument()

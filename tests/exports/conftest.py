@@ -59,7 +59,7 @@ def sample() -> tuple[dict[str, Any], ProjectData]:
         facts,
         section_ids=SECTIONS,
         insights=generate_insights(facts),
-        monte_carlo=monte_carlo_view(simulation, seed=11, hours_per_day=8.0),
+        monte_carlo=monte_carlo_view(simulation, seed=11),
         earned_value=earned_value.to_dict(),
     )
     document = ReportDocument()
