@@ -127,7 +127,7 @@ def test_reports_opened_in_turn_all_unload(short_idle: Server) -> None:
         client = short_idle.yjs(report_id, "ann@example.com")
         client.wait_synced()
         client.close()
-    wait_for(lambda: not any(actor_running(short_idle, r) for r in reports), timeout=60)
+    wait_for(lambda: not any(actor_running(short_idle, r) for r in reports), timeout=120)
 
     # Each report's actor went away once idle, so opening more reports holds no more memory.
     assert [actor_running(short_idle, r) for r in reports] == [False] * len(reports)
