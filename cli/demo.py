@@ -94,7 +94,8 @@ def _print_result(
     if not served:
         click.echo(f"Report {report['id']} is stored in the database; `pmr serve` shows it again.")
         return
+    click.echo(f"Open it:  {url}/app/reports/{report['id']}?token={token}")
     click.echo(
-        f"See it:   curl -H 'Authorization: Bearer {token}' {url}/api/reports/pmr/{report['id']}"
+        f"Or fetch: curl -H 'Authorization: Bearer {token}' {url}/api/reports/pmr/{report['id']}"
     )
     click.echo(f"API docs: {url}/docs")
