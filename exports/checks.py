@@ -26,6 +26,7 @@ from exports.errors import QualityCheckError
 from exports.excel import SUMMARY_SHEET
 from exports.figures import Figure
 from exports.numbers import FigureKind, parse_figure, same_figure
+from exports.pdf import HEADLINE_COLUMNS
 from exports.slides import FIGURES_SHAPE, WATERMARK_SHAPE
 
 # A PDF over this many pages means a layout loop or a runaway table, not a report.
@@ -78,12 +79,13 @@ def check_pdf(data: bytes, document: ExportDocument, watermark: str) -> CheckRep
     """Read the PDF back and check figures, chart captions, watermark and page count."""
     reader = PdfReader(io.BytesIO(data))
     pages = len(reader.pages)
-    lines = [" ".join(line.split()) for line in pdf_text(data, reader).splitlines()]
-    text = "\n".join(lines)
+    raw = pdf_text(data, reader)
+    text = "\n".join(" ".join(line.split()) for line in raw.splitlines())
+    table = _headline_rows(raw)
     problems = [
         problem
         for figure in document.headline
-        if (problem := compare(figure, _printed_after(lines, figure.label))) is not None
+        if (problem := compare(figure, _printed_after(table, figure.label))) is not None
     ]
     problems += _empty_charts(document)
     problems += [
@@ -118,7 +120,23 @@ def pdf_text(data: bytes, reader: PdfReader) -> str:
         )
         if completed.returncode == 0:
             return completed.stdout.decode("utf-8", errors="replace")
-    return "\n".join(page.extract_text(extraction_mode="layout") for page in reader.pages)
+    # Form feeds separate pages, as in pdftotext's output.
+    return "\f".join(page.extract_text(extraction_mode="layout") for page in reader.pages)
+
+
+def _headline_rows(text: str) -> list[str]:
+    """Return the lines below the key figures table's heading row, page by page.
+
+    Only these lines are searched, so a title or a narrative line that starts with a
+    figure's label (a report called "Risk score review", say) is not read as the figure.
+    """
+    heading = " ".join(HEADLINE_COLUMNS)
+    rows: list[str] = []
+    for page in text.split("\f"):
+        lines = [" ".join(line.split()) for line in page.splitlines()]
+        if heading in lines:
+            rows += lines[lines.index(heading) + 1 :]
+    return rows
 
 
 def _printed_after(lines: Iterable[str], label: str) -> str | None:

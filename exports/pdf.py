@@ -23,6 +23,8 @@ from exports.tables import Table
 
 logger = logging.getLogger(__name__)
 
+# Column headings of the key figures table; the PDF check reads the figures below them.
+HEADLINE_COLUMNS = ("Figure", "Value")
 # Activities run to thousands of rows, so the PDF leaves them to the Excel raw data sheet.
 PDF_RAW_TABLES = ("earned_value_by_month", "monte_carlo_percentiles", "criticality")
 
@@ -102,6 +104,7 @@ def render_html(
         raw_tables=raw,
         printed=printed,
         part_tables=part_tables,
+        headline_columns=HEADLINE_COLUMNS,
     )
 
 

@@ -175,3 +175,14 @@ def test_pdf_check_rejects_a_wrong_figure(sample: Sample) -> None:
 
     with pytest.raises(QualityCheckError, match=r"Cost performance index \(CPI\) reads"):
         check_pdf(exported.data, wrong, WATERMARK)
+
+
+def test_pdf_check_ignores_a_title_starting_with_a_label(sample: Sample) -> None:
+    report, project = sample
+    titled = {**report, "meta": {**report["meta"], "title": "Risk score review for July"}}
+
+    exported = export_report(titled, project, request(ExportFormat.PDF))
+
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(exported.data)).pages)
+    assert "Risk score review for July" in text
+    assert exported.checks.figures_checked == len(exported.document.headline)
