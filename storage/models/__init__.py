@@ -1,6 +1,7 @@
 """SQLAlchemy tables of the server; ``Base.metadata`` is what the migrations must match."""
 
 from storage.models.activity import ActivityRow, AssignmentRow, RelationshipRow
+from storage.models.audit import AuditChainHeadRow, AuditEntryRow
 from storage.models.base import Base, UtcDateTime, utc_now
 from storage.models.collaboration import CollaborationSessionRow, ReportChangeRow
 from storage.models.export import ExportRow, LogoRow
@@ -27,6 +28,8 @@ from storage.models.user import UserRow
 __all__ = [
     "ActivityRow",
     "AssignmentRow",
+    "AuditChainHeadRow",
+    "AuditEntryRow",
     "Base",
     "CalendarRow",
     "ChatMessageRow",

@@ -1,5 +1,7 @@
 """Repositories: synchronous, one transaction per call, each bound to a ``Database``."""
 
+from storage.repositories.audit import AuditEntry, AuditEvent, AuditRepository, AuditTarget
+from storage.repositories.audit_chain import ChainProblem, ChainVerdict, content_hash
 from storage.repositories.collaboration import (
     Change,
     ChangeRecord,
@@ -37,6 +39,12 @@ from storage.repositories.users import UserRecord, UserRepository, UserRole, nor
 __all__ = [
     "DETAILED_TEMPLATE_ID",
     "EXECUTIVE_TEMPLATE_ID",
+    "AuditEntry",
+    "AuditEvent",
+    "AuditRepository",
+    "AuditTarget",
+    "ChainProblem",
+    "ChainVerdict",
     "Change",
     "ChangeRecord",
     "CollaborationRepository",
@@ -64,6 +72,7 @@ __all__ = [
     "UserRecord",
     "UserRepository",
     "UserRole",
+    "content_hash",
     "normalise_email",
     "template_sections",
 ]
