@@ -1,4 +1,4 @@
-"""The ``pmr`` command line: serve, import, generate, token, demo."""
+"""The ``pmr`` command line: serve, import, generate, token, audit, demo."""
 
 from __future__ import annotations
 
@@ -108,6 +108,23 @@ def token_create(email: str, role: str) -> None:
     from cli.tokens import create_token
 
     click.echo(create_token(_settings(), email, role))
+
+
+@main.group()
+def audit() -> None:
+    """The audit log of changes and exports."""
+
+
+@audit.command(name="verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; exit with 1 and name each changed or missing entry."""
+    from cli.audit import describe, verify_chain
+
+    verdict = verify_chain(_settings())
+    for line in describe(verdict):
+        click.echo(line)
+    if not verdict.intact:
+        sys.exit(1)
 
 
 @main.command()
