@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from actors.errors import describe
 from actors.export_job import JOB_KIND, ExportPlan, export_path, start_export
 from config import Settings
 from deployments.auth import Principal, Role, token_secret
@@ -25,6 +26,7 @@ from deployments.errors import (
     ConflictError,
     NotFoundError,
     PermissionDeniedError,
+    ServiceUnavailableError,
     UnprocessableError,
 )
 from deployments.routes.branding import BrandingOptions, resolve_logo
@@ -181,7 +183,17 @@ async def start(
     logo = await resolve_logo(services, body.options.branding)
     job = await asyncio.to_thread(services.jobs.create, JOB_KIND, report_id)
     plan = _plan(body, template, report_id, job.id, caller, logo)
-    start_export(plan, services.settings)
+    try:
+        start_export(plan, services.settings)
+    except Exception as error:
+        # Without this the job would stay queued with no task behind it.
+        # NOTE: no test reaches this branch; Ray raises here only when the cluster is gone.
+        logger.error("export job %s could not be submitted to Ray", job.id, exc_info=error)
+        await asyncio.to_thread(services.jobs.fail, job.id, describe(error))
+        raise ServiceUnavailableError(
+            f"the export could not be started ({describe(error)}); retry when the cluster is back",
+            code="export_not_started",
+        ) from error
     await asyncio.to_thread(services.templates.record_use, template.id)
     project = await asyncio.to_thread(services.projects.summary, record.project_id)
     estimate = _FIXED_SECONDS + _SECONDS_PER_ACTIVITY * project.activity_count
