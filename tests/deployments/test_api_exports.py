@@ -33,8 +33,9 @@ from pypdf import PdfReader
 
 from actors.export_job import ExportPlan, export_path, run_export
 from config import Settings
+from deployments import server
 from deployments.app import create_app
-from deployments.auth import Role
+from deployments.auth import Role, token_service
 from deployments.routes.exports import link_signer
 from deployments.services import Services
 from schedules import sample_project_bytes
@@ -759,13 +760,6 @@ def silent_listener() -> Iterator[tuple[socket.socket, int]]:
     listener.close()
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 @pytest.mark.parametrize(
     ("url", "reason"),
     [
@@ -803,7 +797,7 @@ async def test_logo_url_policy_decides_before_connecting(
     silent_listener: tuple[socket.socket, int],
 ) -> None:
     listener, port = silent_listener
-    urls = [f"https://127.0.0.1:{port}/logo.png", f"https://127.0.0.1:{closed_port()}/logo.png"]
+    urls = [f"https://127.0.0.1:{port}/logo.png", f"https://127.0.0.1:{free_port()}/logo.png"]
 
     responses = [
         await start_export(
@@ -1141,3 +1135,60 @@ def render_first_page(data: bytes, folder: Path, name: str) -> None:
     assert Image.open(page).size[0] > 300
     IMAGES.mkdir(parents=True, exist_ok=True)
     shutil.copy(page, IMAGES / name)
+
+
+# Through Ray Serve over real HTTP
+
+
+def free_port() -> int:
+    """Return a loopback port that nothing listens on once the probe socket closes."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@pytest.fixture(scope="module")
+def served(session_settings: Settings, ray_cluster: None) -> Iterator[tuple[str, Settings]]:
+    settings = session_settings.model_copy(update={"port": free_port()})
+    url = server.start(settings)
+    yield url, settings
+    server.stop()
+
+
+def test_export_through_serve_downloads_checked_file(served: tuple[str, Settings]) -> None:
+    url, settings = served
+    tokens = token_service(settings)
+    pm = {"Authorization": f"Bearer {tokens.issue('pm@example.com', Role.PROJECT_MANAGER)}"}
+    with httpx.Client(base_url=url, headers=pm, timeout=60) as http:
+        project = http.post(
+            "/api/projects/import", files={"file": ("s.json", sample_project_bytes())}
+        )
+        started = http.post(
+            "/api/reports/pmr/generate",
+            json={"project_id": project.json()["project_id"], "report_month": "2025-07"},
+        )
+        report_id = started.json()["id"]
+        generated = poll_job(http, started.json()["generation_job_id"])
+        export = http.post(f"/api/reports/pmr/{report_id}/export", json={"format": "pdf"})
+        job = poll_job(http, export.json()["export_job_id"])
+        download = http.get(job["download_url"])
+        history = http.get(f"/api/reports/pmr/{report_id}/exports").json()["exports"]
+
+    assert generated["status"] == "completed", generated
+    assert export.status_code == 202, export.text
+    assert job["status"] == "completed", job
+    assert download.status_code == 200
+    assert download.content.startswith(b"%PDF-")
+    assert history[0]["sha256"] == hashlib.sha256(download.content).hexdigest()
+    assert history[0]["requested_by"] == "pm@example.com"
+
+
+def poll_job(http: httpx.Client, job_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + JOB_DEADLINE_SECONDS
+    job: dict[str, Any] = http.get(f"/api/jobs/{job_id}").json()
+    while job["status"] in ("queued", "running") and time.monotonic() < deadline:
+        # NOTE: the jobs API has no wait; this polls it under a deadline.
+        time.sleep(0.2)
+        job = http.get(f"/api/jobs/{job_id}").json()
+    return job
