@@ -25,8 +25,10 @@ def report_actor(report_id: uuid.UUID, settings: Settings) -> Any:
     """Return the handle of the report's actor, starting it if it is not running.
 
     The actor is detached so that it outlives the Serve replica or task that started it,
-    and Ray restarts it after a crash. Two callers creating it at once both end up with
-    the same actor: the loser of the race looks the winner up by name.
+    and Ray restarts it after a crash or the loss of its node. Ray's SPREAD strategy places
+    report actors over the cluster's nodes, so losing one node restarts only its share of
+    them. The spread is best effort, not an even split. Two callers creating it at once
+    both end up with the same actor: the loser of the race looks the winner up by name.
     """
     name = actor_name(report_id)
     for attempt in range(_CREATE_ATTEMPTS):
@@ -36,6 +38,7 @@ def report_actor(report_id: uuid.UUID, settings: Settings) -> Any:
                 namespace=settings.ray_namespace,
                 lifetime="detached",
                 get_if_exists=True,
+                scheduling_strategy="SPREAD",
             ).remote(str(report_id), settings)
         except ValueError:
             logger.debug("actor %s was created concurrently (attempt %d)", name, attempt + 1)
