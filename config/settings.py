@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,7 +29,40 @@ class Settings(BaseSettings):
         "PostgreSQL URLs use psycopg 3: postgresql+psycopg://user@host/db.",
     )
     redis_url: str | None = Field(
-        default=None, description="Redis URL for cache and job progress."
+        default=None,
+        description="Redis URL for the report cache, job progress and rate-limit counters.",
+    )
+    redis_timeout_seconds: float = Field(
+        default=0.5, gt=0, le=30, description="Time limit of one Redis command or connect."
+    )
+    report_cache_ttl_seconds: float = Field(
+        default=600.0, gt=0, description="Lifetime of a cached report body in Redis."
+    )
+    report_cache_entries: int = Field(
+        default=256, ge=0, description="Report bodies each replica caches without Redis."
+    )
+    rate_limit_window_seconds: int = Field(
+        default=60, ge=1, le=3600, description="Length of the rate-limit counting window."
+    )
+    rate_limit_user_requests: int = Field(
+        default=6000, ge=0, description="API requests per user and window; 0 means no limit."
+    )
+    rate_limit_ip_requests: int = Field(
+        default=30000,
+        ge=0,
+        description="API requests per client address and window; 0 means no limit.",
+    )
+    rate_limit_user_websockets: int = Field(
+        default=600, ge=0, description="New WebSockets per user and window; 0 means no limit."
+    )
+    rate_limit_ip_websockets: int = Field(
+        default=3000,
+        ge=0,
+        description="New WebSockets per client address and window; 0 means no limit.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="Log lines as text, or as JSON objects with report_id and job_id.",
     )
     jwt_secret: str | None = Field(
         default=None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -77,11 +77,16 @@ class JobRecord:
 _ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
+# Called with each state a job enters, after it is stored: publishers, metrics.
+JobObserver = Callable[[JobRecord], None]
+
+
 class JobRepository:
     """Creates jobs and records their transitions, progress and outcome."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, on_change: JobObserver | None = None) -> None:
         self._database = database
+        self._on_change = on_change
 
     def create(
         self,
@@ -110,6 +115,7 @@ class JobRepository:
             session.flush()
             record = _record(row)
         logger.info("queued %s job %s", kind, job_id)
+        self._notify(record)
         return record
 
     def get(self, job_id: uuid.UUID) -> JobRecord:
@@ -202,7 +208,13 @@ class JobRepository:
                 raise Conflict(
                     f"cannot {action} job {job_id} because it is {row.status}, not {expected}"
                 )
-            return _record(row)
+            record = _record(row)
+        self._notify(record)
+        return record
+
+    def _notify(self, record: JobRecord) -> None:
+        if self._on_change is not None:
+            self._on_change(record)
 
 
 def _record(row: JobRow) -> JobRecord:
