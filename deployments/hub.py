@@ -112,7 +112,7 @@ class Room:
 
     async def _poll(self) -> None:
         try:
-            while True:
+            while await self._has_peers():
                 items = await self.actor.poll.remote(self.subscription, _POLL_SECONDS)
                 self.deliver(items)
         except asyncio.CancelledError:
@@ -121,23 +121,41 @@ class Room:
             logger.warning(
                 "report %s subscription ended (%s); closing its sockets", self.report_id, error
             )
-        self.hub.forget(self)
-        for peer in list(self.peers.values()):
-            peer.close(
-                CLOSE_SERVICE_RESTART, "the report restarted or fell behind; reconnect to resync"
-            )
+            self.hub.forget(self)
+            for peer in list(self.peers.values()):
+                peer.close(
+                    CLOSE_SERVICE_RESTART,
+                    "the report restarted or fell behind; reconnect to resync",
+                )
+            return
+        # Every socket left without releasing the room (its handler was cancelled midway):
+        # stop polling so the actor can go idle and unload.
+        await self._unsubscribe()
+
+    async def _has_peers(self) -> bool:
+        """Whether the room still serves sockets; an empty one is forgotten under the lock."""
+        async with self.hub.lock:
+            if self.peers:
+                return True
+            self.hub.forget(self)
+            return False
 
     async def leave(self, peer: Peer) -> None:
         self.peers.pop(peer.id, None)
-        await peer.stop()
-        with contextlib.suppress(RayActorError, RayTaskError):
-            await self.actor.disconnect.remote(peer.id)
-        await self.hub.release(self)
+        try:
+            await peer.stop()
+            with contextlib.suppress(RayActorError, RayTaskError):
+                await self.actor.disconnect.remote(peer.id)
+        finally:
+            await self.hub.release(self)
 
     async def close(self) -> None:
         self._pump.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._pump
+        await self._unsubscribe()
+
+    async def _unsubscribe(self) -> None:
         with contextlib.suppress(RayActorError, RayTaskError):
             await self.actor.unsubscribe.remote(self.subscription)
 
@@ -148,11 +166,13 @@ class ReportHub:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._rooms: dict[uuid.UUID, Room] = {}
-        self._lock = asyncio.Lock()
+        # Guards the rooms and their peer sets: joining, releasing and a room's own check.
+        self.lock = asyncio.Lock()
+        self._leaving: set[asyncio.Task[None]] = set()
 
     async def join(self, report_id: uuid.UUID, actor: Any, peer: Peer) -> Room:
         """Add ``peer`` to the report's room, subscribing to the actor for the first one."""
-        async with self._lock:
+        async with self.lock:
             room = self._rooms.get(report_id)
             if room is None:
                 subscription = await actor.subscribe.remote()
@@ -165,8 +185,19 @@ class ReportHub:
         if self._rooms.get(room.report_id) is room:
             del self._rooms[room.report_id]
 
+    async def leave(self, room: Room, peer: Peer) -> None:
+        """Take ``peer`` out of ``room``, finishing even if the caller is cancelled midway.
+
+        The socket's handler is cancelled when its client drops; without the shield the
+        room could keep its subscription, and the actor stay loaded, with no socket left.
+        """
+        task = asyncio.get_running_loop().create_task(room.leave(peer))
+        self._leaving.add(task)
+        task.add_done_callback(self._leaving.discard)
+        await asyncio.shield(task)
+
     async def release(self, room: Room) -> None:
-        async with self._lock:
+        async with self.lock:
             if room.peers:
                 return
             self.forget(room)

@@ -177,7 +177,7 @@ async def collaborate(websocket: WebSocket, report_id: str) -> None:
     try:
         await _relay(websocket, services, room, peer)
     finally:
-        await room.leave(peer)
+        await services.hub.leave(room, peer)
 
 
 async def _relay(websocket: WebSocket, services: Services, room: Room, peer: Peer) -> None:
