@@ -1,8 +1,8 @@
 """Time PDF, Excel and slides exports of a real schedule's report, and watch memory.
 
-    python bench/exports.py PATH/sp10-cost-loaded.xer 2017-09 --runs 5
-    python bench/exports.py PATH/sp10-cost-loaded.xer 2017-09 --runs 0 --memory 200
-    python bench/exports.py PATH/sp10-cost-loaded.xer 2017-09 --runs 0 --profile 30
+    python bench/export_speed.py PATH/sp10-cost-loaded.xer 2017-09 --runs 5
+    python bench/export_speed.py PATH/sp10-cost-loaded.xer 2017-09 --runs 0 --memory 200
+    python bench/export_speed.py PATH/sp10-cost-loaded.xer 2017-09 --runs 0 --profile 30
 
 The report is composed in this process (no Ray) as the generation writes it, with 2,000
 Monte Carlo iterations and the detailed template's sections, then exported with charts
