@@ -34,6 +34,7 @@ def ray_cluster() -> Iterator[None]:
     """One local Ray instance for every test that needs actors or tasks."""
     import ray
 
+    from actors.cluster import WORKER_NICENESS
     from deployments.server import proxy_environment
 
     # Serve in the tests takes the production path: HAProxy with direct ingress where
@@ -47,6 +48,7 @@ def ray_cluster() -> Iterator[None]:
         namespace="enhanced-pmr-tests",
         log_to_driver=False,
         runtime_env={"env_vars": environment} if environment else None,
+        _system_config={"worker_niceness": WORKER_NICENESS},
     )
     yield
     ray.shutdown()
