@@ -14,9 +14,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import openai
 from pydantic import BaseModel, ValidationError
 
 from config import Settings
@@ -25,12 +24,21 @@ from knowledge.errors import ModelNotConfiguredError, ModelOutputError, ModelUna
 logger = logging.getLogger(__name__)
 
 Schema = TypeVar("Schema", bound=BaseModel)
-_RETRIED = (
-    openai.APITimeoutError,
-    openai.APIConnectionError,
-    openai.RateLimitError,
-    openai.InternalServerError,
-)
+
+if TYPE_CHECKING:
+    import openai
+
+
+def _retried() -> tuple[type[Exception], ...]:
+    """Return the errors worth another attempt; openai is imported only once a model is used."""
+    import openai
+
+    return (
+        openai.APITimeoutError,
+        openai.APIConnectionError,
+        openai.RateLimitError,
+        openai.InternalServerError,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +85,10 @@ class LanguageModel:
         if config is None:
             raise ModelNotConfiguredError()
         self.config = config
+        import openai
+
         # Retries are done here, so that each one is logged and the backoff is ours.
-        self._client = openai.AsyncOpenAI(
+        self._client: openai.AsyncOpenAI = openai.AsyncOpenAI(
             base_url=config.base_url,
             api_key=config.api_key or "unused",
             timeout=config.timeout_seconds,
@@ -140,11 +150,14 @@ class LanguageModel:
             ) from error
 
     async def _create(self, request: dict[str, Any]) -> Any:
+        import openai
+
+        retried = _retried()
         attempts = self.config.max_retries + 1
         for attempt in range(1, attempts + 1):
             try:
                 return await self._client.chat.completions.create(**request)
-            except _RETRIED as error:
+            except retried as error:
                 if attempt == attempts:
                     raise ModelUnavailableError(
                         f"model {self.config.model} at {self.config.base_url} failed "

@@ -12,12 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.util import CommandError
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +21,9 @@ from sqlalchemy.pool import StaticPool
 
 from config.settings import Settings
 from storage.errors import InvalidData, StorageError, Unavailable, translated_errors
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -83,16 +82,22 @@ class Database:
 
     def migrate(self, revision: str = "head") -> None:
         """Upgrade the schema to ``revision`` in one transaction."""
+        from alembic import command
+
         self._run_alembic(command.upgrade, revision)
         logger.info("database %s migrated to %s", self.url, revision)
 
     def downgrade(self, revision: str) -> None:
         """Downgrade the schema to ``revision``; ``base`` drops every table."""
+        from alembic import command
+
         self._run_alembic(command.downgrade, revision)
         logger.info("database %s downgraded to %s", self.url, revision)
 
     def revision(self) -> str | None:
         """Return the schema revision stored in the database, or None before any migration."""
+        from alembic.runtime.migration import MigrationContext
+
         with translated_errors(self.url), self._engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
@@ -119,6 +124,8 @@ class Database:
         return f"Database({self.url!r})"
 
     def _run_alembic(self, operation: Any, revision: str) -> None:
+        from alembic.util import CommandError
+
         config = alembic_config()
         try:
             with translated_errors(self.url), self._engine.begin() as connection:
@@ -133,6 +140,8 @@ class Database:
 
 def alembic_config() -> Config:
     """Return an Alembic configuration for the storage migrations, built without an ini file."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     return config
