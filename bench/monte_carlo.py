@@ -213,9 +213,12 @@ def _plain_activity(record: dict[str, Any]) -> Activity:
 
 def _comparison(project: Project, iterations: int, seed: int) -> list[str]:
     records, plain = _converted(project)
+    cpu_before = time.process_time()
     seconds, reference = timed(lambda: pmcontrols.pert(records, n_sim=iterations, seed=seed))
+    reference_cpu = time.process_time() - cpu_before
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     stats = reference.stats
+    cpu_before = time.process_time()
     ours_seconds, ours = timed(
         lambda: simulate(
             plain,
@@ -226,14 +229,16 @@ def _comparison(project: Project, iterations: int, seed: int) -> list[str]:
             confidence_levels=(0.5, 0.8, 0.95),
         )
     )
+    ours_cpu = time.process_time() - cpu_before
     percentiles = [p.offset_hours for p in ours.finish.percentiles]
     return [
         f"pmcontrols {pmcontrols.__version__} pert, converted network "
         f"({len(records):,} activities), {iterations:,} iterations, one process: "
-        f"{seconds:.2f} s; driver peak RSS so far {peak:.0f} MiB",
+        f"{seconds:.2f} s wall, {reference_cpu:.2f} s CPU; driver peak RSS so far {peak:.0f} MiB",
         f"  pmcontrols: mean {stats['mc_mean']:,.1f} h, P50 {stats['mc_p50']:,.1f} h, "
         f"P80 {stats['mc_p80']:,.1f} h, P95 {stats['mc_p95']:,.1f} h",
-        f"this engine, same converted network, one process: {ours_seconds:.2f} s",
+        f"this engine, same converted network, one process: {ours_seconds:.2f} s wall, "
+        f"{ours_cpu:.2f} s CPU",
         f"  this engine: mean {ours.finish.mean_hours:,.1f} h, P50 {percentiles[0]:,.1f} h, "
         f"P80 {percentiles[1]:,.1f} h, P95 {percentiles[2]:,.1f} h "
         f"(resolution {ours.finish.resolution_hours:.2f} h)",
