@@ -133,7 +133,7 @@ class Room:
         await self._unsubscribe()
 
     async def _has_peers(self) -> bool:
-        """Whether the room still serves sockets; an empty one is forgotten under the lock."""
+        """Return whether the room still serves sockets, forgetting an empty one under the lock."""
         async with self.hub.lock:
             if self.peers:
                 return True
@@ -188,8 +188,8 @@ class ReportHub:
     async def leave(self, room: Room, peer: Peer) -> None:
         """Take ``peer`` out of ``room``, finishing even if the caller is cancelled midway.
 
-        The socket's handler is cancelled when its client drops; without the shield the
-        room could keep its subscription, and the actor stay loaded, with no socket left.
+        Serve cancels a socket's handler when its client drops. The shield keeps that from
+        stopping the release halfway, which would leave the room subscribed with no socket.
         """
         task = asyncio.get_running_loop().create_task(room.leave(peer))
         self._leaving.add(task)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 def _retried() -> tuple[type[Exception], ...]:
-    """Return the errors worth another attempt; openai is imported only once a model is used."""
+    """Return the errors worth another attempt, importing openai on first use."""
     import openai
 
     return (
