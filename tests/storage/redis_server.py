@@ -87,6 +87,11 @@ class PrivateRedis:
             client.close()
         raise AssertionError(f"redis-server on port {self.port} did not answer in time")
 
+    @property
+    def running(self) -> bool:
+        """Whether this object started the server and has not killed it since."""
+        return self._process is not None
+
     def kill(self) -> None:
         """Kill the server at once, as a crash would, and wait until it is gone."""
         if self._process is not None:
