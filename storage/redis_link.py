@@ -10,6 +10,7 @@ INFO. One link serves async callers (redis.asyncio) and threads (redis) alike.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import threading
@@ -41,6 +42,7 @@ class RedisLink:
         self._url = url
         self._timeout = timeout_seconds
         self._async_client: redis.asyncio.Redis | None = None
+        self._async_loop: asyncio.AbstractEventLoop | None = None
         self._sync_client: redis.Redis | None = None
         self._state = threading.Lock()
         self._down_since: float | None = None
@@ -99,10 +101,14 @@ class RedisLink:
             client.close()
 
     def _async(self) -> redis.asyncio.Redis:
-        if self._async_client is None:
+        # An asyncio client's connections belong to the loop that opened them, and the
+        # link is shared by the process, whose callers may run on different loops.
+        loop = asyncio.get_running_loop()
+        if self._async_client is None or self._async_loop is not loop:
             self._async_client = redis.asyncio.Redis.from_url(
                 self._url, retry=AsyncRetry(NoBackoff(), 1), **self._timeouts()
             )
+            self._async_loop = loop
         return self._async_client
 
     def _sync(self) -> redis.Redis:

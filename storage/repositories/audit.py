@@ -17,7 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -134,11 +134,23 @@ class AuditRepository:
         self, report_id: uuid.UUID, *, after_seq: int = 0, limit: int = 100
     ) -> list[AuditEntry]:
         """Return the report's entries after ``after_seq``, oldest first, at most ``limit``."""
+        return self._list(AuditEntryRow.report_id == report_id, after_seq, limit)
+
+    def entries(
+        self, *, after_seq: int = 0, limit: int = 100, target_type: AuditTarget | None = None
+    ) -> list[AuditEntry]:
+        """Return entries after ``after_seq``, of one target type if given, oldest first."""
+        condition = true() if target_type is None else AuditEntryRow.target_type == target_type
+        return self._list(condition, after_seq, limit)
+
+    def _list(
+        self, condition: ColumnElement[bool], after_seq: int, limit: int
+    ) -> list[AuditEntry]:
         if not 1 <= limit <= _LISTED_AT_MOST:
             raise InvalidData(f"limit {limit} is out of range; ask for 1 to {_LISTED_AT_MOST}")
         query = (
             select(AuditEntryRow)
-            .where(AuditEntryRow.report_id == report_id, AuditEntryRow.seq > after_seq)
+            .where(condition, AuditEntryRow.seq > after_seq)
             .order_by(AuditEntryRow.seq)
             .limit(limit)
         )
