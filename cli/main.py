@@ -12,14 +12,16 @@ import click
 from pydantic import ValidationError
 
 from config import Settings, load_settings
+from config.logs import configure_logging
 
 
 def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    try:
+        settings = load_settings()
+    except ValidationError:
+        # The command itself reports invalid settings; log as text until then.
+        settings = Settings.model_construct(log_format="text")
+    configure_logging(settings, level=logging.DEBUG if verbose else logging.INFO)
     if not verbose:
         # Alembic announces every migration step at INFO.
         logging.getLogger("alembic").setLevel(logging.WARNING)
