@@ -17,9 +17,12 @@ from typing import Any
 
 import ray
 
+from actors.audit_trail import export_event
 from actors.errors import describe
+from actors.job_events import job_observer
 from actors.registry import report_actor
 from config import Settings
+from config.logs import configure_logging, log_context
 from exports import (
     Branding,
     ExportFormat,
@@ -31,6 +34,7 @@ from exports import (
     project_data,
 )
 from storage import (
+    AuditRepository,
     Conflict,
     Database,
     ExportRepository,
@@ -104,7 +108,7 @@ class _ExportRun:
         self.plan = plan
         self.settings = settings
         self.database = Database(settings.sqlalchemy_url)
-        self.jobs = JobRepository(self.database)
+        self.jobs = JobRepository(self.database, on_change=job_observer(settings))
 
     def run(self) -> None:
         path = export_path(
@@ -172,6 +176,18 @@ class _ExportRun:
                 options=_options(plan),
             )
         )
+        # Part of the export: a failed append fails the job and removes the file.
+        AuditRepository(self.database).append(
+            [
+                export_event(
+                    plan.report_id,
+                    plan.export_id,
+                    plan.requested_by,
+                    exported.sha256,
+                    {"format": plan.format, "file_name": name, "size_bytes": len(exported.data)},
+                )
+            ]
+        )
         result = {
             "report_id": str(plan.report_id),
             "export_id": str(plan.export_id),
@@ -206,7 +222,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
 @ray.remote(num_cpus=1, max_retries=0)
 def run_export(plan: ExportPlan, settings: Settings) -> None:
     """Run one export; failures are recorded on its job."""
-    _ExportRun(plan, settings).run()
+    configure_logging(settings)
+    with log_context(report_id=plan.report_id, job_id=plan.job_id):
+        _ExportRun(plan, settings).run()
 
 
 def start_export(plan: ExportPlan, settings: Settings) -> ray.ObjectRef[None]:

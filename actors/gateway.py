@@ -32,12 +32,24 @@ class ReportGateway:
 
     async def read_document(self, report_id: uuid.UUID) -> dict[str, Any]:
         """Return the report document, waiting out a restart of its actor."""
+        document: dict[str, Any] = await self._read(report_id, "read")
+        return document
+
+    async def read_revision(self, report_id: uuid.UUID) -> dict[str, Any]:
+        """Return the document and its revision token (``document``, ``revision``)."""
+        read: dict[str, Any] = await self._read(report_id, "read_revision")
+        return read
+
+    async def revision(self, report_id: uuid.UUID) -> str:
+        """Return the revision token of the report's document."""
+        token: str = await self._read(report_id, "revision")
+        return token
+
+    async def _read(self, report_id: uuid.UUID, method: str) -> Any:
         for attempt in range(1, _READ_ATTEMPTS + 1):
             try:
-                document: dict[str, Any] = await report_actor(
-                    report_id, self.settings
-                ).read.remote()
-                return document
+                handle = report_actor(report_id, self.settings)
+                return await getattr(handle, method).remote()
             except RayActorError as error:
                 # A restarting actor answers again soon; a dead one whose load failed does
                 # not, and retrying would only start and fail new actors.
@@ -70,7 +82,7 @@ class ReportGateway:
         """
         handle = report_actor(report_id, self.settings)
         result: dict[str, Any] = await handle.update_section.remote(
-            section_id, title=title, body=body, metrics=metrics, strategy=strategy
+            section_id, title=title, body=body, metrics=metrics, strategy=strategy, user=user
         )
         logger.info("report %s section %s updated by %s", report_id, section_id, user)
         return result

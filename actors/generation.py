@@ -19,9 +19,11 @@ import ray
 
 from actors.errors import describe
 from actors.insights_tasks import insights_on_ray
+from actors.job_events import job_observer
 from actors.registry import report_actor
 from actors.simulation_tasks import simulate_on_ray
 from config import Settings
+from config.logs import configure_logging, log_context
 from earned_value import EarnedValueAnalysis, analyse
 from insights import Insight
 from reporting import ReportHeader, compose_report
@@ -107,7 +109,7 @@ class _Generation:
         self.plan = plan
         self.settings = settings
         self.database = Database(settings.sqlalchemy_url)
-        self.jobs = JobRepository(self.database)
+        self.jobs = JobRepository(self.database, on_change=job_observer(settings))
         self.reports = ReportRepository(self.database)
         self.projects = ProjectRepository(self.database)
 
@@ -217,4 +219,6 @@ class _Generation:
 @ray.remote(num_cpus=0, max_retries=0)
 def run_generation(plan: GenerationPlan, settings: Settings) -> None:
     """Generate one report; failures are recorded on the report and its job."""
-    _Generation(plan, settings).run()
+    configure_logging(settings)
+    with log_context(report_id=plan.report_id, job_id=plan.job_id):
+        _Generation(plan, settings).run()

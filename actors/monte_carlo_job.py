@@ -11,9 +11,11 @@ from typing import Any
 import ray
 
 from actors.errors import describe
+from actors.job_events import job_observer
 from actors.registry import report_actor
 from actors.simulation_tasks import simulate_on_ray
 from config import Settings
+from config.logs import configure_logging, log_context
 from reporting.monte_carlo import monte_carlo_view
 from risk_analysis import SimulationModel, build_model
 from schedules.model import Project
@@ -86,7 +88,7 @@ class _Run:
         self.plan = plan
         self.settings = settings
         self.database = Database(settings.sqlalchemy_url)
-        self.jobs = JobRepository(self.database)
+        self.jobs = JobRepository(self.database, on_change=job_observer(settings))
 
     def run(self) -> None:
         started = time.perf_counter()
@@ -143,4 +145,6 @@ class _Run:
 @ray.remote(num_cpus=0, max_retries=0)
 def run_simulation(plan: SimulationPlan, settings: Settings) -> None:
     """Run one requested Monte Carlo analysis; failures are recorded on its job."""
-    _Run(plan, settings).run()
+    configure_logging(settings)
+    with log_context(report_id=plan.report_id, job_id=plan.job_id):
+        _Run(plan, settings).run()

@@ -36,6 +36,8 @@ class Frame:
     kind: FrameKind
     payload: bytes | str
     targets: frozenset[str] | None = None
+    # Wall-clock time (time.time()) at which the update in this frame was stored, if any.
+    stored_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,8 @@ from typing import Any
 import ray
 from pycrdt import merge_updates
 
+from actors import metrics
+from actors.audit_trail import AuditTrail, session_event
 from actors.collaboration import Collaboration, event, now_iso
 from actors.connections import (
     CLOSE_FORBIDDEN,
@@ -29,9 +31,11 @@ from actors.connections import (
 from actors.document_edits import apply_chat_edit, merge_insights, set_insight_status
 from actors.errors import ReportUnloadingError, UnknownConnectionError
 from actors.outbox import Close, Frame, FrameKind, Outbox, Outgoing
+from actors.revisions import DocumentRevision
 from actors.session_log import ChangeLog
 from actors.update_writer import UpdateWriter
 from config import Settings
+from config.logs import bind_process, configure_logging
 from crdt import (
     MergeStrategy,
     ReportDocument,
@@ -45,6 +49,7 @@ from crdt.protocol import sync_update
 from crdt.validation import ShadowValidator
 from knowledge import EditRequest
 from storage import (
+    AuditRepository,
     CollaborationRepository,
     Database,
     Permission,
@@ -70,6 +75,8 @@ class ReportActor:
     """
 
     def __init__(self, report_id: str, settings: Settings) -> None:
+        configure_logging(settings)
+        bind_process(report_id=report_id)
         self._report_id = uuid.UUID(report_id)
         self._settings = settings
         self._database = Database(settings.sqlalchemy_url)
@@ -87,6 +94,8 @@ class ReportActor:
         self._outbox = Outbox()
         self._connections = Connections()
         self._changes = ChangeLog(self._report_id, self._sessions)
+        self._audit = AuditTrail(self._report_id, AuditRepository(self._database), self._document)
+        self._revision = DocumentRevision(self._report_id, settings)
         self._collaboration = Collaboration(
             self._document,
             self._connections,
@@ -99,6 +108,7 @@ class ReportActor:
         self._housekeeping: asyncio.Task[None] | None = None
         self._last_activity = time.monotonic()
         self._unloading = False
+        metrics.report_loaded(True)
         logger.info(
             "report %s loaded: %d stored updates, %d bytes",
             report_id,
@@ -112,6 +122,17 @@ class ReportActor:
         """Return the document as JSON-ready values."""
         self._touch()
         return self._document.to_dict()
+
+    async def read_revision(self) -> dict[str, Any]:
+        """Return the document with the revision token it has, for the report cache."""
+        self._touch()
+        return {"revision": self._revision.current, "document": self._document.to_dict()}
+
+    async def revision(self) -> str:
+        """Return the current revision token, publishing it again in case Redis lost it."""
+        self._touch()
+        await self._revision.publish()
+        return self._revision.current
 
     async def process_id(self) -> int:
         return os.getpid()
@@ -193,6 +214,7 @@ class ReportActor:
         self, session_type: str, permissions: Mapping[str, str], started_by: str
     ) -> dict[str, Any]:
         """Start (or restart) the collaboration session and apply its permissions to live users."""
+        previous = self._session
         self._session = await asyncio.to_thread(
             self._sessions.start,
             self._report_id,
@@ -207,6 +229,8 @@ class ReportActor:
             elif permission is not None:
                 connection.permission = permission
         self._changes.record(started_by, None, "session_started")
+        self._audit.record(session_event(self._report_id, previous, self._session, started_by))
+        await self._audit.flush()
         return await self.session_view()
 
     async def session_view(self) -> dict[str, Any]:
@@ -327,7 +351,12 @@ class ReportActor:
 
     async def poll(self, subscription_id: str, wait_seconds: float = 10.0) -> list[Outgoing]:
         self._touch()
-        return await self._outbox.poll(subscription_id, wait_seconds)
+        items = await self._outbox.poll(subscription_id, wait_seconds)
+        handed_at = time.time()
+        for item in items:
+            if isinstance(item, Frame) and item.stored_at is not None:
+                metrics.fanout_observed(handed_at - item.stored_at)
+        return items
 
     async def subscription_count(self) -> int:
         """Return how many replicas subscribe to this report, one per replica with sockets."""
@@ -360,6 +389,7 @@ class ReportActor:
             is_admin=is_admin,
         )
         self._connections.add(connection)
+        self._count_connections()
         self._publish_presence("join", connection)
         logger.info("report %s: %s joined (%s, %s)", self._report_id, user, permission, kind)
         if connection.kind is FrameKind.BINARY:
@@ -402,7 +432,9 @@ class ReportActor:
         await self._store_and_apply(update, connection.user, checked=True)
 
     async def _edit_for(self, edit: Edit, connection: Connection, section_id: str | None) -> Any:
-        _, result = await self._commit(edit, user=connection.user, section_id=section_id)
+        _, result = await self._commit(
+            edit, user=connection.user, section_id=section_id, live=True
+        )
         return result
 
     async def _commit(
@@ -412,6 +444,7 @@ class ReportActor:
         user: str,
         section_id: str | None = None,
         change_type: str = "content_update",
+        live: bool = False,
     ) -> tuple[int, Any]:
         """Stage ``edit`` on a fork, store the update, apply and broadcast it.
 
@@ -425,7 +458,7 @@ class ReportActor:
             version = staged.bump_version(now_iso())
             update = staged.changes_since(before)
             await self._store_and_apply(
-                update, user, change_type=change_type, section_hint=section_id
+                update, user, change_type=change_type, section_hint=section_id, live=live
             )
         return version, result
 
@@ -437,19 +470,38 @@ class ReportActor:
         change_type: str = "content_update",
         section_hint: str | None = None,
         checked: bool = False,
+        live: bool = False,
     ) -> None:
+        """Store, apply and broadcast one update; ``checked`` marks a Yjs client's update.
+
+        Client updates and JSON clients' edits (``live``) are audited coalesced; every
+        other change gets its own audit entry before this returns.
+        """
         await self._writer.append(update)
+        stored_at = time.time()
         self._log_rows += 1
+        audit = self._audit.before(
+            self._document,
+            user=user,
+            change_type=change_type,
+            section_hint=section_hint,
+            live=checked or live,
+        )
         self._document.apply(update)
         if not checked:
             self._shadow.accept(update)
         sections, added, changed = self._watcher.take()
-        self._broadcast(Frame(FrameKind.BINARY, sync_update(update)))
+        self._broadcast(Frame(FrameKind.BINARY, sync_update(update), stored_at=stored_at))
         self._announce(user, sections, added, changed)
         for section_id in sections or ({section_hint} if section_hint else set()):
             self._changes.record(user, section_id, change_type)
         if not sections and section_hint is None:
             self._changes.record(user, None, change_type)
+        self._audit.after(self._document, audit, sections, added | changed)
+        metrics.document_updated("client" if checked else "server")
+        await self._revision.bump()
+        if not audit.live:
+            await self._audit.flush()
         self._maybe_compact()
 
     def _announce(self, user: str, sections: set[str], added: set[str], changed: set[str]) -> None:
@@ -518,8 +570,14 @@ class ReportActor:
         removals = self._collaboration.awareness.remove_connection(connection_id)
         if removals:
             self._collaboration.broadcast_awareness(removals)
+        self._count_connections()
         self._publish_presence("leave", connection)
         logger.info("report %s: %s left", self._report_id, connection.user)
+
+    def _count_connections(self) -> None:
+        connections = self._connections.all()
+        text = sum(1 for c in connections if c.kind is FrameKind.TEXT)
+        metrics.connections_open(len(connections) - text, text)
 
     def _close(self, connections: list[Connection], code: int, reason: str) -> None:
         targets = frozenset(c.id for c in connections)
@@ -538,26 +596,41 @@ class ReportActor:
     async def _housekeep(self) -> None:
         while not self._unloading:
             await asyncio.sleep(_HOUSEKEEPING_SECONDS)
-            expired = self._collaboration.awareness.expire()
-            if expired:
-                self._collaboration.broadcast_awareness(expired)
-            for subscription_id in self._outbox.stale():
-                for connection in self._connections.of_subscription(subscription_id):
-                    self._drop(connection.id)
-            await self._changes.flush_due()
-            idle = time.monotonic() - self._last_activity
-            if (
-                not self._connections.all()
-                and not self._outbox.subscriptions
-                and idle > self._settings.actor_idle_timeout_seconds
-            ):
-                await self._unload()
+            try:
+                await self._housekeeping_round()
+            except Exception:  # it alone unloads an idle actor, so it must outlive a failure
+                logger.exception("report %s: housekeeping failed; trying again", self._report_id)
+
+    async def _housekeeping_round(self) -> None:
+        expired = self._collaboration.awareness.expire()
+        if expired:
+            self._collaboration.broadcast_awareness(expired)
+        for subscription_id in self._outbox.stale():
+            for connection in self._connections.of_subscription(subscription_id):
+                self._drop(connection.id)
+        await self._changes.flush_due()
+        await self._audit.flush_due()
+        await self._revision.publish_pending()
+        idle = time.monotonic() - self._last_activity
+        if (
+            not self._connections.all()
+            and not self._outbox.subscriptions
+            and idle > self._settings.actor_idle_timeout_seconds
+        ):
+            await self._unload()
 
     async def _unload(self) -> None:
         """Flush everything, refuse new work and end this actor; the next use starts afresh."""
         self._unloading = True
-        await self._writer.flush()
-        await self._changes.flush()
+        try:
+            await self._writer.flush()
+            await self._changes.flush()
+            await self._audit.flush()
+        except Exception:
+            # Nothing is lost while the actor lives: serve again and retry the unload later.
+            self._unloading = False
+            raise
+        metrics.report_loaded(False)
         self._watcher.close()
         logger.info(
             "report %s unloaded after %.0f s idle",

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from deployments import web, websocket
+from deployments import health, web, websocket
 from deployments.guard import RequestGuard
 from deployments.problems import install_problem_handlers
+from deployments.ratelimit import RateLimiter
+from deployments.request_context import LogContextMiddleware
 from deployments.routes import (
     analysis,
+    audit,
     chat,
     collaboration,
     documents,
@@ -35,6 +38,14 @@ def create_app(services: Services) -> FastAPI:
     app.add_middleware(
         RequestGuard, tokens=services.tokens, max_upload_bytes=services.settings.max_upload_bytes
     )
+    # Added after the guard, so it runs before it: floods are counted before any other work.
+    app.add_middleware(
+        RateLimiter,
+        tokens=services.tokens,
+        counter=services.rate_counter,
+        settings=services.settings,
+    )
+    app.add_middleware(LogContextMiddleware)
     install_problem_handlers(app)
     app.include_router(projects.router)
     app.include_router(reports.router)
@@ -46,11 +57,8 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(documents.router)
     app.include_router(exports.router)
     app.include_router(template_admin.router)
+    app.include_router(audit.router)
+    app.include_router(health.router)
     app.include_router(websocket.router)
     app.include_router(web.router)
-
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
     return app

@@ -76,3 +76,8 @@ class UnsupportedMediaError(ApiError):
 class ServiceUnavailableError(ApiError):
     status = 503
     title = "Service unavailable"
+
+
+class TooManyRequestsError(ApiError):
+    status = 429
+    title = "Too many requests"

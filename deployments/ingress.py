@@ -8,6 +8,7 @@ from typing import Any
 from ray import serve
 
 from config import Settings
+from config.logs import configure_logging
 from deployments.app import create_app
 from deployments.services import Services
 
@@ -20,6 +21,7 @@ class PmrIngress:
     """One API replica: it builds its services once and serves the FastAPI app."""
 
     def __init__(self, settings: Settings) -> None:
+        configure_logging(settings)
         self._services = Services.create(settings)
         logger.info("API replica started on database %s", self._services.database)
 

@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from actors import GenerationPlan
 from deployments.dependencies import Editor, ProjectManager, ServicesDep, Viewer
 from deployments.errors import ConflictError, UnprocessableError
+from deployments.report_reads import read_report
+from deployments.routes.audit import record_audit
 from deployments.routes.templates import router as templates_router
 from deployments.schemas import (
     GenerateRequest,
@@ -24,7 +26,7 @@ from deployments.schemas import (
 )
 from deployments.services import Services
 from reporting import report_month_problem
-from storage import ReportRecord, TemplateRecord
+from storage import AuditEvent, AuditTarget, ReportRecord, TemplateRecord
 
 router = APIRouter(prefix="/api/reports/pmr", tags=["reports"])
 # Declared first so that /templates is not taken for a report id.
@@ -108,6 +110,7 @@ async def generate_report(
     )
     job = await asyncio.to_thread(services.jobs.create, "report_generation", report.id)
     await asyncio.to_thread(services.templates.record_use, template.id)
+    await record_audit(services, _created_event(report, caller.email, job.id))
     plan = GenerationPlan(
         report_id=report.id,
         job_id=job.id,
@@ -138,13 +141,25 @@ async def generate_report(
     )
 
 
+def _created_event(report: ReportRecord, user: str, job_id: uuid.UUID) -> AuditEvent:
+    return AuditEvent(
+        actor=user,
+        action="report_created",
+        target_type=AuditTarget.REPORT,
+        target_id=str(report.id),
+        report_id=report.id,
+        detail={
+            "project_id": str(report.project_id),
+            "report_month": report.report_month,
+            "template_id": str(report.template_id) if report.template_id else None,
+            "job_id": str(job_id),
+        },
+    )
+
+
 @router.get("/{report_id}", response_model=ReportBody, summary="A report with its sections")
-async def get_report(report_id: uuid.UUID, services: ServicesDep, _: Viewer) -> ReportBody:
-    record = await asyncio.to_thread(services.reports.get, report_id)
-    document = None
-    if record.status == "completed":
-        document = await services.gateway.read_document(report_id)
-    return report_body(record, document)
+async def get_report(report_id: uuid.UUID, services: ServicesDep, _: Viewer) -> Response:
+    return await read_report(services, report_id, report_body)
 
 
 @router.put(

@@ -12,8 +12,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from deployments.auth import Principal, Role
 from deployments.dependencies import ServicesDep, require
 from deployments.errors import UnprocessableError
+from deployments.routes.audit import record_audit
 from exports import ExportError, parse_styling
-from storage import TemplateContent, TemplateRecord, template_sections
+from storage import (
+    AuditEvent,
+    AuditTarget,
+    TemplateContent,
+    TemplateRecord,
+    content_hash,
+    template_sections,
+)
 
 Format = Literal["pdf", "excel", "slides"]
 router = APIRouter(prefix="/api/reports/pmr", tags=["templates"])
@@ -83,15 +91,41 @@ async def create_template(
     record = await asyncio.to_thread(
         services.templates.create, body.content(), created_by=caller.email
     )
+    await record_audit(services, _template_event("template_created", caller, None, record))
     return _body(record)
 
 
 @router.put("/templates/{template_id}", summary="Replace a report template's content")
 async def replace_template(
-    template_id: uuid.UUID, body: TemplateWrite, services: ServicesDep, _: Admin
+    template_id: uuid.UUID, body: TemplateWrite, services: ServicesDep, caller: Admin
 ) -> dict[str, Any]:
+    before = await asyncio.to_thread(services.templates.get, template_id)
     record = await asyncio.to_thread(services.templates.replace, template_id, body.content())
+    await record_audit(services, _template_event("template_replaced", caller, before, record))
     return _body(record)
+
+
+def _template_event(
+    action: str, caller: Principal, before: TemplateRecord | None, after: TemplateRecord
+) -> AuditEvent:
+    """Return the audit entry of a template change; the hashes cover name, sections, styling."""
+    return AuditEvent(
+        actor=caller.email,
+        action=action,
+        target_type=AuditTarget.TEMPLATE,
+        target_id=str(after.id),
+        before_hash=_template_hash(before) if before is not None else None,
+        after_hash=_template_hash(after),
+        detail={"name": after.name},
+    )
+
+
+def _template_hash(record: TemplateRecord) -> str:
+    content = record.as_dict()
+    # Usage count and rating change with use, not with an edit of the template.
+    for counter in ("usage_count", "rating"):
+        content.pop(counter, None)
+    return content_hash(content)
 
 
 @router.get("/templates/{template_id}", summary="One template with its export styling")
