@@ -178,6 +178,9 @@ class Collaboration:
             message = json.loads(text)
         except ValueError as error:
             return [Close(CLOSE_MALFORMED, f"invalid JSON: {error}")]
+        except RecursionError:
+            # json.loads recurses once per nesting level, up to the interpreter recursion limit.
+            return [Close(CLOSE_MALFORMED, "invalid JSON: arrays or objects nested too deeply")]
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             return [Close(CLOSE_MALFORMED, "a JSON event must be an object with a string 'type'")]
         handler = self._handlers().get(message["type"])

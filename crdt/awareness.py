@@ -54,6 +54,11 @@ def decode_awareness(payload: bytes) -> list[AwarenessEntry]:
             value = json.loads(text)
         except ValueError as error:
             raise ProtocolError(f"awareness state of client {client_id} is not JSON") from error
+        except RecursionError as error:
+            # json.loads recurses once per nesting level, up to the interpreter recursion limit.
+            raise ProtocolError(
+                f"awareness state of client {client_id} nests arrays or objects too deeply"
+            ) from error
         entries.append(AwarenessEntry(client_id, clock, None if value is None else text))
     if reader.remaining:
         raise ProtocolError(f"{reader.remaining} unexpected bytes after the awareness entries")

@@ -79,3 +79,11 @@ def test_states_not_renewed_expire() -> None:
 def test_decode_rejects_malformed_awareness(payload: bytes, message: str) -> None:
     with pytest.raises(ProtocolError, match=message):
         decode_awareness(payload)
+
+
+def test_deeply_nested_state_is_protocol_error() -> None:
+    nested = "[" * 5000 + "]" * 5000
+    payload = encode_awareness([AwarenessEntry(1, 1, nested)])
+
+    with pytest.raises(ProtocolError, match="nests arrays or objects too deeply"):
+        decode_awareness(payload)
