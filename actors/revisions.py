@@ -5,6 +5,10 @@ publishes it to Redis when Redis is configured. A token is never reused, not eve
 restarts of the actor, so a body cached under one always matches that state of the
 document. A publish that fails while Redis is down is repeated by the actor's housekeeping,
 because a reader could otherwise keep finding the revision before the outage.
+
+NOTE: when Redis was unreachable but kept its data, replicas can read the older revision,
+and so the older body, until the actor's next publish succeeds. That takes up to one
+housekeeping round after the actor's link retries, and its retry delay grows to 30 s.
 """
 
 from __future__ import annotations
