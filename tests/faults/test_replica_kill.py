@@ -59,7 +59,11 @@ def established_connections(pid: int) -> int:
 
 
 class RestReader(threading.Thread):
-    """Read the report over REST until stopped, keeping every response that is not 200."""
+    """Read the report over REST until stopped, keeping every response that is not 200.
+
+    ``outcomes`` lists each request's status code, or "dropped" when the connection closed
+    without a response.
+    """
 
     def __init__(self, server: Server, report_id: str) -> None:
         super().__init__(daemon=True)
@@ -67,14 +71,18 @@ class RestReader(threading.Thread):
             base_url=server.url, headers=server.auth("reader@example.com"), timeout=60
         )
         self._path = f"/api/reports/pmr/{report_id}"
-        self.answered = 0
+        self.outcomes: list[int | str] = []
         self.errors: list[httpx.Response] = []
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.is_set():
-            response = self._client.get(self._path)
-            self.answered += 1
+            try:
+                response = self._client.get(self._path)
+            except httpx.TransportError:
+                self.outcomes.append("dropped")
+                continue
+            self.outcomes.append(response.status_code)
             if response.status_code != 200:
                 self.errors.append(response)
         self._client.close()
@@ -142,6 +150,9 @@ def test_replica_kill_clients_resync(server: Server) -> None:
     assert [client.text(section_id) for client in clients] == [text] * CLIENTS
     assert rest.status_code == 200
     assert rest.json()["sections"][0]["content"]["body"] == text
-    assert reader.answered > len(reader.errors)
+    assert reader.outcomes[-1] == 200
+    # NOTE: a GET in flight on the killed replica ends without a response. Ray Serve 2.60
+    # has HAProxy retry only connection failures (RAY_SERVE_HAPROXY_RETRY_ON=conn-failure).
+    assert reader.outcomes.count("dropped") <= 1, reader.outcomes
     assert [problem["status"] for problem in problems] == [503] * len(problems)
     assert all(problem["detail"] for problem in problems)
