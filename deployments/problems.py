@@ -141,7 +141,79 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     return problem_response(_internal(), request)
 
 
+# Statuses any operation may answer with a problem: authentication, role or participant
+# checks, unknown ids, state conflicts, invalid input, rate limits and server failures.
+_PROBLEM_STATUSES = {
+    "401": "Missing, expired or invalid bearer token",
+    "403": "The caller's role or permission does not allow this",
+    "404": "Not found",
+    "409": "Conflicts with the resource's current state",
+    "422": "Invalid request",
+    "429": "Rate limit exceeded",
+    "500": "Internal server error",
+    "503": "A dependency (database, report actor) is unavailable",
+}
+# Statuses of operations that take a request body.
+_BODY_PROBLEM_STATUSES = {
+    "400": "The request body could not be parsed",
+    "413": "Request body too large",
+    "415": "Unsupported media type",
+}
+_PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; extension members such as errors may follow.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+_HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def _document_problems(schema: dict[str, Any]) -> None:
+    """Declare the problem+json error responses on every operation of an OpenAPI schema.
+
+    FastAPI documents only the success response and a 422 as application/json, while the
+    handlers here answer every error as application/problem+json.
+    """
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = _PROBLEM_SCHEMA
+    content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path_item in schema.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in _HTTP_METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            statuses = dict(_PROBLEM_STATUSES)
+            if "requestBody" in operation:
+                statuses.update(_BODY_PROBLEM_STATUSES)
+            for status, description in statuses.items():
+                if status == "422" or status not in responses:
+                    responses[status] = {"description": description, "content": content}
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    """Answer every error as problem details, and declare those responses in /openapi.json."""
+    generate_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _document_problems(generate_openapi())
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
