@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from crdt.document import ReportDocument
@@ -147,6 +147,8 @@ def _stored_body(server: Server, report_id: str, section_id: str) -> str:
 @settings(
     max_examples=EXAMPLES,
     derandomize=True,
+    # No shrinking: one replay of a failing case against the live server can take a minute.
+    phases=[Phase.explicit, Phase.generate],
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -45,6 +45,8 @@ def _fuzz(operation: Any, mode: GenerationMode, headers: dict[str, str]) -> str 
     @settings(
         max_examples=EXAMPLES_PER_OPERATION,
         derandomize=True,
+        # No shrinking: one replay of a failing case against the live server can take a minute.
+        phases=[Phase.explicit, Phase.generate],
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
