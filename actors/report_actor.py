@@ -488,9 +488,13 @@ class ReportActor:
             live=checked or live,
         )
         self._document.apply(update)
+        self._revision.advance()
         if not checked:
             self._shadow.accept(update)
         sections, added, changed = self._watcher.take()
+        # Published before anyone sees the change, so that a client who saw it and then
+        # reads the report through the cache cannot get the body from before it.
+        await self._revision.publish()
         self._broadcast(Frame(FrameKind.BINARY, sync_update(update), stored_at=stored_at))
         self._announce(user, sections, added, changed)
         for section_id in sections or ({section_hint} if section_hint else set()):
@@ -499,7 +503,6 @@ class ReportActor:
             self._changes.record(user, None, change_type)
         self._audit.after(self._document, audit, sections, added | changed)
         metrics.document_updated("client" if checked else "server")
-        await self._revision.bump()
         if not audit.live:
             await self._audit.flush()
         self._maybe_compact()

@@ -35,10 +35,9 @@ class DocumentRevision:
             self._publisher = RevisionPublisher(link)
             self._pending = not self._publisher.publish_sync(report_id, self.current)
 
-    async def bump(self) -> None:
-        """Draw a new token for a changed document and publish it."""
+    def advance(self) -> None:
+        """Draw a new token for a changed document; ``publish`` makes it known to Redis."""
         self.current = uuid.uuid4().hex
-        await self.publish()
 
     async def publish(self) -> None:
         """Publish the current token; a failure leaves it pending for ``publish_pending``.
