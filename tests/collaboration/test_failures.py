@@ -5,6 +5,7 @@ Ghost cursors (a client vanishing without a close frame) are covered in test_pre
 
 from __future__ import annotations
 
+import re
 import signal
 import uuid
 from collections.abc import Iterator
@@ -148,13 +149,16 @@ def _serve_disconnect_failure(lines: list[str], index: int) -> bool:
     return False
 
 
+# A record of the report actor's text log format below WARNING.
+_ROUTINE = re.compile(r"^\d{4}-\d\d-\d\d [\d:,.]+ (INFO|DEBUG) ")
+
+
 def problems_logged(sizes: dict[Path, int], actor_pid: int) -> tuple[list[str], list[str]]:
     """Return the problems logged since ``sizes`` was taken: by this server, by Serve itself.
 
     Replica logs count from WARNING up, except Serve's own record of a send to a client that
-    had already gone, which belongs with the proxy's. The report actor logs through Python's
-    last-resort handler, which writes WARNING and above to its worker's stderr, so every
-    line counts.
+    had already gone, which belongs with the proxy's. The report actor logs to its worker's
+    stderr; every line there counts except its INFO and DEBUG records.
     """
     ours: list[str] = []
     serve: list[str] = []
@@ -173,7 +177,7 @@ def problems_logged(sizes: dict[Path, int], actor_pid: int) -> tuple[list[str], 
                 else:
                     ours.append(line)
         elif path.name.startswith("worker-") and path.name.endswith(f"-{actor_pid}.err"):
-            ours += [line for line in lines if line.strip()]
+            ours += [line for line in lines if line.strip() and not _ROUTINE.match(line)]
     return ours, serve
 
 
