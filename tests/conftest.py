@@ -102,9 +102,8 @@ def session_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setti
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the fault tests after every other test of the session.
 
-    NOTE: they kill Serve replicas and report actors on purpose, and a Serve application
-    started on the same Ray instance after them was seen not to come up (its port refused
-    connections), so nothing that needs a server runs after them.
+    They kill Serve replicas and report actors on purpose, so no other test should meet the
+    Ray instance they leave behind.
     """
     faults = Path(__file__).resolve().parent / "faults"
     items.sort(key=lambda item: Path(str(item.path)).is_relative_to(faults))
