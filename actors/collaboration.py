@@ -329,6 +329,7 @@ def _reply(kind: str, request_id: Any, **fields: Any) -> Frame:
 
 def _check_update(update: bytes) -> None:
     """Reject bytes that are not a Yjs update before they reach the log."""
+    # NOTE: pycrdt ignores bytes after a complete update, so such trailing bytes pass here.
     try:
         Doc().apply_update(update)
     except Exception as error:  # pycrdt reports decoding failures with its own exception types
