@@ -492,7 +492,7 @@ class ReportActor:
         if not checked:
             self._shadow.accept(update)
         sections, added, changed = self._watcher.take()
-        # Published before anyone sees the change, so that a client who saw it and then
+        # Published before the broadcast, so that a client who received the change and then
         # reads the report through the cache cannot get the body from before it.
         await self._revision.publish()
         self._broadcast(Frame(FrameKind.BINARY, sync_update(update), stored_at=stored_at))
@@ -630,7 +630,7 @@ class ReportActor:
             await self._changes.flush()
             await self._audit.flush()
         except Exception:
-            # Nothing is lost while the actor lives: serve again and retry the unload later.
+            # Entries not yet stored stay in memory, so keep serving and retry the unload later.
             self._unloading = False
             raise
         metrics.report_loaded(False)

@@ -194,7 +194,7 @@ def test_interleaved_edits_converge(
 
 
 def _answer(client: JsonClient, request_id: str) -> dict[str, Any]:
-    """Wait for the ``ack`` or ``error`` event that answers ``request_id``."""
+    """Wait for the ``ack`` or ``error`` event that replies to ``request_id``."""
     return client.wait_event(
         lambda event: event["type"] in ("ack", "error") and event.get("request_id") == request_id
     )
@@ -203,8 +203,8 @@ def _answer(client: JsonClient, request_id: str) -> dict[str, Any]:
 def _settled_rest_body(server: Server, editors: Editors, expected: str) -> str:
     """Read the section over REST until it equals ``expected`` or the wait runs out.
 
-    The echo tells a client its edit is stored, but the replica that answers REST may
-    still be taking the change in, so REST is compared once it has settled.
+    An echo means the client's edit is stored, but the replica serving REST may not have
+    taken the change in yet, so REST is compared once it has settled.
     """
     deadline = time.monotonic() + CONVERGENCE_SECONDS
     body = _rest_body(server, editors)
