@@ -23,6 +23,8 @@ APPLICATION = "pmr"
 _CONTROLLER_NAME = "SERVE_CONTROLLER_ACTOR"
 _SERVE_NAMESPACE = "serve"
 _CONTROLLER_EXIT_SECONDS = 60.0
+# The ports of HAProxy's statistics page and metrics; Serve's defaults are 8404 and 9101.
+_HAPROXY_PORT_VARIABLES = ("RAY_SERVE_HAPROXY_STATS_PORT", "RAY_SERVE_HAPROXY_METRICS_PORT")
 
 
 def proxy_environment(settings: Settings) -> dict[str, str]:
@@ -52,11 +54,24 @@ def proxy_environment(settings: Settings) -> dict[str, str]:
         )
         return {}
     logger.info("Serve traffic goes through HAProxy at %s with direct ingress", binary)
-    return {
+    environment = {
         "RAY_SERVE_ENABLE_HA_PROXY": "1",
         "RAY_SERVE_ENABLE_DIRECT_INGRESS": "1",
         "RAY_SERVE_HAPROXY_BINARY_PATH": binary,
     }
+    if not settings.ray_address:
+        # A local instance takes free ports unless the environment sets them, so that two
+        # servers can run on one machine. A cluster keeps Serve's fixed ports.
+        for variable in _HAPROXY_PORT_VARIABLES:
+            environment[variable] = os.environ.get(variable) or str(_free_port())
+    return environment
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def start(settings: Settings) -> str:
