@@ -20,6 +20,7 @@ from deployments.errors import (
     UnprocessableError,
     UnsupportedMediaError,
 )
+from deployments.routes.audit import record_audit
 from deployments.services import Services
 from exports import (
     ExportError,
@@ -32,7 +33,7 @@ from exports import (
     fetch_logo_bytes,
     logo_from_data_url,
 )
-from storage import LogoRepository
+from storage import AuditEvent, AuditTarget, LogoRepository
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +140,17 @@ async def upload_logo(
         uploaded_by=caller.email,
     )
     logger.info("logo %s (%s) uploaded by %s", stored.id, stored.content_type, caller.email)
+    await record_audit(
+        services,
+        AuditEvent(
+            actor=caller.email,
+            action="logo_uploaded",
+            target_type=AuditTarget.LOGO,
+            target_id=str(stored.id),
+            after_hash=stored.sha256,
+            detail={"content_type": stored.content_type, "size_bytes": stored.size_bytes},
+        ),
+    )
     return {
         "logo_id": str(stored.id),
         "content_type": stored.content_type,

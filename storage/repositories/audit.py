@@ -41,6 +41,7 @@ class AuditTarget(StrEnum):
     SESSION = "session"
     TEMPLATE = "template"
     EXPORT = "export"
+    LOGO = "logo"
 
 
 @dataclass(frozen=True, slots=True)

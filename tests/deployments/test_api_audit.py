@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 
 from deployments.auth import Role
 from deployments.services import Services
@@ -110,6 +112,29 @@ async def test_template_changes_are_audited(
     assert mine[0]["before_hash"] is None
     assert mine[1]["before_hash"] == mine[0]["after_hash"]
     assert mine[1]["after_hash"] != mine[0]["after_hash"]
+
+
+async def test_logo_upload_is_audited(client: httpx.AsyncClient, auth: Auth) -> None:
+    image = io.BytesIO()
+    Image.new("RGB", (60, 20), "#1f4e79").save(image, format="PNG")
+
+    uploaded = await client.post(
+        "/api/branding/logos",
+        files={"file": ("logo.png", image.getvalue(), "image/png")},
+        headers=auth(Role.EDITOR),
+    )
+    trail = await client.get(
+        "/api/audit", params={"target_type": "logo", "limit": 1000}, headers=auth(Role.ADMIN)
+    )
+
+    assert uploaded.status_code == 201, uploaded.text
+    assert trail.status_code == 200, trail.text
+    logo = uploaded.json()
+    mine = [e for e in trail.json()["entries"] if e["target_id"] == logo["logo_id"]]
+    assert [e["action"] for e in mine] == ["logo_uploaded"]
+    assert mine[0]["actor"] == "editor@example.com"
+    assert mine[0]["before_hash"] is None
+    assert mine[0]["after_hash"] == logo["sha256"]
 
 
 @pytest.mark.parametrize(
