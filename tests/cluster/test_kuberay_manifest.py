@@ -17,7 +17,7 @@ from ray.serve.schema import ServeDeploySchema
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "kuberay-rayservice.yaml"
 RESOURCE_NAMES = ("cpu", "memory")
-SECRET_VARIABLES = ("PMR_DATABASE_URL", "PMR_JWT_SECRET")
+SECRET_VARIABLES = ("PMR_DATABASE_URL", "PMR_JWT_SECRET", "PMR_REDIS_URL")
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
