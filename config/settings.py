@@ -65,6 +65,15 @@ class Settings(BaseSettings):
     rate_limits_enabled: bool = Field(
         default=True, description="Whether the four rate limits above apply at all."
     )
+    forwarded_hops: int = Field(
+        default=0,
+        ge=0,
+        le=10,
+        description=(
+            "Proxies in front of the server that append the client address to "
+            "X-Forwarded-For; 0 counts the address of the connection's peer."
+        ),
+    )
     log_format: Literal["text", "json"] = Field(
         default="text",
         description="Log lines as text, or as JSON objects with report_id and job_id.",

@@ -6,6 +6,10 @@ counts cover fixed windows of ``PMR_RATE_LIMIT_WINDOW_SECONDS`` and live in Redi
 is configured and up, else in this process. Over a limit, a request gets 429 with a
 Retry-After header, and an upgrade is rejected with the same 429 response, because
 y-websocket clients retry a closed socket at once and would loop.
+
+The client address is the connection's peer, or with ``PMR_FORWARDED_HOPS`` set to N, the
+Nth address from the right of X-Forwarded-For: the one that the outermost trusted proxy
+appended. Entries further left come from the client and are never trusted.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class RateLimiter:
         self._tokens = tokens
         self._counter = counter
         self._window = settings.rate_limit_window_seconds
+        self._forwarded_hops = settings.forwarded_hops
         self._requests = Limits(settings.rate_limit_user_requests, settings.rate_limit_ip_requests)
         self._upgrades = Limits(
             settings.rate_limit_user_websockets, settings.rate_limit_ip_websockets
@@ -82,8 +87,7 @@ class RateLimiter:
             await _deny_upgrade(scope, send, problem, path)
 
     async def _check(self, scope: Scope, kind: str, limits: Limits) -> TooManyRequestsError | None:
-        client = scope.get("client")
-        address = str(client[0]) if client else "unknown"
+        address = client_address(scope, self._forwarded_hops)
         if limits.per_address:
             count = await self._counter.hit(f"{kind}:address:{address}")
             if count.count > limits.per_address:
@@ -115,6 +119,29 @@ class RateLimiter:
             code="rate_limited",
             retry_after=count.retry_after,
         )
+
+
+def client_address(scope: Scope, forwarded_hops: int) -> str:
+    """Return the address that limits count for a request or upgrade.
+
+    With ``forwarded_hops`` N above 0, it is the Nth entry from the right of the
+    X-Forwarded-For headers. With fewer entries than that, the request did not come through
+    the trusted proxies, and the peer's address counts.
+    """
+    client = scope.get("client")
+    peer = str(client[0]) if client else "unknown"
+    if forwarded_hops == 0:
+        return peer
+    forwarded: list[str] = [
+        entry.strip()
+        for key, value in scope.get("headers", [])
+        if key.lower() == b"x-forwarded-for"
+        for entry in value.decode("latin-1").split(",")
+        if entry.strip()
+    ]
+    if len(forwarded) < forwarded_hops:
+        return peer
+    return forwarded[-forwarded_hops]
 
 
 def bearer_token(scope: Scope) -> str | None:

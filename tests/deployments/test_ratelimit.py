@@ -14,6 +14,7 @@ from starlette.websockets import WebSocketDisconnect
 from config import Settings
 from deployments.app import create_app
 from deployments.auth import Role
+from deployments.ratelimit import client_address
 from deployments.services import Services
 from tests.storage.redis_server import flushed_redis_url
 
@@ -95,3 +96,61 @@ async def test_limits_switched_off(api_settings: Settings) -> None:
     services.close()
 
     assert [r.status_code for r in responses] == [200, 200, 200, 200]
+
+
+def scope_with(peer: str, *forwarded: str) -> dict[str, Any]:
+    headers = [(b"x-forwarded-for", value.encode()) for value in forwarded]
+    return {"type": "http", "client": (peer, 40000), "headers": headers}
+
+
+@pytest.mark.parametrize(
+    ("hops", "forwarded", "expected"),
+    [
+        pytest.param(0, ("198.51.100.7",), "10.0.0.2", id="no-hops-counts-peer"),
+        pytest.param(1, ("198.51.100.7",), "198.51.100.7", id="one-balancer"),
+        pytest.param(1, ("6.6.6.6, 198.51.100.7",), "198.51.100.7", id="client-spoof-ignored"),
+        pytest.param(2, ("198.51.100.7, 10.0.0.9",), "198.51.100.7", id="two-proxies"),
+        pytest.param(2, ("198.51.100.7", "10.0.0.9"), "198.51.100.7", id="headers-joined"),
+        pytest.param(2, ("198.51.100.7",), "10.0.0.2", id="too-few-entries"),
+        pytest.param(1, (), "10.0.0.2", id="no-header"),
+    ],
+)
+def test_client_address_from_forwarded_for(
+    hops: int, forwarded: tuple[str, ...], expected: str
+) -> None:
+    assert client_address(scope_with("10.0.0.2", *forwarded), hops) == expected
+
+
+@pytest.fixture(params=["local", "redis"])
+def address_limited(request: pytest.FixtureRequest, api_settings: Settings) -> Iterator[Services]:
+    """Services that allow three API requests per client address behind one balancer."""
+    update: dict[str, Any] = {
+        **LIMITS,
+        "rate_limit_user_requests": 0,
+        "rate_limit_ip_requests": 3,
+        "forwarded_hops": 1,
+    }
+    if request.param == "redis":
+        urls = flushed_redis_url()
+        update["redis_url"] = next(urls)
+    services = Services.create(api_settings.model_copy(update=update))
+    yield services
+    services.close()
+    if request.param == "redis":
+        next(urls, None)
+
+
+async def test_address_over_request_limit_gets_429(address_limited: Services) -> None:
+    busy = f"198.51.100.{uuid.uuid4().int % 200 + 1}"
+    quiet = "203.0.113.5" if busy != "203.0.113.5" else "203.0.113.6"
+    users = [bearer(address_limited, f"{uuid.uuid4().hex[:8]}@example.com") for _ in range(2)]
+
+    busy_responses = await get_templates(address_limited, {**users[0], "X-Forwarded-For": busy})
+    quiet_responses = await get_templates(address_limited, {**users[1], "X-Forwarded-For": quiet})
+
+    assert [r.status_code for r in busy_responses] == [200, 200, 200, 429]
+    refused = busy_responses[-1]
+    assert refused.json()["code"] == "rate_limited"
+    assert f"client address {busy}" in refused.json()["detail"]
+    assert int(refused.headers["retry-after"]) >= 1
+    assert [r.status_code for r in quiet_responses] == [200, 200, 200, 429]
