@@ -26,18 +26,25 @@ LIMITS = {
 }
 
 
-@pytest.fixture(params=["local", "redis"])
-def limited(request: pytest.FixtureRequest, api_settings: Settings) -> Iterator[Services]:
-    """Services with small limits, counted in this process or in the shared Redis."""
-    update: dict[str, Any] = dict(LIMITS)
-    if request.param == "redis":
+def services_counting(
+    counter: str, api_settings: Settings, limits: dict[str, Any]
+) -> Iterator[Services]:
+    """Yield services with ``limits``, counted in this process or in a flushed Redis."""
+    update = dict(limits)
+    if counter == "redis":
         urls = flushed_redis_url()
         update["redis_url"] = next(urls)
     services = Services.create(api_settings.model_copy(update=update))
     yield services
     services.close()
-    if request.param == "redis":
+    if counter == "redis":
         next(urls, None)
+
+
+@pytest.fixture(params=["local", "redis"])
+def limited(request: pytest.FixtureRequest, api_settings: Settings) -> Iterator[Services]:
+    """Services with small limits, counted in this process or in the shared Redis."""
+    yield from services_counting(request.param, api_settings, LIMITS)
 
 
 def bearer(services: Services, email: str) -> dict[str, str]:
@@ -124,20 +131,13 @@ def test_client_address_from_forwarded_for(
 @pytest.fixture(params=["local", "redis"])
 def address_limited(request: pytest.FixtureRequest, api_settings: Settings) -> Iterator[Services]:
     """Services that allow three API requests per client address behind one balancer."""
-    update: dict[str, Any] = {
+    limits = {
         **LIMITS,
         "rate_limit_user_requests": 0,
         "rate_limit_ip_requests": 3,
         "forwarded_hops": 1,
     }
-    if request.param == "redis":
-        urls = flushed_redis_url()
-        update["redis_url"] = next(urls)
-    services = Services.create(api_settings.model_copy(update=update))
-    yield services
-    services.close()
-    if request.param == "redis":
-        next(urls, None)
+    yield from services_counting(request.param, api_settings, limits)
 
 
 async def test_address_over_request_limit_gets_429(address_limited: Services) -> None:

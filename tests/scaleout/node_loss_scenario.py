@@ -16,6 +16,7 @@ import json
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -133,11 +134,15 @@ def traced_simulation(model_ref: Any) -> dict[str, Any]:
     """Run the simulation's blocks as tasks that name their node, and return both."""
     model: SimulationModel = ray.get(model_ref)
     groups = group_blocks(plan_chunks(SEED, ITERATIONS, BLOCK_ITERATIONS))
+    started = time.monotonic()
     ran = ray.get([blocks_with_node.remote(model_ref, group) for group in groups])
+    seconds = time.monotonic() - started
     result = merge(model, [aggregate for _, aggregate in ran], confidence_levels=CONFIDENCE_LEVELS)
     return {
         "tasks": len(ran),
         "task_nodes": sorted({node for node, _ in ran}),
+        "tasks_per_node": dict(Counter(node for node, _ in ran)),
+        "seconds": seconds,
         "result": result.to_dict(),
     }
 
