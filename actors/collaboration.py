@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -53,6 +54,7 @@ StoreUpdate = Callable[[bytes, Connection], Awaitable[None]]
 CommitEdit = Callable[[Callable[[ReportDocument], Any], Connection, str | None], Awaitable[Any]]
 
 _MAX_JSON_CHARS = 2_000_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # A Yjs update with no structs and an empty delete set.
 _EMPTY_UPDATE = b"\x00\x00"
 
@@ -63,6 +65,27 @@ def now_iso() -> str:
 
 def event(kind: str, **fields: Any) -> str:
     return json.dumps({"type": kind, **fields}, ensure_ascii=False)
+
+
+def _contains_lone_surrogate(value: Any) -> bool:
+    """Check whether a decoded JSON value contains a string with an unpaired surrogate.
+
+    json.loads turns an escape such as \\ud800 without its pair into a lone surrogate, which
+    UTF-8 cannot encode, so echoing it in a text frame would fail. The walk uses a stack,
+    because the value may be nested nearly as deep as the recursion limit.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 class Collaboration:
@@ -183,6 +206,14 @@ class Collaboration:
             return [Close(CLOSE_MALFORMED, "invalid JSON: arrays or objects nested too deeply")]
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             return [Close(CLOSE_MALFORMED, "a JSON event must be an object with a string 'type'")]
+        if _contains_lone_surrogate(message):
+            return [
+                Close(
+                    CLOSE_MALFORMED,
+                    "invalid JSON: a \\u escape gives a lone UTF-16 surrogate; send characters "
+                    "above U+FFFF as surrogate pairs",
+                )
+            ]
         handler = self._handlers().get(message["type"])
         if handler is None:
             known = ", ".join(sorted(self._handlers()))

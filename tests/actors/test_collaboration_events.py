@@ -1,0 +1,77 @@
+"""JSON events handled by ``Collaboration`` directly, without Ray or a socket."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from actors.collaboration import Collaboration
+from actors.connections import CLOSE_MALFORMED, Connection, Connections
+from actors.outbox import Close, Frame, FrameKind, Outbox
+from crdt import ReportDocument
+from storage import Permission
+
+
+async def _store_update(update: bytes, connection: Connection) -> None:
+    raise AssertionError("no test here sends a Yjs update")
+
+
+async def _commit_edit(
+    edit: Callable[[ReportDocument], Any], connection: Connection, section_id: str | None
+) -> Any:
+    raise AssertionError("no test here edits the document")
+
+
+@pytest.fixture
+def collaboration() -> Collaboration:
+    return Collaboration(ReportDocument(), Connections(), Outbox(), _store_update, _commit_edit)
+
+
+@pytest.fixture
+def connection() -> Connection:
+    return Connection(
+        id="c1",
+        subscription="s1",
+        user="ann@example.com",
+        permission=Permission.EDIT,
+        kind=FrameKind.TEXT,
+    )
+
+
+LONE_SURROGATES = {
+    "request id": '{"type": "ping", "request_id": "\\ud800"}',
+    "low surrogate in a nested key": '{"type": "ping", "x": [{"\\udfff": 1}]}',
+    "section id": '{"type": "section_update", "section_id": "a\\udc00", "changes": {}}',
+}
+
+
+@pytest.mark.parametrize("text", LONE_SURROGATES.values(), ids=LONE_SURROGATES.keys())
+async def test_lone_surrogate_closes_with_4400(
+    collaboration: Collaboration, connection: Connection, text: str
+) -> None:
+    outgoing = await collaboration.receive_text(connection, text)
+
+    assert len(outgoing) == 1
+    close = outgoing[0]
+    assert isinstance(close, Close)
+    assert close.code == CLOSE_MALFORMED
+    assert "surrogate" in close.reason
+    close.reason.encode("utf-8")
+
+
+async def test_surrogate_pair_is_one_character(
+    collaboration: Collaboration, connection: Connection
+) -> None:
+    outgoing = await collaboration.receive_text(
+        connection, '{"type": "ping", "request_id": "\\ud83d\\ude00"}'
+    )
+
+    assert len(outgoing) == 1
+    reply = outgoing[0]
+    assert isinstance(reply, Frame)
+    assert isinstance(reply.payload, str)
+    assert json.loads(reply.payload)["request_id"] == "\U0001f600"
+    reply.payload.encode("utf-8")
