@@ -35,9 +35,9 @@ class LogoTypeError(LogoError):
 class UrlPolicyError(ExportError):
     """A logo URL was rejected or could not be fetched.
 
-    ``reason`` is a stable slug. The policy decides ``not_https``, ``credentials``,
-    ``host_not_allowed``, ``unresolvable`` and ``address_not_public`` before any
-    connection is made; ``redirect``, ``http_status``, ``too_large``, ``timeout`` and
+    ``reason`` is a stable slug. The policy decides ``invalid_url``, ``not_https``,
+    ``credentials``, ``host_not_allowed``, ``unresolvable`` and ``address_not_public``
+    before any connection is made; ``redirect``, ``http_status``, ``too_large``, ``timeout`` and
     ``fetch_failed`` come from the fetch of an allowed URL.
     """
 

@@ -46,9 +46,16 @@ def check_url(url: str, policy: RemotePolicy) -> Target:
     """Return where an allowed URL points.
 
     Raises:
-        UrlPolicyError: not HTTPS, carries credentials, or its host is not allowed.
+        UrlPolicyError: unparsable, not HTTPS, carries credentials, or its host is not
+            allowed.
     """
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as error:  # an unclosed or invalid [IPv6] host, or a bad port
+        raise UrlPolicyError(
+            f"logo URL {url[:200]!r} cannot be parsed: {error}", "invalid_url"
+        ) from error
     if parts.scheme.lower() != "https":
         raise UrlPolicyError(
             f"logo URL {url[:200]!r} is not HTTPS; only https:// is fetched", "not_https"
@@ -64,7 +71,7 @@ def check_url(url: str, policy: RemotePolicy) -> Target:
             "host_not_allowed",
         )
     path = parts.path or "/"
-    return Target(host, parts.port or 443, f"{path}?{parts.query}" if parts.query else path)
+    return Target(host, port or 443, f"{path}?{parts.query}" if parts.query else path)
 
 
 def system_resolver(host: str, port: int) -> list[str]:

@@ -120,6 +120,10 @@ def client_tls(certificate: tuple[Path, Path]) -> ssl.SSLContext:
         pytest.param("https://evil.example/a.png", "host_not_allowed", id="other-host"),
         pytest.param("https://logos.pmr.test.evil.example/a.png", "host_not_allowed", id="suffix"),
         pytest.param("https:///a.png", "host_not_allowed", id="no-host"),
+        pytest.param("https://[::1/a.png", "invalid_url", id="unclosed-bracket"),
+        pytest.param("https://[logos.pmr.test]/a.png", "invalid_url", id="name-in-brackets"),
+        pytest.param("https://logos.pmr.test:port/a.png", "invalid_url", id="port-not-a-number"),
+        pytest.param("https://logos.pmr.test:70000/a.png", "invalid_url", id="port-out-of-range"),
     ],
 )
 def test_check_url_rejects(url: str, reason: str) -> None:
