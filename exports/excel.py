@@ -31,11 +31,14 @@ from exports.tables import DATETIME, FLAG, INTEGER, TEXT, Table
 MAX_CELL_CHARS = 32_767
 SUMMARY_SHEET = "Summary"
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+# Code points outside XML 1.0's Char production that openpyxl's ILLEGAL_CHARACTERS_RE keeps:
+# the noncharacters U+FFFE and U+FFFF, and surrogates. lxml raises ValueError on any of them.
+_NOT_XML_CHARACTERS = re.compile("[\ufffe\uffff\ud800-\udfff]")
 
 
 def clean_text(value: str) -> str:
     """Return text an .xlsx cell can hold: no control characters, at most 32,767 characters."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", value)
+    text = _NOT_XML_CHARACTERS.sub("", ILLEGAL_CHARACTERS_RE.sub("", value))
     return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
 
 

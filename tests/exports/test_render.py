@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import shutil
 import subprocess
@@ -112,6 +113,21 @@ def test_excel_holds_numbers_formats_and_charts(sample: Sample) -> None:
     assert sum(len(sheet._charts) for sheet in sheets) == len(exported.document.charts)
     assert book.properties.description == WATERMARK
     assert all(sheet.oddHeader.center.text == WATERMARK for sheet in sheets)
+
+
+def test_excel_drops_characters_xml_cannot_hold(sample: Sample) -> None:
+    report, project = sample
+    edited = copy.deepcopy(report)
+    section = edited["sections"][0]
+    section["title"] = "Summary\ufffe\x00 of July"
+    section["body"] = "Costs\uffff are\x1b on plan."
+
+    exported = export_report(edited, project, request(ExportFormat.EXCEL))
+
+    book = load_workbook(io.BytesIO(exported.data))
+    sheet = book["Summary of July"]
+    assert sheet["A1"].value == "Summary of July"
+    assert sheet["A3"].value == "Costs are on plan."
 
 
 def test_slides_have_native_charts_and_notes(sample: Sample) -> None:
