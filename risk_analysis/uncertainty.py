@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -65,6 +66,7 @@ IntArray = npt.NDArray[np.int64]
 DEFAULT_BINS = 10_000
 # Calendar tables must reach this many hours past the latest possible finish.
 _HORIZON_MARGIN_HOURS = 24.0 * 60
+_HOURS_PER_YEAR = 24.0 * 365.25
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -157,7 +159,7 @@ def build_model(
         calendars = network.calendars
         if calendars is None or finish_high + _HORIZON_MARGIN_HOURS <= calendars.end_hours:
             break
-        network = build_network(project, horizon_hours=2.0 * finish_high)
+        network = _extended_network(project, finish_high, resource_availability)
         logger.debug("calendar tables extended to cover the latest possible finish")
 
     deterministic = compute_cpm(network, critical_threshold_hours=critical_threshold_hours)
@@ -195,6 +197,33 @@ def build_model(
         sensitivity_iterations=sensitivity_iterations,
         warnings=durations.warnings,
     )
+
+
+def _extended_network(project: Project, finish_high: float, availability: float) -> Network:
+    """Rebuild the network with calendar tables up to twice the latest possible finish.
+
+    Raises:
+        SimulationInputError: that horizon ends after 9999-12-31, the last date Python's
+            datetime can hold, for example because resource_availability is near zero.
+    """
+    years = finish_high / _HOURS_PER_YEAR
+    years_text = f"{years:,.0f}" if years < 1e6 else f"{years:.2g}"
+    error = SimulationInputError(
+        f"the latest possible finish, {years_text} years after the data date, needs "
+        "calendars past 9999-12-31, the last date they can hold; raise "
+        "resource_availability or narrow the duration estimates and risk impacts",
+        "resource_availability",
+        availability,
+    )
+    last_moment = datetime.max.replace(tzinfo=project.data_date.tzinfo)
+    # Checked before building, because calendar tables that span thousands of years take
+    # many seconds to build.
+    if 2.0 * finish_high > (last_moment - project.data_date) / timedelta(hours=1):
+        raise error
+    try:
+        return build_network(project, horizon_hours=2.0 * finish_high)
+    except OverflowError as overflow:
+        raise error from overflow
 
 
 def _check_settings(schedule: float, budget: float, availability: float, bins: int) -> None:

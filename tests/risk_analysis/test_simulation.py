@@ -11,6 +11,7 @@ from risk_analysis import distributions
 from risk_analysis.errors import SimulationInputError
 from risk_analysis.pert import pert_estimate
 from risk_analysis.simulation import simulate
+from schedules import import_schedule, sample_project_bytes
 from schedules.model import (
     Activity,
     ActivityStatus,
@@ -264,6 +265,26 @@ def test_simulation_rejects_invalid_settings(
         simulate(textbook, **arguments)  # type: ignore[arg-type]
 
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize(
+    "availability", [2e-6, 1e-300], ids=["finish-after-year-9999", "horizon-past-timedelta"]
+)
+def test_simulation_rejects_finish_past_last_calendar_date(availability: float) -> None:
+    project = import_schedule(sample_project_bytes(), max_bytes=10**8).project
+
+    with pytest.raises(SimulationInputError) as caught:
+        simulate(
+            project,
+            iterations=10,
+            seed=1,
+            schedule_uncertainty=0.2,
+            budget_uncertainty=0.15,
+            resource_availability=availability,
+        )
+
+    assert caught.value.field == "resource_availability"
+    assert "9999-12-31" in str(caught.value)
 
 
 def test_simulation_rejects_misordered_estimate(
