@@ -9,6 +9,7 @@ the route's own dependencies still decide the role.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -23,7 +24,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _GUARDED_PREFIX = "/api/"
-_IMPORT_PATH = "/api/projects/import"
+# Schedule imports and project documents: file uploads up to PMR_MAX_UPLOAD_BYTES.
+_UPLOAD_PATH = re.compile(r"/api/projects/(?:import|[^/]+/documents)")
 # Multipart framing around an uploaded file: boundaries, part headers, the file name.
 _MULTIPART_ALLOWANCE = 1024 * 1024
 # JSON bodies: a section body of a million characters is at most 4 MB of UTF-8.
@@ -44,8 +46,9 @@ class RequestGuard:
             key.decode("latin-1").lower(): value.decode("latin-1")
             for key, value in scope["headers"]
         }
-        limit = self._upload_limit if scope["path"] == _IMPORT_PATH else JSON_BODY_LIMIT
-        code = "file_too_large" if scope["path"] == _IMPORT_PATH else "request_too_large"
+        upload = _UPLOAD_PATH.fullmatch(str(scope["path"])) is not None
+        limit = self._upload_limit if upload else JSON_BODY_LIMIT
+        code = "file_too_large" if upload else "request_too_large"
         problem = self._check(headers, limit, code)
         if problem is not None:
             await _respond(send, problem, scope["path"])
@@ -72,9 +75,13 @@ class RequestGuard:
 
 
 def _too_large(size: int, limit: int, code: str) -> PayloadTooLargeError:
+    remedy = (
+        "raise PMR_MAX_UPLOAD_BYTES for larger files"
+        if code == "file_too_large"
+        else "send a smaller body"
+    )
     return PayloadTooLargeError(
-        f"the request body of {size:,} bytes exceeds the limit of {limit:,} bytes; "
-        "raise PMR_MAX_UPLOAD_BYTES for larger schedule files",
+        f"the request body of {size:,} bytes exceeds the limit of {limit:,} bytes; {remedy}",
         code=code,
     )
 
