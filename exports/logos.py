@@ -186,7 +186,13 @@ def _raster(data: bytes, content_type: str) -> bytes:
             else:
                 image.convert("RGB").save(output, format="JPEG", quality=92)
             return output.getvalue()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+    except UnidentifiedImageError as error:
+        # Pillow's message names only the BytesIO object it was given.
+        raise LogoError(
+            f"the logo is not a readable {content_type} image: no image can be decoded from "
+            "its data; save it again as PNG or JPEG"
+        ) from error
+    except (OSError, Image.DecompressionBombError) as error:
         raise LogoError(f"the logo is not a readable {content_type} image: {error}") from error
 
 
