@@ -1,9 +1,20 @@
-"""Report actors and the Ray tasks that generate, simulate and export."""
+"""Report actors and the Ray tasks that generate, simulate and export.
+
+The gateway and generation load on first use, so that a report actor's process imports only
+what the actor needs and starts sooner.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from actors.cluster import connect
-from actors.gateway import ReportGateway
-from actors.generation import GenerationPlan, run_generation
 from actors.registry import report_actor, stop_report_actor
+
+if TYPE_CHECKING:
+    from actors.gateway import ReportGateway
+    from actors.generation import GenerationPlan, run_generation
 
 __all__ = [
     "GenerationPlan",
@@ -13,3 +24,16 @@ __all__ = [
     "run_generation",
     "stop_report_actor",
 ]
+
+_LAZY = {
+    "GenerationPlan": "actors.generation",
+    "ReportGateway": "actors.gateway",
+    "run_generation": "actors.generation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _LAZY.get(name)
+    if home is None:
+        raise AttributeError(f"module 'actors' has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from crdt import MergeStrategy, ReportDocument
-from knowledge import EditKind, EditRequest, apply_text_edit
+from knowledge.edits import EditKind, EditRequest, apply_text_edit
 
 VALIDATION_STATUSES = ("pending", "validated", "rejected")
 

@@ -47,7 +47,7 @@ from crdt import (
 )
 from crdt.protocol import sync_update
 from crdt.validation import ShadowValidator
-from knowledge import EditRequest
+from knowledge.edits import EditRequest
 from storage import (
     AuditRepository,
     CollaborationRepository,

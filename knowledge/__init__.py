@@ -2,25 +2,34 @@
 
 Pure Python plus storage: no Ray. Numbers in model-written text are checked against the
 computed figures (numbers.py) before the text is used.
+
+The names below load on first use, so that a process importing one module of the package,
+such as a report actor's, does not load the retrieval index or the PDF reader.
 """
 
-from knowledge.edits import EditError, EditKind, EditRequest, apply_text_edit, paragraphs
-from knowledge.errors import (
-    DocumentFormatError,
-    KnowledgeError,
-    LanguageModelError,
-    ModelNotConfiguredError,
-    ModelOutputError,
-    ModelUnavailableError,
-)
-from knowledge.extract import extract
-from knowledge.index import Hit, PassageIndex
-from knowledge.instructions import InstructionError, SectionNames, parse_instruction
-from knowledge.library import ProjectLibrary
-from knowledge.llm import LanguageModel, ModelConfig, ModelReply, ToolCall
-from knowledge.numbers import FigureSet, find_figures
-from knowledge.passages import Passage, project_passages, report_passages, split_text
-from knowledge.tools import edit_from_call, tool_definitions
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from knowledge.edits import EditError, EditKind, EditRequest, apply_text_edit, paragraphs
+    from knowledge.errors import (
+        DocumentFormatError,
+        KnowledgeError,
+        LanguageModelError,
+        ModelNotConfiguredError,
+        ModelOutputError,
+        ModelUnavailableError,
+    )
+    from knowledge.extraction import extract
+    from knowledge.index import Hit, PassageIndex
+    from knowledge.instructions import InstructionError, SectionNames, parse_instruction
+    from knowledge.library import ProjectLibrary
+    from knowledge.llm import LanguageModel, ModelConfig, ModelReply, ToolCall
+    from knowledge.numbers import FigureSet, find_figures
+    from knowledge.passages import Passage, project_passages, report_passages, split_text
+    from knowledge.tools import edit_from_call, tool_definitions
 
 __all__ = [
     "DocumentFormatError",
@@ -54,3 +63,43 @@ __all__ = [
     "split_text",
     "tool_definitions",
 ]
+
+_HOMES = {
+    "DocumentFormatError": "knowledge.errors",
+    "EditError": "knowledge.edits",
+    "EditKind": "knowledge.edits",
+    "EditRequest": "knowledge.edits",
+    "FigureSet": "knowledge.numbers",
+    "Hit": "knowledge.index",
+    "InstructionError": "knowledge.instructions",
+    "KnowledgeError": "knowledge.errors",
+    "LanguageModel": "knowledge.llm",
+    "LanguageModelError": "knowledge.errors",
+    "ModelConfig": "knowledge.llm",
+    "ModelNotConfiguredError": "knowledge.errors",
+    "ModelOutputError": "knowledge.errors",
+    "ModelReply": "knowledge.llm",
+    "ModelUnavailableError": "knowledge.errors",
+    "Passage": "knowledge.passages",
+    "PassageIndex": "knowledge.index",
+    "ProjectLibrary": "knowledge.library",
+    "SectionNames": "knowledge.instructions",
+    "ToolCall": "knowledge.llm",
+    "apply_text_edit": "knowledge.edits",
+    "edit_from_call": "knowledge.tools",
+    "extract": "knowledge.extraction",
+    "find_figures": "knowledge.numbers",
+    "paragraphs": "knowledge.edits",
+    "parse_instruction": "knowledge.instructions",
+    "project_passages": "knowledge.passages",
+    "report_passages": "knowledge.passages",
+    "split_text": "knowledge.passages",
+    "tool_definitions": "knowledge.tools",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'knowledge' has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)

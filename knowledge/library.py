@@ -14,7 +14,7 @@ import uuid
 from collections import OrderedDict
 
 from crdt import ReportDocument
-from knowledge.extract import extract
+from knowledge.extraction import extract
 from knowledge.index import PassageIndex
 from knowledge.passages import Passage, project_passages, report_passages
 from storage import Database, ProjectRepository, ReportRepository, ReportStatus
