@@ -11,7 +11,8 @@ tests/interop/node_modules, then measures with the same Node harness
    updates per second;
 2. an edit's p99 on a small document, idle and while 50 clients join a large document;
 3. memory per open report (resident and unique memory of its actor process);
-4. the time to open a cold report: a WebSocket connect until the sync answer arrives.
+4. the time to open a cold report: a WebSocket connect until the sync answer arrives, and
+   the part of it that is the report actor's start: process, imports and document load.
 
 Run `make test` (or `npm ci` in tests/interop) first so the Node packages exist.
 """
@@ -231,6 +232,16 @@ async def cold_open(ours: Ours, report_id: str) -> float:
     raise AssertionError("unreachable")
 
 
+async def actor_start(ours: Ours, report_id: str) -> float:
+    """Return the milliseconds from asking Ray for a stopped report's actor to its answer."""
+    stop_report_actor(uuid.UUID(report_id), ours.settings)
+    await asyncio.sleep(1.0)
+    started = time.perf_counter()
+    handle = report_actor(uuid.UUID(report_id), ours.settings)
+    await handle.process_id.remote()
+    return (time.perf_counter() - started) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -275,6 +286,9 @@ def main() -> None:
                 "max": max(colds),
                 "runs": len(colds),
             }
+            # The part of a cold open that is the actor's process start and document load.
+            starts = [asyncio.run(actor_start(ours, report)) for report in opened[:5]]
+            results["actor_start_ms"] = {"median": statistics.median(starts), "max": max(starts)}
         finally:
             ours.stop()
     print(json.dumps(results, indent=2))
