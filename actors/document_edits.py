@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from crdt import MergeStrategy, ReportDocument
+from crdt import MAX_BODY_CHARS, MergeStrategy, ReportDocument
 from knowledge.edits import EditKind, EditRequest, apply_text_edit
 
 VALIDATION_STATUSES = ("pending", "validated", "rejected")
@@ -83,10 +83,11 @@ def apply_chat_edit(document: ReportDocument, request: EditRequest) -> tuple[str
         new = apply_text_edit(
             old,
             EditRequest(EditKind.APPEND_PARAGRAPH, request.section_id, new_text=request.new_text),
+            max_chars=MAX_BODY_CHARS,
         )
         strategy = MergeStrategy.MERGE
     else:
-        new = apply_text_edit(old, request)
+        new = apply_text_edit(old, request, max_chars=MAX_BODY_CHARS)
         strategy = MergeStrategy.MERGE
     document.update_section(request.section_id, body=new, strategy=strategy)
     return old, new

@@ -10,10 +10,11 @@ from crdt.annotations import (
     resolve_comment,
 )
 from crdt.awareness import AwarenessEntry, AwarenessTable, decode_awareness, encode_awareness
-from crdt.document import MergeStrategy, ReportDocument
+from crdt.document import MAX_BODY_CHARS, MergeStrategy, ReportDocument
 from crdt.errors import CommentNotFoundError, DocumentError, ProtocolError, SectionNotFoundError
 
 __all__ = [
+    "MAX_BODY_CHARS",
     "AwarenessEntry",
     "AwarenessTable",
     "CommentNotFoundError",

@@ -61,34 +61,54 @@ def paragraphs(body: str) -> list[str]:
     return [part for part in re.split(r"\n\s*\n", body) if part.strip()]
 
 
-def apply_text_edit(body: str, request: EditRequest) -> str:
+def apply_text_edit(body: str, request: EditRequest, *, max_chars: int | None = None) -> str:
     """Return ``body`` with a replace, append or remove request applied.
 
+    ``max_chars`` bounds the length of the result. A replacement is measured before the new
+    body is built, because a short phrase that occurs often, replaced by a long text, would
+    otherwise build a string of gigabytes before any later check could reject it.
+
     Raises:
-        EditError: the phrase or paragraph is not in the section, or text is missing.
+        EditError: the phrase or paragraph is not in the section, text is missing, or the
+            result would be longer than ``max_chars``.
     """
     if request.kind is EditKind.REPLACE_TEXT:
-        return _replace(body, request)
+        return _replace(body, request, max_chars)
     if request.kind is EditKind.APPEND_PARAGRAPH:
         text = (request.new_text or "").strip()
         if not text:
             raise EditError("there is no paragraph text to append; give it after a colon")
-        return f"{body.rstrip()}\n\n{text}" if body.strip() else text
+        appended = f"{body.rstrip()}\n\n{text}" if body.strip() else text
+        _check_length(request.section_id, len(appended), max_chars)
+        return appended
     if request.kind is EditKind.REMOVE_PARAGRAPH:
         return _remove(body, request)
     raise EditError(f"{request.kind.value} is not a text edit")
 
 
-def _replace(body: str, request: EditRequest) -> str:
+def _replace(body: str, request: EditRequest, max_chars: int | None) -> str:
     old, new = request.old_text or "", request.new_text
     if not old or new is None:
         raise EditError("a replacement needs the phrase to find and the text to put instead")
     if old in body:
+        count = body.count(old)
+        _check_length(request.section_id, len(body) + count * (len(new) - len(old)), max_chars)
         return body.replace(old, new)
     pattern = re.compile(re.escape(old), re.IGNORECASE)
-    if pattern.search(body):
+    matched = [match.end() - match.start() for match in pattern.finditer(body)]
+    if matched:
+        length = len(body) - sum(matched) + len(matched) * len(new)
+        _check_length(request.section_id, length, max_chars)
         return pattern.sub(lambda _: new, body)
     raise EditError(f"the phrase {old!r} is not in section {request.section_id}")
+
+
+def _check_length(section_id: str, length: int, max_chars: int | None) -> None:
+    if max_chars is not None and length > max_chars:
+        raise EditError(
+            f"the edit would make section {section_id} {length:,} characters long, past the "
+            f"limit of {max_chars:,}; replace a longer phrase or fewer occurrences"
+        )
 
 
 def _remove(body: str, request: EditRequest) -> str:

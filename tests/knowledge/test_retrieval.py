@@ -189,6 +189,34 @@ def test_replace_of_missing_phrase_fails() -> None:
         apply_text_edit("Some text.", request)
 
 
+def test_replace_past_length_limit_fails_before_building() -> None:
+    body = "b" * 1_000
+    request = EditRequest(EditKind.REPLACE_TEXT, "s", old_text="b", new_text="b" * 1_000)
+
+    with pytest.raises(EditError, match="1,000,000 characters long, past the limit of 10,000"):
+        apply_text_edit(body, request, max_chars=10_000)
+
+
+def test_replace_ignoring_case_checks_length_limit() -> None:
+    request = EditRequest(EditKind.REPLACE_TEXT, "s", old_text="B", new_text="xyz")
+
+    with pytest.raises(EditError, match="past the limit of 5"):
+        apply_text_edit("bb", request, max_chars=5)
+
+
+def test_append_past_length_limit_fails() -> None:
+    request = EditRequest(EditKind.APPEND_PARAGRAPH, "s", new_text="more")
+
+    with pytest.raises(EditError, match="past the limit of 8"):
+        apply_text_edit("text", request, max_chars=8)
+
+
+def test_edit_within_length_limit_applies() -> None:
+    request = EditRequest(EditKind.REPLACE_TEXT, "s", old_text="b", new_text="cc")
+
+    assert apply_text_edit("abab", request, max_chars=6) == "accacc"
+
+
 def test_dates_in_passages_count_as_figures() -> None:
     figures = FigureSet()
     figures.add_day(date(2025, 6, 2))
