@@ -27,6 +27,8 @@ from storage import (
 )
 
 router = APIRouter(tags=["audit"])
+# Sequence numbers are BIGINT columns, so a larger after_seq cannot be bound in a query.
+_MAX_SEQ = 2**63 - 1
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 
 
@@ -69,7 +71,7 @@ async def report_audit(
     report_id: uuid.UUID,
     services: ServicesDep,
     caller: ProjectManager,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=_MAX_SEQ)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     record = await asyncio.to_thread(services.reports.get, report_id)
@@ -84,7 +86,7 @@ async def report_audit(
 async def whole_audit(
     services: ServicesDep,
     _: Admin,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=_MAX_SEQ)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     target_type: AuditTarget | None = None,
 ) -> dict[str, Any]:

@@ -173,3 +173,18 @@ async def test_whole_audit_is_for_admins_only(client: httpx.AsyncClient, auth: A
     response = await client.get("/api/audit", headers=auth(Role.PROJECT_MANAGER))
 
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/audit", f"/api/reports/pmr/{uuid.uuid4()}/audit"], ids=["all", "report"]
+)
+@pytest.mark.parametrize("after_seq", [2**63, 10**25], ids=["int64-max-plus-one", "huge"])
+async def test_audit_after_seq_past_int64_is_rejected(
+    client: httpx.AsyncClient, auth: Auth, path: str, after_seq: int
+) -> None:
+    response = await client.get(path, params={"after_seq": after_seq}, headers=auth(Role.ADMIN))
+
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["code"] == "validation_failed"
+    assert problem["errors"][0]["field"] == "query.after_seq"
