@@ -38,6 +38,7 @@ import pmcontrols
 import ray
 from common import machine, timed
 
+from actors.cluster import WORKER_NICENESS
 from risk_analysis import (
     ChunkAggregate,
     SimulationModel,
@@ -115,6 +116,8 @@ def _ray_runs(
             include_dashboard=False,
             object_store_memory=_OBJECT_STORE_BYTES,
             log_to_driver=False,
+            # As the server runs its workers: at normal priority, not Ray's default of 15.
+            _system_config={"worker_niceness": WORKER_NICENESS},
         )
     )
     try:
