@@ -29,6 +29,11 @@ def report_actor(report_id: uuid.UUID, settings: Settings) -> Any:
     report actors over the cluster's nodes, so losing one node restarts only its share of
     them. The spread is best effort, not an even split. Two callers creating it at once
     both end up with the same actor: the loser of the race looks the winner up by name.
+
+    NOTE: Ray gives every detached actor a new worker process, never an idle pre-started
+    one. Opening a report whose actor is not running therefore pays a process start,
+    imports and the document load. That took about 2.3 s on the 2-core machine of
+    docs/benchmarks.md, where a cold open should take under 500 ms.
     """
     name = actor_name(report_id)
     for attempt in range(_CREATE_ATTEMPTS):
