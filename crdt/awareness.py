@@ -20,6 +20,10 @@ from crdt.protocol import Reader, write_var_string, write_var_uint
 # y-protocols drops a state that has not been renewed for 30 s; clients renew every 15 s.
 OUTDATED_SECONDS = 30.0
 _MAX_STATE_BYTES = 64 * 1024
+# A y-websocket client owns one client id per document. Its updates also relay the states
+# of others, which are skipped. Without a cap, one connection could introduce ids without
+# end, and the server would keep all of their states and send them to every newcomer.
+MAX_CLIENTS_PER_CONNECTION = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +90,16 @@ class AwarenessTable:
 
         An entry is accepted when its clock is newer, or equal with a removal. A client id
         that another live connection introduced is rejected, so no one can speak for others.
+        A state that would give the connection more than ``MAX_CLIENTS_PER_CONNECTION``
+        present clients is rejected too.
         """
         accepted = []
         now = time.monotonic()
+        present = {
+            client_id
+            for client_id, known in self._known.items()
+            if known.connection == connection and known.state is not None
+        }
         for entry in entries:
             known = self._known.get(entry.client_id)
             if known is not None and known.connection != connection and known.state is not None:
@@ -97,6 +108,12 @@ class AwarenessTable:
             removal = known is not None and entry.clock == known.clock and entry.state is None
             if not (newer or removal):
                 continue
+            if entry.state is None:
+                present.discard(entry.client_id)
+            elif entry.client_id not in present:
+                if len(present) >= MAX_CLIENTS_PER_CONNECTION:
+                    continue
+                present.add(entry.client_id)
             self._known[entry.client_id] = _Known(entry.clock, entry.state, connection, now)
             accepted.append(entry)
         return accepted

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from crdt import AwarenessEntry, AwarenessTable, ProtocolError, decode_awareness, encode_awareness
+from crdt.awareness import MAX_CLIENTS_PER_CONNECTION
 
 
 def entry(client_id: int, clock: int, state: object) -> AwarenessEntry:
@@ -45,6 +46,31 @@ def test_other_connection_cannot_speak_for_a_client() -> None:
 
     assert accepted == []
     assert 7 in table.users()
+
+
+def test_connection_states_are_capped() -> None:
+    table = AwarenessTable()
+    flood = [entry(client_id, 1, {}) for client_id in range(MAX_CLIENTS_PER_CONNECTION + 50)]
+
+    accepted = table.apply("c1", flood)
+
+    assert len(accepted) == MAX_CLIENTS_PER_CONNECTION
+    assert len(table.states()) == MAX_CLIENTS_PER_CONNECTION
+
+
+def test_capped_connection_still_updates_and_leaves() -> None:
+    table = AwarenessTable()
+    table.apply("c1", [entry(client_id, 1, {}) for client_id in range(MAX_CLIENTS_PER_CONNECTION)])
+
+    rejected = table.apply("c1", [entry(10_000, 1, {"name": "extra"})])
+    updated = table.apply("c1", [entry(0, 2, {"cursor": 3})])
+    left = table.apply("c1", [entry(1, 1, None)])
+    other = table.apply("c2", [entry(20_000, 1, {"name": "b"})])
+
+    assert rejected == []
+    assert updated == [entry(0, 2, {"cursor": 3})]
+    assert left == [entry(1, 1, None)]
+    assert other == [entry(20_000, 1, {"name": "b"})]
 
 
 def test_removing_connection_announces_its_clients_gone() -> None:
