@@ -11,12 +11,15 @@ from deployments.server import ServerStartError, proxy_environment
 
 STATS = "RAY_SERVE_HAPROXY_STATS_PORT"
 METRICS = "RAY_SERVE_HAPROXY_METRICS_PORT"
+FALLBACK = "RAY_SERVE_FALLBACK_PROXY_HTTP_PORT"
+FALLBACK_GRPC = "RAY_SERVE_FALLBACK_PROXY_GRPC_PORT"
+PORT_VARIABLES = (STATS, METRICS, FALLBACK, FALLBACK_GRPC)
 
 
 @pytest.fixture(autouse=True)
 def _no_port_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(STATS, raising=False)
-    monkeypatch.delenv(METRICS, raising=False)
+    for variable in PORT_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
 
 
 def test_off_uses_serve_proxy() -> None:
@@ -32,9 +35,9 @@ def test_local_instance_takes_free_ports() -> None:
     environment = proxy_environment(Settings(haproxy_binary=sys.executable))
 
     assert environment["RAY_SERVE_HAPROXY_BINARY_PATH"] == sys.executable
-    assert int(environment[STATS]) > 0
-    assert int(environment[METRICS]) > 0
-    assert environment[STATS] != environment[METRICS]
+    ports = [int(environment[variable]) for variable in PORT_VARIABLES]
+    assert all(port > 0 for port in ports), ports
+    assert len(set(ports)) == len(ports), ports
 
 
 def test_local_instance_keeps_configured_ports(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -51,6 +54,6 @@ def test_cluster_keeps_serve_ports() -> None:
 
     environment = proxy_environment(settings)
 
-    assert STATS not in environment
-    assert METRICS not in environment
+    for variable in PORT_VARIABLES:
+        assert variable not in environment
     assert environment["RAY_SERVE_ENABLE_HA_PROXY"] == "1"
