@@ -37,14 +37,18 @@ TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 # Lint, types, import layers and tests: the same steps for developers and CI. The whole
 # suite runs on SQLite (storage tests cover PostgreSQL too); the integration tier then runs
-# again with its reports, jobs and actors on PostgreSQL.
+# again with its reports, jobs and actors on PostgreSQL, even when the first pass failed.
+# Any exit code but 0 fails the target, so pytest's 5 (no tests collected) fails it too.
 check:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	$(BIN)/lint-imports
-	$(BIN)/pytest
-	PMR_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest tests/actors tests/deployments
+	$(BIN)/pytest; sqlite=$$?; \
+	PMR_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest tests/actors tests/deployments; \
+	postgres=$$?; \
+	echo "pytest exit codes: SQLite pass $$sqlite, PostgreSQL pass $$postgres"; \
+	test $$sqlite -eq 0 && test $$postgres -eq 0
 
 # SCHEDULE=path/to/sp10-cost-loaded.xer make bench
 bench: $(VENV)/.installed-test
