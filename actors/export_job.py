@@ -100,7 +100,10 @@ def file_name(title: str, report_month: str, fmt: str) -> str:
     stem = "".join(char if char.isascii() and char.isalnum() else "-" for char in title)
     stem = stem[:80].strip("-")
     compact = "-".join(part for part in stem.split("-") if part) or "report"
-    return f"{compact}-{report_month}.{ExportFormat(fmt).extension}"
+    # Report titles usually carry the month already; it is not repeated.
+    if not compact.endswith(report_month):
+        compact = f"{compact}-{report_month}"
+    return f"{compact}.{ExportFormat(fmt).extension}"
 
 
 class _ExportRun:
