@@ -102,6 +102,8 @@ class AwarenessTable:
         }
         for entry in entries:
             known = self._known.get(entry.client_id)
+            if known is None and entry.state is None:
+                continue  # the removal of a client never seen: nothing to remove or announce
             if known is not None and known.connection != connection and known.state is not None:
                 continue
             newer = known is None or entry.clock > known.clock
@@ -109,12 +111,16 @@ class AwarenessTable:
             if not (newer or removal):
                 continue
             if entry.state is None:
+                # Forgotten rather than kept as removed, so that introducing and removing
+                # client ids in turn cannot grow the table.
                 present.discard(entry.client_id)
+                del self._known[entry.client_id]
             elif entry.client_id not in present:
                 if len(present) >= MAX_CLIENTS_PER_CONNECTION:
                     continue
                 present.add(entry.client_id)
-            self._known[entry.client_id] = _Known(entry.clock, entry.state, connection, now)
+            if entry.state is not None:
+                self._known[entry.client_id] = _Known(entry.clock, entry.state, connection, now)
             accepted.append(entry)
         return accepted
 

@@ -73,6 +73,19 @@ def test_capped_connection_still_updates_and_leaves() -> None:
     assert other == [entry(20_000, 1, {"name": "b"})]
 
 
+def test_removals_do_not_grow_the_table() -> None:
+    table = AwarenessTable()
+    unknown = table.apply("c1", [entry(client_id, 1, None) for client_id in range(10_000)])
+    for client_id in range(10_000, 12_000):
+        table.apply("c1", [entry(client_id, 1, {})])
+        table.apply("c1", [entry(client_id, 1, None)])
+
+    assert unknown == []
+    assert table.states() == []
+    assert len(table._known) == 0
+    assert table.remove_connection("c1") == []
+
+
 def test_removing_connection_announces_its_clients_gone() -> None:
     table = AwarenessTable()
     table.apply("c1", [entry(7, 3, {"name": "a"}), entry(8, 1, {"name": "b"})])
