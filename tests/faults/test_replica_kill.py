@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 CLIENTS = 6
 TOKENS = [f"<{number:03d}>" for number in range(120)]
 RECOVERY_SECONDS = 90.0
+# GETs that may be lost with the killed replica: the one in flight and those HAProxy sends
+# over its idle connections to the replica before it notices (see the NOTE in the test).
+LOST_REQUESTS_AT_MOST = 5
 # The start of the process title Ray gives a worker running a replica of the API.
 REPLICA_TITLE = f"ServeReplica:{APPLICATION}:".encode()
 
@@ -148,6 +151,7 @@ def test_replica_kill_clients_resync(server: Server) -> None:
     for client in clients:
         client.wait_text(section_id, lambda text: TOKENS[-1] in text, RECOVERY_SECONDS)
     replaced = wait_replaced(victim)
+    read_before_replacement = len(reader.outcomes)
     reader.stop.set()
     reader.join(timeout=RECOVERY_SECONDS)
     echoed = {event["label"] for event in writer.events if event["event"] == "echoed"}
@@ -171,6 +175,10 @@ def test_replica_kill_clients_resync(server: Server) -> None:
     # NOTE: a GET in flight on the killed replica is lost: the client sees a closed
     # connection or HAProxy's plain 500. Ray Serve 2.60 has HAProxy retry only connection
     # failures (RAY_SERVE_HAPROXY_RETRY_ON=conn-failure), so that nothing is sent twice.
-    assert reader.outcomes.count("dropped") <= 1, reader.outcomes
+    # Its backends use `http-reuse always`, so a GET that HAProxy sends over an idle
+    # connection to the replica before it notices the death is lost as well. Runs lost one
+    # or two; the bound of LOST_REQUESTS_AT_MOST is looser than that.
+    assert reader.outcomes.count("dropped") <= LOST_REQUESTS_AT_MOST, reader.outcomes
+    assert "dropped" not in reader.outcomes[read_before_replacement:], reader.outcomes
     assert [problem["status"] for problem in problems] == [503] * len(problems)
     assert all(problem["detail"] for problem in problems)
