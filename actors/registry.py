@@ -32,8 +32,8 @@ def report_actor(report_id: uuid.UUID, settings: Settings) -> Any:
 
     NOTE: Ray gives every detached actor a new worker process, never an idle pre-started
     one. Opening a report whose actor is not running therefore pays a process start,
-    imports and the document load. That took about 2.3 s on the 2-core machine of
-    docs/benchmarks.md, where a cold open should take under 500 ms.
+    imports and the document load. That took 1.3 s on the idle 2-core machine of
+    docs/benchmarks.md and 2.3 s under load, where a cold open should take under 500 ms.
     """
     name = actor_name(report_id)
     for attempt in range(_CREATE_ATTEMPTS):
