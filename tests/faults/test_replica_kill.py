@@ -176,8 +176,8 @@ def test_replica_kill_clients_resync(server: Server) -> None:
     # connection or HAProxy's plain 500. Ray Serve 2.60 has HAProxy retry only connection
     # failures (RAY_SERVE_HAPROXY_RETRY_ON=conn-failure), so that nothing is sent twice.
     # Its backends use `http-reuse always`, so a GET that HAProxy sends over an idle
-    # connection to the replica before it notices the death is lost as well. Runs lost one
-    # or two; the bound of LOST_REQUESTS_AT_MOST is looser than that.
+    # connection to the replica before it notices the death can be lost as well. Runs lost
+    # one or two; the bound of LOST_REQUESTS_AT_MOST is looser than that.
     assert reader.outcomes.count("dropped") <= LOST_REQUESTS_AT_MOST, reader.outcomes
     assert "dropped" not in reader.outcomes[read_before_replacement:], reader.outcomes
     assert [problem["status"] for problem in problems] == [503] * len(problems)
