@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import shutil
@@ -24,15 +23,6 @@ APPLICATION = "pmr"
 _CONTROLLER_NAME = "SERVE_CONTROLLER_ACTOR"
 _SERVE_NAMESPACE = "serve"
 _CONTROLLER_EXIT_SECONDS = 60.0
-# Fixed ports of Serve with HAProxy: the statistics page and metrics (8404 and 9101), and
-# the fallback proxy that HAProxy uses as its backup server (8500, gRPC 9500). Serve binds
-# the fallback proxy with SO_REUSEPORT, so two instances on one machine would share it.
-_LOCAL_PORT_VARIABLES = (
-    "RAY_SERVE_HAPROXY_STATS_PORT",
-    "RAY_SERVE_HAPROXY_METRICS_PORT",
-    "RAY_SERVE_FALLBACK_PROXY_HTTP_PORT",
-    "RAY_SERVE_FALLBACK_PROXY_GRPC_PORT",
-)
 
 
 def proxy_environment(settings: Settings) -> dict[str, str]:
@@ -62,28 +52,11 @@ def proxy_environment(settings: Settings) -> dict[str, str]:
         )
         return {}
     logger.info("Serve traffic goes through HAProxy at %s with direct ingress", binary)
-    environment = {
+    return {
         "RAY_SERVE_ENABLE_HA_PROXY": "1",
         "RAY_SERVE_ENABLE_DIRECT_INGRESS": "1",
         "RAY_SERVE_HAPROXY_BINARY_PATH": binary,
     }
-    if not settings.ray_address:
-        # A local instance takes free ports unless the environment sets them, so that two
-        # servers on one machine neither collide nor serve each other's requests. A
-        # cluster keeps Serve's fixed ports.
-        ports = _free_ports(len(_LOCAL_PORT_VARIABLES))
-        for variable, port in zip(_LOCAL_PORT_VARIABLES, ports, strict=True):
-            environment[variable] = os.environ.get(variable) or str(port)
-    return environment
-
-
-def _free_ports(count: int) -> list[int]:
-    """Return ``count`` distinct ports that are free now, all probed at once."""
-    with contextlib.ExitStack() as stack:
-        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for probe in probes:
-            probe.bind(("127.0.0.1", 0))
-        return [int(probe.getsockname()[1]) for probe in probes]
 
 
 def start(settings: Settings) -> str:
