@@ -6,11 +6,11 @@ what the actor needs and starts sooner.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from actors.cluster import connect
 from actors.registry import report_actor, stop_report_actor
+from config.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from actors.gateway import ReportGateway
@@ -32,8 +32,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _LAZY.get(name)
-    if home is None:
-        raise AttributeError(f"module 'actors' has no attribute {name!r}")
-    return getattr(importlib.import_module(home), name)
+__getattr__ = lazy_attributes(__name__, _LAZY)

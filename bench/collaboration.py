@@ -233,7 +233,7 @@ async def cold_open(ours: Ours, report_id: str) -> float:
 
 
 async def actor_start(ours: Ours, report_id: str) -> float:
-    """Return the milliseconds from asking Ray for a stopped report's actor to its answer."""
+    """Return the milliseconds from asking Ray for a stopped report's actor until it replies."""
     stop_report_actor(uuid.UUID(report_id), ours.settings)
     await asyncio.sleep(1.0)
     started = time.perf_counter()

@@ -9,8 +9,9 @@ such as a report actor's, does not load the retrieval index or the PDF reader.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from config.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from knowledge.edits import EditError, EditKind, EditRequest, apply_text_edit, paragraphs
@@ -98,8 +99,4 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'knowledge' has no attribute {name!r}")
-    return getattr(importlib.import_module(home), name)
+__getattr__ = lazy_attributes(__name__, _HOMES)
