@@ -25,6 +25,7 @@ from crdt import (
     MergeStrategy,
     ProtocolError,
     ReportDocument,
+    UpdateRejectedError,
     add_comment,
     anchor,
     decode_awareness,
@@ -137,11 +138,19 @@ class Collaboration:
             if message.payload == _EMPTY_UPDATE:
                 return []  # a read-only client's sync step 2 that changes nothing
             return [Frame(FrameKind.BINARY, permission_denied(self._denial(connection)))]
+        if connection.rejected_update is not None:
+            if message.payload == _EMPTY_UPDATE:
+                return []
+            return [Frame(FrameKind.BINARY, permission_denied(_after_rejection(connection)))]
         try:
             _check_update(message.payload)
             await self._store_update(message.payload, connection)
         except ProtocolError as error:
             return [Close(CLOSE_MALFORMED, str(error))]
+        except UpdateRejectedError as error:
+            connection.rejected_update = str(error)
+            logger.info("rejected a Yjs update of %s: %s", connection.user, error)
+            return [Frame(FrameKind.BINARY, permission_denied(str(error)))]
         return []
 
     @staticmethod
@@ -352,6 +361,20 @@ def _text(message: dict[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"'{key}' must be a non-empty string")
     return value
+
+
+def _after_rejection(connection: Connection) -> str:
+    """Explain why every update of a connection is rejected after one of them was.
+
+    Yjs integrates each client's operations in clock order, so the server would keep every
+    later operation of the client pending, waiting for the rejected one. Rejecting them
+    keeps such updates out of the log. The client shows its own changes until it reloads.
+    """
+    return (
+        f"an earlier change on this connection was rejected ({connection.rejected_update}), "
+        "and later changes build on it, so they were not applied either; reload the report "
+        "to continue editing"
+    )
 
 
 def _reply(kind: str, request_id: Any, **fields: Any) -> Frame:

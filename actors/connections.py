@@ -36,6 +36,8 @@ class Connection:
     # The awareness client id the server speaks under for a JSON client.
     awareness_id: int = field(default_factory=lambda: secrets.randbelow(2**52) + 1)
     awareness_clock: int = 0
+    # Why the server rejected a Yjs update of this connection, once it has rejected one.
+    rejected_update: str | None = None
 
     @property
     def can_edit(self) -> bool:

@@ -11,7 +11,13 @@ from crdt.annotations import (
 )
 from crdt.awareness import AwarenessEntry, AwarenessTable, decode_awareness, encode_awareness
 from crdt.document import MAX_BODY_CHARS, MergeStrategy, ReportDocument
-from crdt.errors import CommentNotFoundError, DocumentError, ProtocolError, SectionNotFoundError
+from crdt.errors import (
+    CommentNotFoundError,
+    DocumentError,
+    ProtocolError,
+    SectionNotFoundError,
+    UpdateRejectedError,
+)
 
 __all__ = [
     "MAX_BODY_CHARS",
@@ -24,6 +30,7 @@ __all__ = [
     "ReportDocument",
     "SectionNotFoundError",
     "SectionWatcher",
+    "UpdateRejectedError",
     "add_comment",
     "anchor",
     "comment_view",

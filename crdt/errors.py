@@ -24,6 +24,10 @@ class ProtocolError(DocumentError):
     """A malformed y-websocket frame or awareness update."""
 
 
+class UpdateRejectedError(DocumentError):
+    """A well-formed client update that breaks a content rule of the report, such as a limit."""
+
+
 class CommentNotFoundError(DocumentError):
     """A comment id that the document does not contain."""
 

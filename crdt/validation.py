@@ -6,6 +6,7 @@ as its parent), and a well-formed update can still break the report's layout, fo
 by making a section's ``order`` a string. Stored first, either would make the report
 unloadable. So every client update is first applied to a shadow copy of the live
 document and the sections it touches are checked; only an update that passes is stored.
+The same check applies the section length limit of direct edits to Yjs updates.
 
 The shadow runs ahead of the live document by the updates waiting to be stored; applying
 them again later changes nothing, because Yjs updates are idempotent.
@@ -19,8 +20,8 @@ from typing import Any
 from pycrdt import Doc, Map, Text
 
 from crdt.annotations import SectionWatcher
-from crdt.document import ReportDocument
-from crdt.errors import ProtocolError
+from crdt.document import MAX_BODY_CHARS, ReportDocument
+from crdt.errors import ProtocolError, UpdateRejectedError
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,32 @@ def _section_problem(section_id: str, section: Any) -> str | None:
     return None
 
 
+def _body_length_problem(section_id: str, section: Any, live: ReportDocument) -> str | None:
+    """Describe a section body that an update took past ``MAX_BODY_CHARS``, or return None.
+
+    pycrdt's ``len`` of a Text counts UTF-8 bytes in constant time, and a string never has
+    more characters than UTF-8 bytes, so only a body over the limit in bytes is converted
+    to count its characters. A body that was already over the limit may still shrink, so
+    that it can be trimmed. Its previous length is read from the live document, which lags
+    the shadow by any updates still being stored.
+    """
+    if not isinstance(section, Map):
+        return None
+    body = section.get("body")
+    if not isinstance(body, Text) or len(body) <= MAX_BODY_CHARS:
+        return None
+    length = len(str(body))
+    if length <= MAX_BODY_CHARS:
+        return None
+    previous = live.section_view(section_id)
+    if previous is not None and length <= len(previous["body"]):
+        return None
+    return (
+        f"section {section_id!r} would hold {length:,} characters, over the limit of "
+        f"{MAX_BODY_CHARS:,}; the change was not applied"
+    )
+
+
 class ShadowValidator:
     """A copy of the live document on which client updates are tried first."""
 
@@ -62,23 +89,34 @@ class ShadowValidator:
         """Apply ``update`` to the shadow and check what it changed.
 
         Raises:
-            ProtocolError: the update does not integrate or breaks a section's layout; the
-                shadow is rebuilt from the live document, which never saw the update.
+            ProtocolError: the update does not integrate or breaks a section's layout.
+            UpdateRejectedError: the update takes a section body past ``MAX_BODY_CHARS``.
+            In both cases the shadow is rebuilt from the live document, which never saw
+            the update.
         """
         try:
             self._shadow.apply(update)
             sections, _, _ = self._watcher.take()
-            problems = (
-                _section_problem(section_id, self._shadow.sections_map().get(section_id))
+            changed = [
+                (section_id, self._shadow.sections_map().get(section_id))
                 for section_id in sorted(sections)
-            )
+            ]
+            problems = (_section_problem(section_id, section) for section_id, section in changed)
             problem = next((found for found in problems if found is not None), None)
+            too_long = (
+                _body_length_problem(section_id, section, self._live)
+                for section_id, section in changed
+            )
+            rejection = next((found for found in too_long if found is not None), None)
         except Exception as error:  # pycrdt raises its own types when integration fails
             self._recover()
             raise ProtocolError(f"the update cannot be applied to this report: {error}") from error
         if problem is not None:
             self._recover()
             raise ProtocolError(f"the update breaks the report layout: {problem}")
+        if rejection is not None:
+            self._recover()
+            raise UpdateRejectedError(rejection)
 
     def accept(self, update: bytes) -> None:
         """Bring the shadow up to date with an update stored without ``check``."""

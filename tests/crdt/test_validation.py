@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pycrdt import Doc, Map
 
-from crdt import ProtocolError, ReportDocument
+from crdt import MAX_BODY_CHARS, ProtocolError, ReportDocument, UpdateRejectedError
 from crdt.validation import ShadowValidator
 
 
@@ -74,3 +74,59 @@ def test_layout_numbers_read_back_safely() -> None:
     view = document.to_dict()
 
     assert view["sections"][0]["order"] == 0
+
+
+def body_update(document: ReportDocument, insert: str, *, at_end: bool = True) -> bytes:
+    """Return a client's update that inserts ``insert`` into the body of section ``risk``."""
+    client = ReportDocument(Doc())
+    client.apply(document.snapshot())
+    before = client.state_vector()
+    body = client.section_map("risk")["body"]
+    body.insert(len(body) if at_end else 0, insert)
+    return client.changes_since(before)
+
+
+def test_update_past_body_limit_is_rejected() -> None:
+    document = make_document()
+    validator = ShadowValidator(document)
+    room = MAX_BODY_CHARS - len(document.section_body("risk"))
+
+    with pytest.raises(UpdateRejectedError, match="over the limit of 1,000,000"):
+        validator.check(body_update(document, "x" * (room + 1)))
+
+    assert document.section_body("risk") == "Crane hire is late."
+    validator.check(client_update(document, "text"))
+
+
+def test_update_up_to_body_limit_passes() -> None:
+    document = make_document()
+    validator = ShadowValidator(document)
+    room = MAX_BODY_CHARS - len(document.section_body("risk"))
+
+    validator.check(body_update(document, "x" * room))
+
+
+def test_body_limit_counts_characters() -> None:
+    # Each "é" is two UTF-8 bytes, so the body is over the limit in bytes but not in characters.
+    document = make_document()
+    validator = ShadowValidator(document)
+    room = MAX_BODY_CHARS - len(document.section_body("risk"))
+
+    validator.check(body_update(document, "é" * room))
+
+
+def test_body_already_over_limit_may_shrink() -> None:
+    document = make_document()
+    document.apply(body_update(document, "x" * MAX_BODY_CHARS))
+    validator = ShadowValidator(document)
+    client = ReportDocument(Doc())
+    client.apply(document.snapshot())
+    before = client.state_vector()
+    del client.section_map("risk")["body"][0:10]
+    shrink = client.changes_since(before)
+
+    validator.check(shrink)
+    document.apply(shrink)
+
+    with pytest.raises(UpdateRejectedError, match="section 'risk'"):
+        validator.check(body_update(document, "y", at_end=False))
