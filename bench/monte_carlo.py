@@ -15,17 +15,24 @@ In one run on one machine:
    the same Beta-PERT estimates, for a like-for-like time and result.
 3. 1,000,000 iterations on two Ray workers, with the driver's peak memory.
 
+``--profile N`` instead runs the 10,000 iterations chunk by chunk in this process under
+cProfile, after one warm-up chunk, and prints the N functions that took the most time of
+their own: where a chunk's time goes, without Ray.
+
 Other work on the machine slows the wall-clock figures, so every task also reports the CPU
 time it used; the sum over tasks divided by the workers is what an idle machine would take.
 
     python bench/monte_carlo.py PATH/sp10-cost-loaded.xer
+    python bench/monte_carlo.py PATH/sp10-cost-loaded.xer --profile 12
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import pickle
+import pstats
 import resource
 import time
 from datetime import datetime
@@ -83,6 +90,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--large", type=int, default=1_000_000, help="Large run (1,000,000).")
     parser.add_argument("--chunk", type=int, default=1000, help="Iterations per task (1,000).")
     parser.add_argument("--seed", type=int, default=1, help="Seed of every run (1).")
+    parser.add_argument(
+        "--profile", type=int, default=0, help="Profile lines to print in place of the Ray runs."
+    )
     return parser.parse_args()
 
 
@@ -248,6 +258,21 @@ def _comparison(project: Project, iterations: int, seed: int) -> list[str]:
     ]
 
 
+def _profile(model: SimulationModel, arguments: argparse.Namespace) -> None:
+    """Run the iterations in this process under cProfile and print where the time went."""
+    chunks = plan_chunks(arguments.seed, arguments.iterations, arguments.chunk)
+    run_chunk(model, chunks[0].seed, chunks[0].size)
+    profiler = cProfile.Profile()
+    started = time.process_time()
+    profiler.enable()
+    for chunk in chunks:
+        run_chunk(model, chunk.seed, chunk.size)
+    profiler.disable()
+    print(f"{arguments.iterations:,} iterations in one process: "
+          f"{time.process_time() - started:.2f} s CPU under cProfile")  # fmt: skip
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(arguments.profile)
+
+
 def main() -> None:
     arguments = _arguments()
     project, _ = read_xer(arguments.schedule.read_bytes())
@@ -260,6 +285,9 @@ def main() -> None:
         f"schedule: {project.name}, {network.size:,} network activities, "
         f"{network.link_successors.size:,} links; build_model {build:.2f} s"
     )
+    if arguments.profile:
+        _profile(model, arguments)
+        return
     lines = _ray_runs(model, 1, arguments, large=False)
     lines += _ray_runs(model, 2, arguments, large=arguments.large > 0)
     lines += _comparison(project, arguments.iterations, arguments.seed)
