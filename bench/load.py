@@ -12,11 +12,11 @@ collaboration session on each, with the clients' user as editor.
 
 The WebSocket clients are unmodified y-websocket providers in one Node process
 (tests/interop/load-clients.mjs), spread evenly over the reports. Each one sets its own key
-in a shared map every ``--edit-interval`` seconds. The script uses Node clients rather
-than Python clients of the JSON format because they speak the Yjs sync protocol that
-browsers use. Because every client runs in that one process, one clock times each edit
-from its send to its arrival at every other client of the report, so the process's own
-event loop is part of the measured latency.
+in the report's ``metrics`` map every ``--edit-interval`` seconds. The script uses Node
+clients rather than Python clients of the JSON format because they speak the Yjs sync
+protocol that browsers use. Because every client runs in that one process, one clock times
+each edit from its send to its arrival at every other client of the report, so the
+process's own event loop is part of the measured latency.
 
 At the same time, ``--rest-readers`` loops in this process read over REST as fast as the
 server responds: a report, its collaboration session, and the project list, in turn. Every

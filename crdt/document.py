@@ -35,6 +35,8 @@ INSIGHTS = "insights"
 MONTE_CARLO = "monte_carlo"
 METRICS = "metrics"
 COMMENTS = "comments"
+# The only top-level shared types a report has; client updates may not create others.
+ROOT_TYPES = frozenset({META, SECTIONS, INSIGHTS, MONTE_CARLO, METRICS, COMMENTS})
 # Longest section body that direct edits may produce, in characters.
 MAX_BODY_CHARS = 1_000_000
 # difflib's time grows faster than the product of the lengths it compares. On two random

@@ -6,7 +6,8 @@ as its parent), and a well-formed update can still break the report's layout, fo
 by making a section's ``order`` a string. Stored first, either would make the report
 unloadable. So every client update is first applied to a shadow copy of the live
 document and the sections it touches are checked; only an update that passes is stored.
-The same check applies the section length limit of direct edits to Yjs updates.
+The same check applies the section length limit of direct edits to Yjs updates, and
+rejects updates that add top-level shared types the report does not have.
 
 The shadow runs ahead of the live document by the updates waiting to be stored; applying
 them again later changes nothing, because Yjs updates are idempotent.
@@ -20,7 +21,7 @@ from typing import Any
 from pycrdt import Doc, Map, Text
 
 from crdt.annotations import SectionWatcher
-from crdt.document import MAX_BODY_CHARS, ReportDocument
+from crdt.document import MAX_BODY_CHARS, ROOT_TYPES, ReportDocument
 from crdt.errors import ProtocolError, UpdateRejectedError
 
 logger = logging.getLogger(__name__)
@@ -84,19 +85,24 @@ class ShadowValidator:
         shadow.apply_update(self._live.snapshot())
         self._shadow = ReportDocument(shadow)
         self._watcher = SectionWatcher(self._shadow)
+        # Top-level types that documents stored before this check may already contain stay
+        # allowed, so that such reports remain editable.
+        self._allowed_roots = ROOT_TYPES | set(shadow.keys())
 
     def check(self, update: bytes) -> None:
         """Apply ``update`` to the shadow and check what it changed.
 
         Raises:
             ProtocolError: the update does not integrate or breaks a section's layout.
-            UpdateRejectedError: the update takes a section body past ``MAX_BODY_CHARS``.
+            UpdateRejectedError: the update takes a section body past ``MAX_BODY_CHARS``
+                or creates a top-level shared type outside ``ROOT_TYPES``.
             In both cases the shadow is rebuilt from the live document, which never saw
             the update.
         """
         try:
             self._shadow.apply(update)
             sections, _, _ = self._watcher.take()
+            unknown_roots = set(self._shadow.doc.keys()) - self._allowed_roots
             changed = [
                 (section_id, self._shadow.sections_map().get(section_id))
                 for section_id in sorted(sections)
@@ -114,6 +120,13 @@ class ShadowValidator:
         if problem is not None:
             self._recover()
             raise ProtocolError(f"the update breaks the report layout: {problem}")
+        if unknown_roots:
+            self._recover()
+            names = ", ".join(repr(name) for name in sorted(unknown_roots))
+            raise UpdateRejectedError(
+                f"the update creates top-level shared types {names}, which a report does not "
+                f"have; its top-level types are {', '.join(sorted(ROOT_TYPES))}"
+            )
         if rejection is not None:
             self._recover()
             raise UpdateRejectedError(rejection)

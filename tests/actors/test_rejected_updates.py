@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from pycrdt import Doc
+from pycrdt import Doc, Map
 
 from actors.collaboration import Collaboration
 from actors.connections import Connection, Connections
@@ -142,3 +142,22 @@ async def test_other_editors_continue_after_rejection(
     assert outgoing == []
     assert len(store.stored) == 1
     assert document.section_body("risk") == "Crane hire is late. Ok."
+
+
+async def test_update_creating_unknown_root_is_denied(
+    collaboration: Collaboration, document: ReportDocument, store: Store
+) -> None:
+    client: Doc[Any] = Doc()
+    client.apply_update(document.snapshot())
+    before = client.get_state()
+    client["scratch"] = Map({"note": "kept aside"})
+
+    outgoing = await collaboration.receive_binary(
+        editor("ann"), sync_update(client.get_update(before))
+    )
+
+    reason = denial_reason(outgoing)
+    assert "'scratch'" in reason
+    assert "top-level shared types" in reason
+    assert store.stored == []
+    assert "scratch" not in set(document.doc.keys())

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pycrdt import Doc, Map
 
@@ -130,3 +132,43 @@ def test_body_already_over_limit_may_shrink() -> None:
 
     with pytest.raises(UpdateRejectedError, match="section 'risk'"):
         validator.check(body_update(document, "y", at_end=False))
+
+
+def test_update_creating_unknown_root_is_rejected() -> None:
+    document = make_document()
+    validator = ShadowValidator(document)
+    client: Doc[Any] = Doc()
+    client.apply_update(document.snapshot())
+    before = client.get_state()
+    client["scratch"] = Map({"note": "kept aside"})
+
+    with pytest.raises(UpdateRejectedError, match="top-level shared types 'scratch'"):
+        validator.check(client.get_update(before))
+
+    assert "scratch" not in set(document.doc.keys())
+    validator.check(client_update(document, "text"))
+
+
+def test_update_to_known_roots_passes() -> None:
+    document = make_document()
+    validator = ShadowValidator(document)
+    client: Doc[Any] = Doc()
+    client.apply_update(document.snapshot())
+    before = client.get_state()
+    client.get("metrics", type=Map)["spi"] = 0.9
+    client.get("comments", type=Map)["c1"] = Map({"content": "Check the crane date."})
+
+    validator.check(client.get_update(before))
+
+
+def test_root_already_stored_stays_editable() -> None:
+    document = make_document()
+    legacy: Doc[Any] = Doc()
+    legacy.apply_update(document.snapshot())
+    legacy["scratch"] = Map({"note": "from an older release"})
+    document.apply(legacy.get_update(document.state_vector()))
+    validator = ShadowValidator(document)
+    before = legacy.get_state()
+    legacy.get("scratch", type=Map)["note"] = "edited"
+
+    validator.check(legacy.get_update(before))

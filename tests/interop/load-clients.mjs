@@ -6,8 +6,9 @@
 //                           "rooms": ["<id>/collaborate", ...], "clients": 200,
 //                           "seconds": 300, "editIntervalMs": 2000, "syncTimeoutMs": 120000}'
 //
-// Client i joins rooms[i % rooms.length]. Each client sets its own key in the shared map
-// "load" to a new sequence number every editIntervalMs, with a random phase. Prints a JSON
+// Client i joins rooms[i % rooms.length]. Each client sets its own key in the report's
+// top-level map "metrics" to a new sequence number every editIntervalMs, with a random phase
+// (the server rejects updates that create top-level types a report does not have). Prints a JSON
 // progress line every 10 s and a final line {"event": "final", "p50_ms": ..., "p95_ms": ...,
 // "p99_ms": ..., "edits": ..., "deliveries": ..., "missing": ..., "errors": [...]}. After the
 // run it waits while late deliveries still arrive (at most drainMaxMs, default 120000) and
@@ -58,7 +59,7 @@ function startClient (index) {
   provider.on('connection-error', () => {
     if (!stopping) recordError(`client ${index} socket error`)
   })
-  doc.getMap('load').observe((event) => {
+  doc.getMap('metrics').observe((event) => {
     const now = performance.now()
     for (const key of event.keysChanged) {
       if (key === client.key) continue
@@ -113,7 +114,7 @@ async function main () {
       pending.set(`${client.room}|${client.key}|${client.seq}`, { sentAt: performance.now(), remaining: others })
       edits += 1
       expected += others
-      client.doc.getMap('load').set(client.key, client.seq)
+      client.doc.getMap('metrics').set(client.key, client.seq)
     }
     const phase = Math.random() * config.editIntervalMs
     return setTimeout(() => { tick(); client.interval = setInterval(tick, config.editIntervalMs) }, phase)
