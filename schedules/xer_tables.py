@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 XerRow = dict[str, str]
 
-_UTF8_BOM = "\ufeff"
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +47,17 @@ def decode_xer(data: bytes) -> tuple[str, str]:
     """Decode XER bytes as strict UTF-8, else as Windows-1252 (P6's usual export encoding).
 
     Returns the text and the encoding used. Bytes that Windows-1252 leaves undefined
-    become U+FFFD, so odd bytes in text fields never stop an import.
+    become U+FFFD, so odd bytes in text fields never stop an import. A UTF-8 byte order
+    mark is removed before decoding, so a Windows-1252 file that an editor saved with one
+    decodes as it would without it.
     """
+    data = data.removeprefix(_UTF8_BOM)
     try:
         text, encoding = data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         text, encoding = data.decode("cp1252", errors="replace"), "cp1252"
     # Leading blank lines are tolerated, as the format detection skips them too.
-    return text.removeprefix(_UTF8_BOM).lstrip(" \t\r\n"), encoding
+    return text.lstrip(" \t\r\n"), encoding
 
 
 def read_xer_tables(data: bytes) -> XerTables:

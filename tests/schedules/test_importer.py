@@ -127,6 +127,14 @@ def test_import_xer_after_blank_lines() -> None:
     assert [a.code for a in result.project.activities] == ["A100"]
 
 
+def test_import_xer_bom_then_windows_1252() -> None:
+    data = b"\xef\xbb\xbf" + SMALL_XER.replace(b"Survey", "Survey – £".encode("cp1252"))
+
+    result = import_schedule(data, "plan.xer", max_bytes=MAX_BYTES)
+
+    assert [a.name for a in result.project.activities] == ["Survey – £"]
+
+
 def test_import_utf16_mspdi(shared_data: Path) -> None:
     text = (shared_data / "mspdi" / "sample1-mspdi.xml").read_text(encoding="utf-8")
     data = text.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")

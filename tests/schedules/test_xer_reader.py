@@ -436,6 +436,28 @@ def test_read_xer_utf8_file() -> None:
     assert project.activities[0].name == "Brücke – Pfeiler"
 
 
+def test_read_xer_bom_then_windows_1252() -> None:
+    tables = small_project_tables(TASK=[task_row("1", "A100", task_name="Parapet £5k – end")])
+    data = b"\xef\xbb\xbf" + xer_bytes(tables, encoding="cp1252")
+
+    project, _ = read_xer(data)
+    _, encoding = decode_xer(data)
+
+    assert project.activities[0].name == "Parapet £5k – end"
+    assert encoding == "cp1252"
+
+
+def test_read_xer_bom_then_utf8() -> None:
+    tables = small_project_tables(TASK=[task_row("1", "A100", task_name="Brücke – Pfeiler")])
+    data = b"\xef\xbb\xbf" + xer_bytes(tables, encoding="utf-8")
+
+    project, _ = read_xer(data)
+    _, encoding = decode_xer(data)
+
+    assert project.activities[0].name == "Brücke – Pfeiler"
+    assert encoding == "utf-8"
+
+
 def test_read_xer_currency_from_currtype() -> None:
     currencies = [
         {"curr_id": "1", "curr_short_name": "EUR", "base_exch_rate": "1"},
