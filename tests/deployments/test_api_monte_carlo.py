@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from deployments.auth import Role
+from deployments.schemas import MonteCarloParameters
 from schedules import sample_project_bytes
 
 Auth = Callable[[Role], dict[str, str]]
@@ -84,6 +85,16 @@ async def run(
             "body.parameters.resource_availability",
             id="no-resources",
         ),
+        pytest.param(
+            {"parameters": {"resource_availability": 3e-5}},
+            "body.parameters.resource_availability",
+            id="resources-near-zero",
+        ),
+        pytest.param(
+            {"parameters": {"resource_availability": 0.099}},
+            "body.parameters.resource_availability",
+            id="resources-below-tenth",
+        ),
     ],
 )
 async def test_invalid_request_names_field(
@@ -98,6 +109,27 @@ async def test_invalid_request_names_field(
     problem = response.json()
     assert response.status_code == 422
     assert field in [error["field"] for error in problem["errors"]]
+
+
+async def test_low_availability_message_gives_minimum(
+    client: httpx.AsyncClient, auth: Auth
+) -> None:
+    response = await client.post(
+        "/api/reports/pmr/00000000-0000-0000-0000-000000000009/monte-carlo",
+        json={"parameters": {"resource_availability": 3e-5}},
+        headers=auth(Role.PROJECT_MANAGER),
+    )
+
+    errors = response.json()["errors"]
+    assert response.status_code == 422
+    assert errors[0]["field"] == "body.parameters.resource_availability"
+    assert "greater than or equal to 0.1" in errors[0]["message"]
+
+
+def test_availability_range_bounds_are_allowed() -> None:
+    for availability in (0.1, 1.0):
+        parameters = MonteCarloParameters(resource_availability=availability)
+        assert parameters.resource_availability == availability
 
 
 async def test_analysis_lands_in_report(client: httpx.AsyncClient, auth: Auth) -> None:
