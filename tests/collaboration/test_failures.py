@@ -18,6 +18,7 @@ from sqlalchemy import delete
 
 from actors import report_actor
 from actors.registry import stop_report_actor
+from crdt import MAX_BODY_CHARS
 from crdt.protocol import sync_update, write_var_string, write_var_uint
 from deployments import server
 from storage import Database, ReportRepository
@@ -26,7 +27,9 @@ from storage.models.report import ReportUpdateRow
 if TYPE_CHECKING:
     from tests.collaboration.conftest import Server
 
-MEGABYTE = 1_000_000
+# Two large inserts that together keep a section under MAX_BODY_CHARS.
+FIRST_INSERT_CHARS = 400_000
+SECOND_INSERT_CHARS = 500_000
 SWARM_SIZE = 200
 
 
@@ -79,12 +82,14 @@ def test_oversized_update_closes_only_its_socket(clients: Server) -> None:
     ann.wait_synced()
     bob.wait_synced()
     base = len(bob.text(section_id))
+    grown = base + FIRST_INSERT_CHARS + SECOND_INSERT_CHARS
+    assert grown <= MAX_BODY_CHARS
 
-    ann.insert(section_id, -1, "a", repeat=MEGABYTE, label="one")
+    ann.insert(section_id, -1, "a", repeat=FIRST_INSERT_CHARS, label="one")
     ann.wait_echo("one", timeout=60)
-    ann.insert(section_id, -1, "b", repeat=2 * MEGABYTE, label="two")
+    ann.insert(section_id, -1, "b", repeat=SECOND_INSERT_CHARS, label="two")
     ann.wait_echo("two", timeout=60)
-    bob.wait_until(lambda: bob.request("length", section=section_id) == base + 3 * MEGABYTE, 60)
+    bob.wait_until(lambda: bob.request("length", section=section_id) == grown, 60)
     ann.insert(section_id, -1, "c", repeat=limit + 1, label="too-big")
     closed = ann.wait_event(lambda event: event["event"] == "closed", timeout=60)
     bob.insert(section_id, 0, "still editing ", label="after")
@@ -96,7 +101,7 @@ def test_oversized_update_closes_only_its_socket(clients: Server) -> None:
 
     assert closed["code"] == 1009
     assert "exceeds the limit" in closed["reason"]
-    assert len(carol_text) == base + 3 * MEGABYTE + len("still editing ")
+    assert len(carol_text) == grown + len("still editing ")
     assert carol_text.startswith("still editing ")
     assert "c" * 10 not in carol_text
     assert rest["sections"][0]["content"]["body"] == carol_text
