@@ -22,7 +22,7 @@ from typing import Any
 
 from actors.errors import root_cause
 from actors.insights_tasks import LoadedReport, load_report
-from actors.registry import report_actor
+from actors.registry import report_actor_handle
 from config import Settings
 from crdt import DocumentError
 from insights import generate_insights
@@ -116,7 +116,7 @@ class ChatService:
         """Answer one chat message, applying the edits it asks for."""
         record = await asyncio.to_thread(self._reports.get, report_id)
         session = await asyncio.to_thread(self._chats.open, report_id, caller.email, session_id)
-        actor = report_actor(report_id, self._settings)
+        actor = report_actor_handle(report_id, self._settings)
         permission = await actor.permission_for.remote(
             caller.email, caller.role_permission, caller.is_admin
         )
@@ -162,7 +162,7 @@ class ChatService:
             return
         try:
             prepared, section_confidence = await self._prepare(context, request)
-            actor = report_actor(context.report_id, self._settings)
+            actor = report_actor_handle(context.report_id, self._settings)
             result = await actor.apply_chat_edit.remote(prepared, context.caller.email)
         except Exception as error:
             # The actor's errors arrive wrapped by Ray; only edit and document errors are

@@ -20,7 +20,7 @@ import ray
 from actors.audit_trail import export_event
 from actors.errors import describe
 from actors.job_events import job_observer
-from actors.registry import report_actor
+from actors.registry import report_actor_handle
 from config import Settings
 from config.logs import configure_logging, log_context
 from exports import (
@@ -154,7 +154,7 @@ class _ExportRun:
         self.jobs.start(plan.job_id)
         self.jobs.progress(plan.job_id, 0.1, "reading the report")
         record = ReportRepository(self.database).get(plan.report_id)
-        document = ray.get(report_actor(plan.report_id, self.settings).read.remote())
+        document = ray.get(report_actor_handle(plan.report_id, self.settings).read.remote())
         project = ProjectRepository(self.database).get(record.project_id)
         self.jobs.progress(plan.job_id, 0.3, f"rendering the {plan.format} file")
         exported = export_report(document, project_data(project), plan.request())

@@ -13,7 +13,7 @@ from ray.exceptions import ActorUnavailableError, RayActorError
 
 from actors.generation import GenerationPlan, run_generation
 from actors.monte_carlo_job import SimulationPlan, run_simulation
-from actors.registry import report_actor
+from actors.registry import report_actor_handle
 from config import Settings
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class ReportGateway:
     async def _read(self, report_id: uuid.UUID, method: str) -> Any:
         for attempt in range(1, _READ_ATTEMPTS + 1):
             try:
-                handle = report_actor(report_id, self.settings)
+                handle = report_actor_handle(report_id, self.settings)
                 return await getattr(handle, method).remote()
             except RayActorError as error:
                 # A restarting actor answers again soon; a dead one whose load failed does
@@ -80,7 +80,7 @@ class ReportGateway:
         Not retried: an update whose actor died may already be stored, and repeating an
         append would add the paragraph twice.
         """
-        handle = report_actor(report_id, self.settings)
+        handle = report_actor_handle(report_id, self.settings)
         result: dict[str, Any] = await handle.update_section.remote(
             section_id, title=title, body=body, metrics=metrics, strategy=strategy, user=user
         )

@@ -20,7 +20,7 @@ import ray
 from actors.errors import describe
 from actors.insights_tasks import insights_on_ray
 from actors.job_events import job_observer
-from actors.registry import report_actor
+from actors.registry import report_actor_handle
 from actors.simulation_tasks import simulate_on_ray
 from config import Settings
 from config.logs import configure_logging, log_context
@@ -202,7 +202,7 @@ class _Generation:
 
     def _store(self, content: dict[str, Any]) -> None:
         plan = self.plan
-        actor = report_actor(plan.report_id, self.settings)
+        actor = report_actor_handle(plan.report_id, self.settings)
         version: int = ray.get(actor.write_generated.remote(content))
         summary = {
             "key_metrics": content["metrics"]["key_metrics"],

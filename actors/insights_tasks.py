@@ -18,7 +18,7 @@ from typing import Any
 
 import ray
 
-from actors.registry import report_actor
+from actors.registry import report_actor_handle
 from config import Settings
 from earned_value import EarnedValueAnalysis, analyse
 from insights import (
@@ -112,7 +112,7 @@ def load_report(report_id: uuid.UUID, settings: Settings) -> LoadedReport:
     project_ref = ray.put(project)
     earned_value_ref = _earned_value_task.remote(project_ref)
     schedule_ref = _schedule_task.remote(project_ref)
-    document: dict[str, Any] = ray.get(report_actor(report_id, settings).read.remote())
+    document: dict[str, Any] = ray.get(report_actor_handle(report_id, settings).read.remote())
     cpm: CpmResult = ray.get(schedule_ref)
     facts = build_facts(
         project,
@@ -212,7 +212,7 @@ def run_insights(request: InsightRequest, settings: Settings) -> dict[str, Any]:
     finally:
         database.dispose()
     generated = [cite_passages(insight.to_dict(), index) for insight in insights]
-    actor = report_actor(request.report_id, settings)
+    actor = report_actor_handle(request.report_id, settings)
     result: dict[str, Any] = ray.get(
         actor.merge_insights.remote(
             generated,

@@ -12,7 +12,7 @@ import ray
 
 from actors.errors import describe
 from actors.job_events import job_observer
-from actors.registry import report_actor
+from actors.registry import report_actor_handle
 from actors.simulation_tasks import simulate_on_ray
 from config import Settings
 from config.logs import configure_logging, log_context
@@ -130,7 +130,7 @@ class _Run:
         )
         view = monte_carlo_view(result, seed=plan.seed)
         analysis = analysis_view(plan, view)
-        actor = report_actor(plan.report_id, self.settings)
+        actor = report_actor_handle(plan.report_id, self.settings)
         version = ray.get(actor.set_monte_carlo.remote(analysis, plan.requested_by))
         summary = {
             key: analysis[key]

@@ -21,7 +21,7 @@ def actor_name(report_id: uuid.UUID) -> str:
     return f"{_NAME_PREFIX}{report_id}"
 
 
-def report_actor(report_id: uuid.UUID, settings: Settings) -> Any:
+def report_actor_handle(report_id: uuid.UUID, settings: Settings) -> Any:
     """Return the handle of the report's actor, starting it if it is not running.
 
     The actor is detached so that it outlives the Serve replica or task that started it,
@@ -30,10 +30,13 @@ def report_actor(report_id: uuid.UUID, settings: Settings) -> Any:
     them. The spread is best effort, not an even split. Two callers creating it at once
     both end up with the same actor: the loser of the race looks the winner up by name.
 
-    NOTE: Ray gives every detached actor a new worker process, never an idle pre-started
-    one. Opening a report whose actor is not running therefore pays a process start,
-    imports and the document load. That took 1.3 s on the idle 2-core machine of
-    docs/benchmarks.md and 2.3 s under load, where a cold open should take under 500 ms.
+    NOTE: a cold open pays a new worker process, its imports and the document load. Ray
+    hands its few pre-started idle workers to the first actors and does not replace them,
+    so later actors each start a process and import ray (about 0.5 s, measured on a loaded
+    machine), then the storage layer (about 0.6 s of SQLAlchemy and models). The whole
+    open took 1.3 s on the idle 2-core machine of docs/benchmarks.md, against a 500 ms
+    target. Meeting it would need a pool of pre-started spare actors that a report is
+    assigned to, with a directory in place of the per-report actor name.
     """
     name = actor_name(report_id)
     for attempt in range(_CREATE_ATTEMPTS):

@@ -39,7 +39,7 @@ import ray
 from common import machine
 from websockets.asyncio.client import connect
 
-from actors import report_actor, stop_report_actor
+from actors import report_actor_handle, stop_report_actor
 from config import Settings
 from crdt.protocol import sync_step1
 from deployments import server
@@ -237,7 +237,7 @@ async def actor_start(ours: Ours, report_id: str) -> float:
     stop_report_actor(uuid.UUID(report_id), ours.settings)
     await asyncio.sleep(1.0)
     started = time.perf_counter()
-    handle = report_actor(uuid.UUID(report_id), ours.settings)
+    handle = report_actor_handle(uuid.UUID(report_id), ours.settings)
     await handle.process_id.remote()
     return (time.perf_counter() - started) * 1000
 
@@ -271,7 +271,7 @@ def main() -> None:
             results["reference_load"] = under_load(reference_url, "small", "large", "")
             opened = [ours.new_report() for _ in range(reports_for_memory)]
             pids = [
-                ray.get(report_actor(uuid.UUID(r), ours.settings).process_id.remote())
+                ray.get(report_actor_handle(uuid.UUID(r), ours.settings).process_id.remote())
                 for r in opened
             ]
             memory = [memory_of(pid) for pid in pids]

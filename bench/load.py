@@ -52,7 +52,7 @@ import httpx
 import ray
 from common import machine
 
-from actors import report_actor
+from actors import report_actor_handle
 from config import Settings
 from deployments import server
 from deployments.auth import Role, token_service
@@ -211,7 +211,7 @@ class LoadServer:
     def actor_pids(self, report_ids: list[str]) -> dict[str, int]:
         pids = {}
         for report_id in report_ids:
-            actor = report_actor(uuid.UUID(report_id), self.settings)
+            actor = report_actor_handle(uuid.UUID(report_id), self.settings)
             pids[report_id] = ray.get(actor.process_id.remote(), timeout=60)
         return pids
 

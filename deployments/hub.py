@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import WebSocket
 from ray.exceptions import RayActorError, RayTaskError
 
-from actors import report_actor
+from actors import report_actor_handle
 from actors.connections import CLOSE_SERVICE_RESTART, CLOSE_SLOW_CONSUMER
 from actors.outbox import Close, Frame, FrameKind, Outgoing, SubscriptionClosedError
 from config import Settings
@@ -208,4 +208,4 @@ class ReportHub:
         return len(self._rooms)
 
     def actor_for(self, report_id: uuid.UUID) -> Any:
-        return report_actor(report_id, self._settings)
+        return report_actor_handle(report_id, self._settings)

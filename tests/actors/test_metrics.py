@@ -10,7 +10,7 @@ import httpx
 import pytest
 import ray
 
-from actors import metrics, report_actor
+from actors import metrics, report_actor_handle
 from config import Settings
 from storage import JobRecord, JobStatus
 
@@ -55,7 +55,7 @@ def failed_job() -> JobRecord:
 def test_metrics_reach_the_node_exporter(
     session_settings: Settings, new_report_id: uuid.UUID
 ) -> None:
-    actor = report_actor(new_report_id, session_settings)
+    actor = report_actor_handle(new_report_id, session_settings)
     ray.get(actor.write_generated.remote({"meta": {"title": "Metrics"}, "sections": []}))
     metrics.cache_lookup(True, "local")
     metrics.cache_lookup(False, "local")

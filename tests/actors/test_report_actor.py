@@ -10,7 +10,7 @@ import pytest
 import ray
 from ray.exceptions import RayActorError
 
-from actors import ReportGateway, report_actor, stop_report_actor
+from actors import ReportGateway, report_actor_handle, stop_report_actor
 from actors.registry import actor_name
 from config import Settings
 from crdt import SectionNotFoundError
@@ -49,7 +49,7 @@ def stored_update_count(settings: Settings, report_id: uuid.UUID) -> int:
 def test_generated_content_reads_back(
     session_settings: Settings, new_report_id: uuid.UUID
 ) -> None:
-    actor = report_actor(new_report_id, session_settings)
+    actor = report_actor_handle(new_report_id, session_settings)
 
     version = ray.get(actor.write_generated.remote(CONTENT))
     document = ray.get(actor.read.remote())
@@ -64,7 +64,7 @@ def test_generated_content_reads_back(
 def test_repeated_generation_keeps_sections_once(
     session_settings: Settings, new_report_id: uuid.UUID
 ) -> None:
-    actor = report_actor(new_report_id, session_settings)
+    actor = report_actor_handle(new_report_id, session_settings)
 
     ray.get(actor.write_generated.remote(CONTENT))
     ray.get(actor.write_generated.remote(CONTENT))
@@ -77,7 +77,7 @@ def test_repeated_generation_keeps_sections_once(
 def test_report_survives_kill_of_actor_process(
     session_settings: Settings, new_report_id: uuid.UUID
 ) -> None:
-    actor = report_actor(new_report_id, session_settings)
+    actor = report_actor_handle(new_report_id, session_settings)
     ray.get(actor.write_generated.remote(CONTENT))
     ray.get(
         actor.update_section.remote(
@@ -98,7 +98,7 @@ def test_report_survives_kill_of_actor_process(
 def test_update_of_unknown_section_stores_nothing(
     session_settings: Settings, new_report_id: uuid.UUID
 ) -> None:
-    actor = report_actor(new_report_id, session_settings)
+    actor = report_actor_handle(new_report_id, session_settings)
     ray.get(actor.write_generated.remote(CONTENT))
 
     with pytest.raises(SectionNotFoundError, match="'nope' not found"):
@@ -113,7 +113,7 @@ def test_update_of_unknown_section_stores_nothing(
 
 def test_actor_for_unknown_report_fails_and_is_not_kept(session_settings: Settings) -> None:
     missing = uuid.uuid4()
-    actor = report_actor(missing, session_settings)
+    actor = report_actor_handle(missing, session_settings)
 
     with pytest.raises(RayActorError):
         ray.get(actor.read.remote())
@@ -127,7 +127,7 @@ def test_concurrent_creation_yields_one_actor(
 ) -> None:
     @ray.remote(num_cpus=0)
     def open_report(report_id: uuid.UUID, settings: Settings) -> int:
-        pid: int = ray.get(report_actor(report_id, settings).process_id.remote())
+        pid: int = ray.get(report_actor_handle(report_id, settings).process_id.remote())
         return pid
 
     pids = ray.get([open_report.remote(new_report_id, session_settings) for _ in range(6)])

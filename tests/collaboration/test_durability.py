@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import ray
 
-from actors import report_actor
+from actors import report_actor_handle
 
 if TYPE_CHECKING:
     from tests.collaboration.conftest import Server
@@ -24,7 +24,7 @@ def test_actor_kill_mid_edit_keeps_each_edit_once(clients: Server) -> None:
     bob = clients.yjs(report["id"], "bob@example.com")
     ann.wait_synced()
     bob.wait_synced()
-    actor = report_actor(uuid.UUID(report["id"]), clients.settings)
+    actor = report_actor_handle(uuid.UUID(report["id"]), clients.settings)
     pid = ray.get(actor.process_id.remote(), timeout=30)
 
     typing = ann.send("type", section=section_id, tokens=TOKENS, intervalMs=25)

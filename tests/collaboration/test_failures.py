@@ -16,7 +16,7 @@ import pytest
 import ray
 from sqlalchemy import delete
 
-from actors import report_actor
+from actors import report_actor_handle
 from actors.registry import stop_report_actor
 from crdt import MAX_BODY_CHARS
 from crdt.protocol import sync_update, write_var_string, write_var_uint
@@ -42,7 +42,7 @@ def repository(served: Server) -> Iterator[ReportRepository]:
 
 def online(served: Server, report_id: str) -> dict[str, int]:
     """Return the connection count per user, as the report's actor holds it."""
-    actor = report_actor(uuid.UUID(report_id), served.settings)
+    actor = report_actor_handle(uuid.UUID(report_id), served.settings)
     view = ray.get(actor.session_view.remote(), timeout=30)
     return {entry["user_id"]: entry["connections"] for entry in view["online"]}
 
@@ -196,7 +196,7 @@ def test_aborted_clients_leave_no_connections_or_errors(clients: Server) -> None
     swarm = clients.swarm(report["id"], "swarm@example.com", SWARM_SIZE)
     swarm.wait_event(lambda event: event["event"] == "ready", timeout=120)
     connected = online(clients, report["id"])["swarm@example.com"]
-    actor = report_actor(uuid.UUID(report["id"]), clients.settings)
+    actor = report_actor_handle(uuid.UUID(report["id"]), clients.settings)
     actor_pid = ray.get(actor.process_id.remote(), timeout=30)
     sizes = ray_log_sizes()
 

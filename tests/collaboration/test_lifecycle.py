@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import ray
 
-from actors import report_actor
+from actors import report_actor_handle
 from actors.registry import actor_name
 from config import Settings
 from crdt import ReportDocument
@@ -70,7 +70,7 @@ def test_idle_actor_unloads_after_flush_and_reloads(short_idle: Server) -> None:
     section_id = report["sections"][0]["section_id"]
     ann = short_idle.yjs(report["id"], "ann@example.com")
     ann.wait_synced()
-    actor = report_actor(uuid.UUID(report["id"]), short_idle.settings)
+    actor = report_actor_handle(uuid.UUID(report["id"]), short_idle.settings)
     first_pid = ray.get(actor.process_id.remote(), timeout=30)
     ann.insert(section_id, 0, "Kept across the unload. ", label="kept")
     ann.wait_echo("kept")
@@ -81,7 +81,8 @@ def test_idle_actor_unloads_after_flush_and_reloads(short_idle: Server) -> None:
     bob = short_idle.yjs(report["id"], "bob@example.com")
     bob.wait_synced()
     second_pid = ray.get(
-        report_actor(uuid.UUID(report["id"]), short_idle.settings).process_id.remote(), timeout=30
+        report_actor_handle(uuid.UUID(report["id"]), short_idle.settings).process_id.remote(),
+        timeout=30,
     )
 
     assert flushed[section_id].startswith("Kept across the unload. ")
@@ -107,7 +108,7 @@ def test_reconnect_racing_unload_is_safe(short_idle: Server) -> None:
         ann.wait_event(lambda event: event["event"] == "synced", timeout=30, after=mark)
         ann.insert(section_id, -1, f" <cycle {cycle}>", label=f"cycle-{cycle}")
         ann.wait_echo(f"cycle-{cycle}", timeout=30)
-        actor = report_actor(uuid.UUID(report["id"]), short_idle.settings)
+        actor = report_actor_handle(uuid.UUID(report["id"]), short_idle.settings)
         pids.add(ray.get(actor.process_id.remote(), timeout=30))
     fresh = short_idle.yjs(report["id"], "bob@example.com")
     fresh.wait_synced()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 import ray
 
-from actors import report_actor
+from actors import report_actor_handle
 from config import Settings
 from tests.collaboration.conftest import running_server
 
@@ -37,7 +37,7 @@ def test_clients_on_two_replicas_converge(two_replicas: Server) -> None:
     clients = [two_replicas.yjs(report["id"], f"user{n}@example.com") for n in range(CLIENTS)]
     for client in clients:
         client.wait_synced()
-    actor = report_actor(uuid.UUID(report["id"]), two_replicas.settings)
+    actor = report_actor_handle(uuid.UUID(report["id"]), two_replicas.settings)
     subscriptions = ray.get(actor.subscription_count.remote(), timeout=30)
 
     for number, client in enumerate(clients):

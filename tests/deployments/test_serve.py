@@ -14,7 +14,7 @@ import httpx
 import pytest
 import ray
 
-from actors import report_actor
+from actors import report_actor_handle
 from config import Settings
 from deployments import server
 from deployments.auth import Role, token_service
@@ -89,7 +89,7 @@ def test_report_survives_kill_of_its_actor_behind_serve(
 ) -> None:
     _, settings = served
     report = generate_sample(http)
-    actor = report_actor(uuid.UUID(report["id"]), settings)
+    actor = report_actor_handle(uuid.UUID(report["id"]), settings)
     pid = ray.get(actor.process_id.remote())
 
     os.kill(pid, signal.SIGKILL)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import ray
 
-from actors import report_actor
+from actors import report_actor_handle
 from tests.faults.conftest import problem_of
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def test_actor_kill_keeps_acknowledged_edits(server: Server) -> None:
     bob = server.yjs(report["id"], "bob@example.com")
     ann.wait_synced()
     bob.wait_synced()
-    actor = report_actor(uuid.UUID(report["id"]), server.settings)
+    actor = report_actor_handle(uuid.UUID(report["id"]), server.settings)
     pid = ray.get(actor.process_id.remote(), timeout=30)
     editor = RestEditor(server, report["id"], rest_section)
 

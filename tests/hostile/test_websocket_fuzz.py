@@ -22,7 +22,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from actors import report_actor
+from actors import report_actor_handle
 from crdt.protocol import write_var_bytes, write_var_uint
 from deployments.auth import Role
 from tests.collaboration.conftest import WAIT_SECONDS, Server
@@ -401,7 +401,7 @@ def test_raw_noise_instead_of_http_gets_no_upgrade(hostile: Server) -> None:
 def _rss_of_replica_and_actor(report_id: str, server: Server) -> dict[str, int]:
     import ray
 
-    actor = report_actor(uuid.UUID(report_id), server.settings)
+    actor = report_actor_handle(uuid.UUID(report_id), server.settings)
     pids: dict[str, int] = {"actor": ray.get(actor.process_id.remote())}
     for index, pid in enumerate(serve_replica_pids()):
         pids[f"replica {index}"] = pid

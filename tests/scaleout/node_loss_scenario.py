@@ -25,7 +25,7 @@ import ray
 from ray.cluster_utils import Cluster
 from ray.exceptions import GetTimeoutError, RayActorError
 
-from actors import report_actor
+from actors import report_actor_handle
 from actors.registry import actor_name
 from actors.simulation_tasks import BLOCK_ITERATIONS, group_blocks, simulate_on_ray
 from config import Settings
@@ -93,7 +93,7 @@ def write_documents(report_ids: list[uuid.UUID], settings: Settings) -> dict[str
     """Write a section into each report through its actor, append to it, return the views."""
     documents: dict[str, Any] = {}
     for index, report_id in enumerate(report_ids):
-        handle = report_actor(report_id, settings)
+        handle = report_actor_handle(report_id, settings)
         content = {
             "meta": {"title": f"Scale-out {index}"},
             "sections": [
@@ -183,7 +183,7 @@ def read_after_loss(report_id: uuid.UUID, settings: Settings, deadline: float) -
                 f"loss, so Ray did not restart its actor on a surviving node (errors: {failures})"
             )
         try:
-            handle = report_actor(report_id, settings)
+            handle = report_actor_handle(report_id, settings)
             return ray.get(handle.read.remote(), timeout=remaining)
         except (RayActorError, GetTimeoutError) as error:
             failures.append(type(error).__name__)
