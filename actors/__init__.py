@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from actors.cluster import connect
-from actors.registry import report_actor_handle, stop_report_actor
+from actors.registry import fill_pool, report_actor_handle, stop_report_actor
 from config.lazy import lazy_attributes
 
 if TYPE_CHECKING:
@@ -20,6 +20,7 @@ __all__ = [
     "GenerationPlan",
     "ReportGateway",
     "connect",
+    "fill_pool",
     "report_actor_handle",
     "run_generation",
     "stop_report_actor",

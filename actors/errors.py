@@ -20,6 +20,10 @@ class ReportUnloadingError(ActorError):
         return f"report {self.report_id} is unloading; retry to reach a freshly loaded actor"
 
 
+class ReportLoadError(ActorError):
+    """The report could not be loaded into its actor; the message names the cause."""
+
+
 class UnknownConnectionError(ActorError):
     """A frame arrived for a connection the actor does not know (it restarted or dropped it)."""
 

@@ -70,13 +70,17 @@ Edit = Callable[[ReportDocument], Any]
 class ReportActor:
     """Owns one report's pycrdt document, its connections and its persistence.
 
-    Created through ``actors.registry``; Ray restarts it after a crash, and ``__init__``
-    reloads the document from the stored snapshot and update log.
+    Lives in a ReportHost actor (actors/report_host.py). Ray restarts the host after a
+    crash, which constructs this again: ``__init__`` reloads the document from the stored
+    snapshot and update log. ``release`` runs when the actor unloads, before it ends.
     """
 
-    def __init__(self, report_id: str, settings: Settings) -> None:
+    def __init__(
+        self, report_id: str, settings: Settings, release: Callable[[], None] | None = None
+    ) -> None:
         configure_logging(settings)
         bind_process(report_id=report_id)
+        self._release = release
         self._report_id = uuid.UUID(report_id)
         self._settings = settings
         self._database = Database(settings.sqlalchemy_url)
@@ -588,6 +592,10 @@ class ReportActor:
         for connection in connections:
             self._drop(connection.id)
 
+    def start_housekeeping(self) -> None:
+        """Start the housekeeping task, so that the actor unloads even if nobody calls it."""
+        self._touch()
+
     def _touch(self) -> None:
         self._last_activity = time.monotonic()
         self._ensure_housekeeping()
@@ -640,6 +648,8 @@ class ReportActor:
             self._report_id,
             self._settings.actor_idle_timeout_seconds,
         )
+        if self._release is not None:
+            self._release()
         ray.kill(ray.get_runtime_context().current_actor, no_restart=True)
 
     def _maybe_compact(self) -> None:
@@ -669,6 +679,3 @@ def compact_log(reports: ReportRepository, report_id: uuid.UUID) -> int:
     up_to = rows[-1][0]
     reports.compact(report_id, merge_updates(*updates), up_to)
     return up_to
-
-
-RemoteReportActor = ray.remote(num_cpus=0, max_restarts=-1)(ReportActor)

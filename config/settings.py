@@ -125,6 +125,13 @@ class Settings(BaseSettings):
     actor_idle_timeout_seconds: float = Field(
         default=300.0, gt=0, description="Idle time before a report actor unloads."
     )
+    actor_spares: int = Field(
+        default=1,
+        ge=0,
+        le=64,
+        description="Report actors kept started and idle, so that opening a report whose "
+        "actor is not running skips the process start; 0 starts one on each open.",
+    )
     llm_base_url: str | None = Field(
         default=None,
         description="Base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:8080/v1; "

@@ -11,7 +11,7 @@ import time
 import ray
 from ray import serve
 
-from actors import connect
+from actors import connect, fill_pool
 from config import Settings
 from deployments.ingress import PmrIngress
 from storage import Database
@@ -74,6 +74,7 @@ def start(settings: Settings) -> str:
         ray_actor_options={"num_cpus": settings.serve_replica_cpus},
     )
     serve.run(deployment.bind(settings), name=APPLICATION, route_prefix="/")
+    fill_pool(settings)
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     return f"http://{host}:{settings.port}"
 

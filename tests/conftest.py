@@ -92,6 +92,8 @@ def session_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setti
             jwt_secret="test-secret-" + "x" * 40,
             ray_namespace="enhanced-pmr-tests",
             monte_carlo_iterations=2000,
+            # Tests that need spare report actors ask for them; the others start none.
+            actor_spares=0,
         )
         database = Database(settings.sqlalchemy_url)
         database.migrate()

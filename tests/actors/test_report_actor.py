@@ -10,8 +10,8 @@ import pytest
 import ray
 from ray.exceptions import RayActorError
 
-from actors import ReportGateway, report_actor_handle, stop_report_actor
-from actors.registry import actor_name
+from actors import ReportGateway, directory, report_actor_handle, stop_report_actor
+from actors.registry import running_report_actor
 from config import Settings
 from crdt import SectionNotFoundError
 from storage import Database, ReportRepository
@@ -118,8 +118,8 @@ def test_actor_for_unknown_report_fails_and_is_not_kept(session_settings: Settin
     with pytest.raises(RayActorError):
         ray.get(actor.read.remote())
 
-    with pytest.raises(ValueError, match="Failed to look up actor"):
-        ray.get_actor(actor_name(missing), namespace=session_settings.ray_namespace)
+    assert running_report_actor(missing, session_settings) is None
+    assert directory.serving(session_settings, missing) is None
 
 
 def test_concurrent_creation_yields_one_actor(

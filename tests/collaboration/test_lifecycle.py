@@ -11,7 +11,7 @@ import pytest
 import ray
 
 from actors import report_actor_handle
-from actors.registry import actor_name
+from actors.registry import running_report_actor
 from config import Settings
 from crdt import ReportDocument
 from storage import Database, ReportRepository
@@ -47,11 +47,7 @@ def wait_for(condition: Callable[[], bool], timeout: float) -> None:
 
 
 def actor_running(served: Server, report_id: str) -> bool:
-    try:
-        ray.get_actor(actor_name(uuid.UUID(report_id)), namespace=served.settings.ray_namespace)
-    except ValueError:
-        return False
-    return True
+    return running_report_actor(uuid.UUID(report_id), served.settings) is not None
 
 
 def stored_bodies(served: Server, report_id: str) -> dict[str, Any]:

@@ -25,8 +25,7 @@ import ray
 from ray.cluster_utils import Cluster
 from ray.exceptions import GetTimeoutError, RayActorError
 
-from actors import report_actor_handle
-from actors.registry import actor_name
+from actors import directory, report_actor_handle
 from actors.simulation_tasks import BLOCK_ITERATIONS, group_blocks, simulate_on_ray
 from config import Settings
 from risk_analysis import (
@@ -115,9 +114,9 @@ def write_documents(report_ids: list[uuid.UUID], settings: Settings) -> dict[str
     return documents
 
 
-def actor_nodes(report_ids: list[uuid.UUID]) -> dict[str, dict[str, Any]]:
+def actor_nodes(report_ids: list[uuid.UUID], settings: Settings) -> dict[str, dict[str, Any]]:
     """Return each report actor's node, state and restart count from Ray's actor table."""
-    names = {actor_name(report_id): str(report_id) for report_id in report_ids}
+    names = {directory.serving(settings, report_id): str(report_id) for report_id in report_ids}
     table: dict[str, dict[str, Any]] = ray._private.state.actors()
     found: dict[str, dict[str, Any]] = {}
     for entry in table.values():
@@ -211,7 +210,7 @@ def observe_spread(report_ids: list[uuid.UUID], settings: Settings) -> dict[str,
     model_ref = ray.put(model_of_sample())
     return {
         "documents_before": write_documents(report_ids, settings),
-        "actors_before": actor_nodes(report_ids),
+        "actors_before": actor_nodes(report_ids, settings),
         "traced_before": traced_simulation(model_ref),
         "server_before": server_simulation(model_ref),
     }
@@ -233,7 +232,7 @@ def observe_loss(
         "removed": victim.node_id,
         "documents_after": documents,
         "recovery_seconds": recovery_seconds,
-        "actors_after": actor_nodes(report_ids),
+        "actors_after": actor_nodes(report_ids, settings),
         "traced_after": traced_simulation(model_ref),
         "server_after": server_simulation(model_ref),
     }
