@@ -131,6 +131,8 @@ class _Run:
         view = monte_carlo_view(result, seed=plan.seed)
         analysis = analysis_view(plan, view)
         actor = report_actor_handle(plan.report_id, self.settings)
+        # NOTE: only the Monte Carlo figures change. Section texts written at generation
+        # still quote the report's own simulation until the report is generated again.
         version = ray.get(actor.set_monte_carlo.remote(analysis, plan.requested_by))
         summary = {
             key: analysis[key]
