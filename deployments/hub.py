@@ -42,9 +42,16 @@ class Peer:
         self._queue: asyncio.Queue[Frame | Close] = asyncio.Queue()
         self._writer = asyncio.get_running_loop().create_task(self._write())
         self.closed = asyncio.Event()
+        # Room frames that arrive before the actor's first frames (a JSON client's welcome)
+        # wait here, so that those first frames go out first.
+        self._held: list[Frame] | None = []
 
-    def deliver(self, item: Frame) -> None:
+    def deliver(self, item: Frame, *, first: bool = False) -> None:
+        """Queue a frame; room frames wait until ``release`` unless ``first`` is set."""
         if self.closed.is_set() or item.kind is not self.kind:
+            return
+        if self._held is not None and not first:
+            self._held.append(item)
             return
         if self._queue.qsize() >= self._limit:
             self.close(
@@ -52,6 +59,17 @@ class Peer:
             )
             return
         self._queue.put_nowait(item)
+
+    def release(self) -> None:
+        """Send the room frames held back while the first frames were not yet queued."""
+        held, self._held = self._held or [], None
+        for item in held:
+            self.deliver(item)
+
+    def forget_held(self) -> None:
+        """Drop the held room frames, when the socket joins a room afresh."""
+        if self._held is not None:
+            self._held.clear()
 
     def close(self, code: int, reason: str) -> None:
         """Close the socket once the frames already queued are sent; idempotent."""
@@ -98,7 +116,10 @@ class Room:
         self.peers: dict[str, Peer] = {}
         self._pump = asyncio.get_running_loop().create_task(self._poll())
 
-    def deliver(self, items: Iterable[Outgoing], only: Peer | None = None) -> None:
+    def deliver(
+        self, items: Iterable[Outgoing], only: Peer | None = None, *, first: bool = False
+    ) -> None:
+        """Pass frames to every peer or ``only`` one; ``first`` marks its first frames."""
         for item in items:
             targets = item.targets
             peers = [only] if only is not None else list(self.peers.values())
@@ -108,7 +129,7 @@ class Room:
                 if isinstance(item, Close):
                     peer.close(item.code, item.reason)
                 else:
-                    peer.deliver(item)
+                    peer.deliver(item, first=first)
 
     async def _poll(self) -> None:
         try:

@@ -135,6 +135,7 @@ async def _join(
             return room, initial
         except (ReportUnloadingError, RayActorError) as error:
             room.peers.pop(peer.id, None)
+            peer.forget_held()
             services.hub.forget(room)
             if attempt == _CONNECT_ATTEMPTS:
                 raise
@@ -173,7 +174,8 @@ async def collaborate(websocket: WebSocket, report_id: str) -> None:
             code=CLOSE_SERVICE_RESTART, reason="the report is restarting; reconnect"
         )
         return
-    room.deliver(initial, only=peer)
+    room.deliver(initial, only=peer, first=True)
+    peer.release()
     try:
         await _relay(websocket, services, room, peer)
     finally:

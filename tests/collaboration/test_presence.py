@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from websockets.sync.client import connect
 
 if TYPE_CHECKING:
     from tests.collaboration.conftest import Server, YjsClient
@@ -100,3 +102,22 @@ def test_json_client_leaving_removes_its_awareness_state(
     present = [json.dumps(peer["state"]) for peer in bob.request("peers")]
 
     assert not any("carol@example.com" in state for state in present)
+
+
+def test_welcome_is_first_for_simultaneous_json_clients(
+    clients: Server, report: dict[str, Any]
+) -> None:
+    url = f"{clients.ws_url}/{report['id']}/collaborate?format=json"
+    emails = [f"joiner{number}@example.com" for number in range(3)]
+
+    def first_event(email: str) -> str:
+        with connect(f"{url}&token={clients.token(email)}", open_timeout=30) as websocket:
+            kind: str = json.loads(websocket.recv(timeout=30))["type"]
+            return kind
+
+    firsts = []
+    for _ in range(5):
+        with ThreadPoolExecutor(max_workers=len(emails)) as pool:
+            firsts += list(pool.map(first_event, emails))
+
+    assert firsts == ["welcome"] * 15
