@@ -11,8 +11,9 @@ tests/interop/node_modules, then measures with the same Node harness
    updates per second;
 2. an edit's p99 on a small document, idle and while 50 clients join a large document;
 3. memory per open report (resident and unique memory of its actor process);
-4. the time to open a cold report: a WebSocket connect until the sync answer arrives, and
-   the part of it that is the report actor's start: process, imports and document load.
+4. the time to open a cold report (its actor stopped, a spare actor listed): a WebSocket
+   connect until the sync answer arrives, and the part of it that is the report actor's
+   start, from a spare and, for comparison, in a new process (imports and document load).
 
 Run `make test` (or `npm ci` in tests/interop) first so the Node packages exist.
 """
@@ -39,7 +40,7 @@ import ray
 from common import machine
 from websockets.asyncio.client import connect
 
-from actors import report_actor_handle, stop_report_actor
+from actors import directory, report_actor_handle, stop_report_actor
 from config import Settings
 from crdt.protocol import sync_step1
 from deployments import server
@@ -219,9 +220,21 @@ def memory_of(pid: int) -> tuple[float, float]:
     return values["Rss"] / 1024, unique / 1024
 
 
+async def spare_listed(settings: Settings) -> bool:
+    """Wait up to 10 s for a spare report actor to be listed; return whether one is."""
+    for _ in range(200):
+        if directory.spares(settings):
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
 async def cold_open(ours: Ours, report_id: str) -> float:
+    """Return the milliseconds from connecting to a stopped report until its sync answer."""
     stop_report_actor(uuid.UUID(report_id), ours.settings)
     await asyncio.sleep(1.0)
+    if ours.settings.actor_spares and not await spare_listed(ours.settings):
+        print(f"no spare actor was listed before opening report {report_id}")
     started = time.perf_counter()
     async with connect(f"{ours.ws_url}/{report_id}/collaborate?token={ours.token}") as websocket:
         await websocket.send(sync_step1(b"\x00"))
@@ -232,12 +245,20 @@ async def cold_open(ours: Ours, report_id: str) -> float:
     raise AssertionError("unreachable")
 
 
-async def actor_start(ours: Ours, report_id: str) -> float:
-    """Return the milliseconds from asking Ray for a stopped report's actor until it replies."""
+async def actor_start(ours: Ours, report_id: str, spares: bool) -> float:
+    """Return the milliseconds from asking Ray for a stopped report's actor until it replies.
+
+    With ``spares`` the actor is a spare that is already running; without, a new one starts.
+    """
     stop_report_actor(uuid.UUID(report_id), ours.settings)
     await asyncio.sleep(1.0)
+    settings = ours.settings
+    if spares:
+        await spare_listed(settings)
+    else:
+        settings = settings.model_copy(update={"actor_spares": 0})
     started = time.perf_counter()
-    handle = report_actor_handle(uuid.UUID(report_id), ours.settings)
+    handle = report_actor_handle(uuid.UUID(report_id), settings)
     await handle.process_id.remote()
     return (time.perf_counter() - started) * 1000
 
@@ -286,9 +307,11 @@ def main() -> None:
                 "max": max(colds),
                 "runs": len(colds),
             }
-            # The part of a cold open that is the actor's process start and document load.
-            starts = [asyncio.run(actor_start(ours, report)) for report in opened[:5]]
-            results["actor_start_ms"] = {"median": statistics.median(starts), "max": max(starts)}
+            # The part of a cold open that is the actor's start: loading the document into a
+            # spare, or a new process, its imports and the document load.
+            for key, spares in (("actor_start_spare_ms", True), ("actor_start_new_ms", False)):
+                starts = [asyncio.run(actor_start(ours, r, spares)) for r in opened[:5]]
+                results[key] = {"median": statistics.median(starts), "max": max(starts)}
         finally:
             ours.stop()
     print(json.dumps(results, indent=2))
