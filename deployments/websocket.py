@@ -79,8 +79,8 @@ async def _deny(websocket: WebSocket, error: ApiError) -> None:
 
 async def _admit(
     websocket: WebSocket, services: Services, report_id: uuid.UUID
-) -> tuple[Principal, str, Any]:
-    """Authenticate and authorise the upgrade; return the caller, permission and actor."""
+) -> tuple[Principal, str]:
+    """Authenticate and authorise the upgrade; return the caller and their permission."""
     token, _ = _offered_token(websocket)
     if not token:
         raise AuthenticationError(
@@ -97,23 +97,47 @@ async def _admit(
             f"report {report_id} is {record.status}; co-editing opens once it is completed",
             code="report_not_ready",
         )
-    actor = services.hub.actor_for(report_id)
-    try:
-        permission = await actor.permission_for.remote(
-            principal.email, _ROLE_PERMISSION[principal.role], principal.role is Role.ADMIN
-        )
-    except (RayActorError, RayTaskError) as error:
-        logger.error("report %s could not be opened: %s", report_id, error)
-        raise ServiceUnavailableError(
-            f"report {report_id} could not be loaded; try again shortly", code="report_unavailable"
-        ) from error
+    permission = await _permission(services, report_id, principal)
     if permission is None:
         raise PermissionDeniedError(
             f"{principal.email} is not a participant of the collaboration session of report "
             f"{report_id}; ask its project manager to add you",
             code="not_a_participant",
         )
-    return principal, permission, actor
+    return principal, permission
+
+
+async def _permission(
+    services: Services, report_id: uuid.UUID, principal: Principal
+) -> str | None:
+    """Ask the report's actor for the caller's permission, retrying across an idle unload.
+
+    An actor that unloads while the call is in flight dies with it and raises RayActorError.
+    It has already left the directory, so the next attempt reaches a freshly loaded actor.
+    """
+    for attempt in range(1, _CONNECT_ATTEMPTS + 1):
+        actor = services.hub.actor_for(report_id)
+        try:
+            permission: str | None = await actor.permission_for.remote(
+                principal.email, _ROLE_PERMISSION[principal.role], principal.role is Role.ADMIN
+            )
+            return permission
+        except RayActorError as error:
+            if attempt == _CONNECT_ATTEMPTS:
+                logger.error("report %s could not be opened: %s", report_id, error)
+                raise ServiceUnavailableError(
+                    f"report {report_id} could not be loaded; try again shortly",
+                    code="report_unavailable",
+                ) from error
+            logger.info("report %s was unloading (%s); retrying", report_id, error)
+            await asyncio.sleep(_RETRY_SECONDS * attempt)
+        except RayTaskError as error:
+            logger.error("report %s could not be opened: %s", report_id, error)
+            raise ServiceUnavailableError(
+                f"report {report_id} could not be loaded; try again shortly",
+                code="report_unavailable",
+            ) from error
+    raise AssertionError("unreachable")
 
 
 async def _join(
@@ -149,7 +173,7 @@ async def collaborate(websocket: WebSocket, report_id: str) -> None:
     services: Services = websocket.app.state.services
     try:
         report_uuid = uuid.UUID(report_id)
-        principal, permission, _ = await _admit(websocket, services, report_uuid)
+        principal, permission = await _admit(websocket, services, report_uuid)
     except ValueError:
         await _deny(
             websocket, NotFoundError(f"{report_id!r} is not a report id", code="not_found")
