@@ -123,7 +123,9 @@ async def _permission(
             )
             return permission
         except RayActorError as error:
-            if attempt == _CONNECT_ATTEMPTS:
+            # An actor whose constructor failed could not load the report: retrying would
+            # only start another one that fails the same way.
+            if error.actor_init_failed or attempt == _CONNECT_ATTEMPTS:
                 logger.error("report %s could not be opened: %s", report_id, error)
                 raise ServiceUnavailableError(
                     f"report {report_id} could not be loaded; try again shortly",
