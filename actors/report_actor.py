@@ -593,7 +593,7 @@ class ReportActor:
             self._drop(connection.id)
 
     def start_housekeeping(self) -> None:
-        """Start the housekeeping task, so that the actor unloads even if nobody calls it."""
+        """Start the housekeeping task, so that the actor unloads even if no caller uses it."""
         self._touch()
 
     def _touch(self) -> None:

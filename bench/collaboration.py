@@ -12,7 +12,7 @@ tests/interop/node_modules, then measures with the same Node harness
 2. an edit's p99 on a small document, idle and while 50 clients join a large document;
 3. memory per open report (resident and unique memory of its actor process);
 4. the time to open a cold report (its actor stopped, a spare actor listed): a WebSocket
-   connect until the sync answer arrives, and the part of it that is the report actor's
+   connect until the sync reply arrives, and the part of it that is the report actor's
    start, from a spare and, for comparison, in a new process (imports and document load).
 
 Run `make test` (or `npm ci` in tests/interop) first so the Node packages exist.
@@ -230,7 +230,7 @@ async def spare_listed(settings: Settings) -> bool:
 
 
 async def cold_open(ours: Ours, report_id: str) -> float:
-    """Return the milliseconds from connecting to a stopped report until its sync answer."""
+    """Return the milliseconds from connecting to a stopped report until its sync reply."""
     stop_report_actor(uuid.UUID(report_id), ours.settings)
     await asyncio.sleep(1.0)
     if ours.settings.actor_spares and not await spare_listed(ours.settings):
