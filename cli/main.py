@@ -140,3 +140,7 @@ def demo(host: str | None, port: int | None, exit_after: bool) -> None:
     from cli.demo import run_demo
 
     run_demo(_settings(host=host, port=port), keep_serving=not exit_after)
+
+
+if __name__ == "__main__":
+    main()
