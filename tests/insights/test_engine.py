@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, datetime
-from functools import cache
 
 import pytest
 
-from earned_value import analyse
 from insights import (
     Category,
     Insight,
     InsightOptions,
     InsightType,
-    ReportFacts,
     ResourceFacts,
     ResourceLoad,
     Thresholds,
@@ -25,23 +22,7 @@ from insights.confidence import overload_confidence, trend_confidence
 from insights.loading import spread_by_month
 from insights.quality import cpli
 from insights.trend import linear_fit
-from reporting.facts import build_facts
-from risk_analysis import schedule_project
-from schedules import import_schedule, sample_project_bytes
-
-
-@cache
-def sample_facts() -> ReportFacts:
-    result = import_schedule(sample_project_bytes(), "sample.json", max_bytes=10**7)
-    project = result.project
-    return build_facts(
-        project,
-        report_month="2025-07",
-        earned_value=analyse(project),
-        cpm=schedule_project(project),
-        simulation=None,
-        warnings=result.warnings,
-    )
+from tests.sample_facts import sample_facts
 
 
 def by_title(insights: list[Insight], title: str) -> Insight:

@@ -4,29 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
-from functools import cache
 
-from earned_value import analyse
-from insights import ReportFacts, Thresholds, generate_insights
+from insights import Thresholds, generate_insights
 from reporting.compose import _context
-from reporting.facts import build_facts
 from reporting.narrative import render_section
-from risk_analysis import schedule_project
-from schedules import import_schedule, sample_project_bytes
-
-
-@cache
-def sample_facts() -> ReportFacts:
-    result = import_schedule(sample_project_bytes(), "sample.json", max_bytes=10**7)
-    project = result.project
-    return build_facts(
-        project,
-        report_month="2025-07",
-        earned_value=analyse(project),
-        cpm=schedule_project(project),
-        simulation=None,
-        warnings=result.warnings,
-    )
+from tests.sample_facts import sample_facts
 
 
 def summary_with_forecast(shift_days: int) -> str:
