@@ -44,14 +44,14 @@ class Peer:
         self.closed = asyncio.Event()
         # Room frames that arrive before the actor's first frames (a JSON client's welcome)
         # wait here, so that those first frames go out first.
-        self._held: list[Frame] | None = []
+        self._early: list[Frame] | None = []
 
     def deliver(self, item: Frame, *, first: bool = False) -> None:
         """Queue a frame; room frames wait until ``release`` unless ``first`` is set."""
         if self.closed.is_set() or item.kind is not self.kind:
             return
-        if self._held is not None and not first:
-            self._held.append(item)
+        if self._early is not None and not first:
+            self._early.append(item)
             return
         if self._queue.qsize() >= self._limit:
             self.close(
@@ -61,15 +61,15 @@ class Peer:
         self._queue.put_nowait(item)
 
     def release(self) -> None:
-        """Send the room frames held back while the first frames were not yet queued."""
-        held, self._held = self._held or [], None
-        for item in held:
+        """Send the room frames kept back while the first frames were not yet queued."""
+        early, self._early = self._early or [], None
+        for item in early:
             self.deliver(item)
 
-    def forget_held(self) -> None:
-        """Drop the held room frames, when the socket joins a room afresh."""
-        if self._held is not None:
-            self._held.clear()
+    def drop_early_frames(self) -> None:
+        """Drop the room frames kept back, because the socket joins a room afresh."""
+        if self._early is not None:
+            self._early.clear()
 
     def close(self, code: int, reason: str) -> None:
         """Close the socket once the frames already queued are sent; idempotent."""

@@ -161,7 +161,7 @@ async def _join(
             return room, initial
         except (ReportUnloadingError, RayActorError) as error:
             room.peers.pop(peer.id, None)
-            peer.forget_held()
+            peer.drop_early_frames()
             services.hub.forget(room)
             if attempt == _CONNECT_ATTEMPTS:
                 raise
