@@ -121,10 +121,12 @@ def running_report_actor(report_id: uuid.UUID, settings: Settings) -> Any:
 def stop_report_actor(report_id: uuid.UUID, settings: Settings) -> bool:
     """Kill the report's actor if it runs; return whether one was running."""
     name = directory.serving(settings, report_id)
-    handle = running_report_actor(report_id, settings)
-    if name is not None:
-        directory.release(settings, report_id, name)
-    if handle is None:
+    if name is None:
+        return False
+    directory.release(settings, report_id, name)
+    try:
+        handle = ray.get_actor(name, namespace=settings.ray_namespace)
+    except ValueError:
         return False
     ray.kill(handle, no_restart=True)
     return True
