@@ -23,7 +23,14 @@ import numpy.typing as npt
 from risk_analysis.costs import duration_ratios, total_cost
 from risk_analysis.errors import SimulationInputError
 from risk_analysis.estimates import draw
-from risk_analysis.passes import early_times, late_times, project_finish, reference_hours
+from risk_analysis.pass_kernels import schedule_iterations
+from risk_analysis.passes import (
+    PassPlan,
+    early_times,
+    late_times,
+    project_finish,
+    reference_hours,
+)
 from risk_analysis.risks import RiskModel
 from risk_analysis.sensitivity import (
     SensitivitySums,
@@ -263,14 +270,25 @@ def _schedule(
 ) -> tuple[FloatArray, FloatArray, IntArray]:
     """Return the finish (elapsed and reference hours) and how often each activity was critical."""
     plan = model.network.plan
-    early = early_times(plan, durations, all_starts=False)
-    finish = project_finish(plan, early)
-    late = late_times(plan, durations, finish)
-    total_float = np.subtract(late[1::2], early[1::2], out=late[1::2])
     limit = model.critical_threshold_hours + model.critical_tolerance_hours
-    counts = np.count_nonzero(total_float <= limit, axis=1).astype(np.int64)
+    if plan.size:
+        finish, counts = schedule_iterations(plan, durations, limit)
+    else:
+        finish, counts = _schedule_without_kernels(plan, durations, limit)
     # Completed activities have zero float but are never critical.
     counts[~plan.scheduled] = 0
     elapsed = finish.astype(np.float64)
     hours = np.asarray(reference_hours(plan, elapsed), dtype=np.float64)
     return elapsed, hours, counts
+
+
+def _schedule_without_kernels(
+    plan: PassPlan, durations: Float32Array, limit: float
+) -> tuple[Float32Array, IntArray]:
+    """Run the numpy passes; schedule_iterations gives the same bits faster."""
+    early = early_times(plan, durations, all_starts=False)
+    finish = project_finish(plan, early)
+    late = late_times(plan, durations, finish)
+    total_float = np.subtract(late[1::2], early[1::2], out=late[1::2])
+    counts = np.count_nonzero(total_float <= limit, axis=1).astype(np.int64)
+    return finish, counts

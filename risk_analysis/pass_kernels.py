@@ -1,0 +1,592 @@
+"""Compiled CPM passes for Monte Carlo chunks, equal to the numpy passes bit for bit.
+
+``schedule_iterations`` runs the forward pass, the project finish, the backward pass and the
+critical count of passes.py on float32 durations, in one compiled loop. It takes the
+iterations in blocks of ``BLOCK`` columns, so the early and late times of one block (two
+rows per activity) stay in the core's cache while every level reads them. Each step repeats
+the numpy kernels' arithmetic in the same order and in float32, so both give the same bits;
+tests/risk_analysis/test_pass_kernels.py holds them to that on real schedules.
+
+The plan is flattened into ``PassArrays`` (one per pass) and ``GridArrays`` (the calendar
+maps), concatenated arrays with offsets, because compiled code takes arrays, not objects.
+Flattening is cached per plan in each process and never pickled.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from risk_analysis.calendars import _BOUNDARY_TICKS, GridMap
+from risk_analysis.pass_plan import PassPlan, PassStep
+
+Float32Array = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+# Iterations per block. On sp10 (4,000 activities, so 4 MiB of early and late times per
+# block) 128 ran fastest of 32, 64, 128 and 256.
+BLOCK = 128
+_CACHE_SIZE = 4
+
+
+class GridArrays(NamedTuple):
+    """Every calendar map of a plan, concatenated; map ``g`` owns ``offsets[g]:offsets[g+1]``."""
+
+    offsets: IntArray
+    values: Float32Array
+    slopes: npt.NDArray[np.uint8]
+    origins: Float32Array
+    inverse_steps: Float32Array
+    steps: Float32Array
+
+
+class PassArrays(NamedTuple):
+    """The steps of one pass, concatenated.
+
+    Step ``s`` owns targets ``target_offsets[s]:target_offsets[s+1]``, links
+    ``link_offsets[s]:...`` (in the step's rank order), ranks ``rank_offsets[s]:...`` and
+    conversions ``conversion_offsets[s]:...``. Rank starts and conversion positions count
+    from the step's first link; ``inverse`` counts from its conversion's first unique row.
+    ``fixed_kind`` is 0 for no mandatory date, 1 for one on the end the pass writes and 2 for
+    one on the other end.
+    """
+
+    target_offsets: IntArray
+    targets: IntArray
+    bounds: Float32Array
+    has_limit: npt.NDArray[np.bool_]
+    limits: Float32Array
+    fixed_kind: npt.NDArray[np.int8]
+    fixed_values: Float32Array
+    link_offsets: IntArray
+    sources: IntArray
+    lags: Float32Array
+    adjusted: npt.NDArray[np.bool_]
+    owners: IntArray
+    rank_offsets: IntArray
+    rank_starts: IntArray
+    rank_counts: IntArray
+    conversion_offsets: IntArray
+    conversion_grids: IntArray
+    conversion_finish: npt.NDArray[np.bool_]
+    unique_offsets: IntArray
+    unique_rows: IntArray
+    unique_lags: Float32Array
+    position_offsets: IntArray
+    positions: IntArray
+    inverse: IntArray
+
+
+class PlanArrays(NamedTuple):
+    """What the whole plan adds to its two passes.
+
+    ``clock_grids[c]`` maps the clock to calendar ``c``'s working hours and
+    ``group_grids[g]`` maps finish group ``g``'s calendar back to the clock; both are -1
+    without calendars. Finish group ``g`` owns rows ``group_offsets[g]:group_offsets[g+1]``.
+    """
+
+    fixed_rows: IntArray
+    fixed_values: Float32Array
+    calendar_index: IntArray
+    clock_grids: IntArray
+    group_grids: IntArray
+    group_offsets: IntArray
+    group_rows: IntArray
+    completed_finish: np.float32
+    max_links: int
+    max_targets: int
+    max_uniques: int
+
+
+class KernelPlan(NamedTuple):
+    """A plan flattened for the compiled passes."""
+
+    forward: PassArrays
+    backward: PassArrays
+    grids: GridArrays
+    plan: PlanArrays
+
+
+_cache: dict[int, tuple[PassPlan, KernelPlan]] = {}
+_cache_lock = threading.Lock()
+
+
+def kernel_plan(plan: PassPlan) -> KernelPlan:
+    """Return ``plan`` flattened, built once per plan in this process."""
+    with _cache_lock:
+        cached = _cache.get(id(plan))
+        if cached is not None and cached[0] is plan:
+            return cached[1]
+    flat = _flatten(plan)
+    with _cache_lock:
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[id(plan)] = (plan, flat)
+    return flat
+
+
+def schedule_iterations(
+    plan: PassPlan, durations: Float32Array, critical_limit: float
+) -> tuple[Float32Array, IntArray]:
+    """Return each iteration's project finish and how often each activity was critical.
+
+    ``durations`` are float32, activities x iterations. The finish is in elapsed hours from
+    the data date, as ``project_finish`` gives it; an activity counts as critical in an
+    iteration when its total float is at most ``critical_limit`` (compared in float32).
+    Completed activities are counted here; the caller zeroes them.
+    """
+    flat = kernel_plan(plan)
+    durations = np.ascontiguousarray(durations, dtype=np.float32)
+    finish = np.empty(durations.shape[1], dtype=np.float32)
+    counts = np.zeros(plan.size, dtype=np.int64)
+    _schedule(
+        flat.forward, flat.backward, flat.grids, flat.plan, durations,
+        np.float32(critical_limit), finish, counts,
+    )  # fmt: skip
+    return finish, counts
+
+
+# --- flattening -----------------------------------------------------------------------------
+
+
+class _Grids:
+    """Collects the distinct calendar maps of a plan and numbers them."""
+
+    def __init__(self) -> None:
+        self.maps: list[GridMap] = []
+        self.index: dict[int, int] = {}
+
+    def number(self, grid: GridMap) -> int:
+        key = id(grid)
+        if key not in self.index:
+            self.index[key] = len(self.maps)
+            self.maps.append(grid)
+        return self.index[key]
+
+    def arrays(self) -> GridArrays:
+        sizes = [grid.values32.size for grid in self.maps]
+        return GridArrays(
+            offsets=_offsets(sizes),
+            values=_joined([grid.values32 for grid in self.maps], np.float32),
+            slopes=_joined([grid.slopes for grid in self.maps], np.uint8),
+            origins=np.array([grid.origin for grid in self.maps], dtype=np.float32),
+            inverse_steps=np.array([1.0 / grid.step for grid in self.maps], dtype=np.float32),
+            steps=np.array([grid.step for grid in self.maps], dtype=np.float32),
+        )
+
+
+def _flatten(plan: PassPlan) -> KernelPlan:
+    grids = _Grids()
+    forward = _pass_arrays(plan.forward, grids)
+    backward = _pass_arrays(plan.backward, grids)
+    calendars = plan.calendars
+    clock_grids = np.full(max(1, len(calendars.tables) if calendars else 1), -1, np.int64)
+    group_grids = np.full(len(plan.finish_groups), -1, dtype=np.int64)
+    if calendars is not None:
+        for number, table in enumerate(calendars.tables):
+            clock_grids[number] = grids.number(table.from_clock)
+        for number, (calendar, _) in enumerate(plan.finish_groups):
+            group_grids[number] = grids.number(calendars.tables[calendar].to_clock)
+    steps = plan.forward + plan.backward
+    arrays = PlanArrays(
+        fixed_rows=plan.fixed_rows.astype(np.int64),
+        fixed_values=plan.fixed_values.astype(np.float32),
+        calendar_index=plan.calendar_index.astype(np.int64),
+        clock_grids=clock_grids,
+        group_grids=group_grids,
+        group_offsets=_offsets([rows.size for _, rows in plan.finish_groups]),
+        group_rows=_joined([rows for _, rows in plan.finish_groups], np.int64),
+        completed_finish=np.float32(plan.completed_finish),
+        max_links=max((step.sources.size for step in steps), default=0),
+        max_targets=max((step.targets.size for step in steps), default=0),
+        max_uniques=max(
+            (c.unique_rows.size for step in steps for c in step.conversions), default=0
+        ),
+    )
+    return KernelPlan(forward, backward, grids.arrays(), arrays)
+
+
+def _pass_arrays(steps: Sequence[PassStep], grids: _Grids) -> PassArrays:
+    conversions = [c for step in steps for c in step.conversions]
+    ranks = [np.append(step.segments[1:], step.sources.size) - step.segments for step in steps]
+    return PassArrays(
+        target_offsets=_offsets([step.targets.size for step in steps]),
+        targets=_joined([step.targets for step in steps], np.int64),
+        bounds=_joined([step.bounds for step in steps], np.float32),
+        has_limit=_joined(
+            [_marked(step.targets.size, step.limit_positions) for step in steps], np.bool_
+        ),
+        limits=_joined([_placed(step, step.limit_positions, step.limit_values) for step in steps]),
+        fixed_kind=_joined([_fixed_kinds(step) for step in steps], np.int8),
+        fixed_values=_joined(
+            [_placed(step, step.fixed_positions, step.fixed_values) for step in steps]
+        ),
+        link_offsets=_offsets([step.sources.size for step in steps]),
+        sources=_joined([step.sources for step in steps], np.int64),
+        lags=_joined([step.lags for step in steps], np.float32),
+        adjusted=_joined(
+            [_marked(step.sources.size, step.adjust_positions) for step in steps], np.bool_
+        ),
+        owners=_joined([_owners(step) for step in steps], np.int64),
+        rank_offsets=_offsets([count.size for count in ranks]),
+        rank_starts=_joined([step.segments for step in steps], np.int64),
+        rank_counts=_joined(ranks, np.int64),
+        conversion_offsets=_offsets([len(step.conversions) for step in steps]),
+        conversion_grids=np.array([grids.number(c.grid) for c in conversions], dtype=np.int64),
+        conversion_finish=np.array([c.finish for c in conversions], dtype=np.bool_),
+        unique_offsets=_offsets([c.unique_rows.size for c in conversions]),
+        unique_rows=_joined([c.unique_rows for c in conversions], np.int64),
+        unique_lags=_joined([c.unique_lags for c in conversions], np.float32),
+        position_offsets=_offsets([c.positions.size for c in conversions]),
+        positions=_joined([c.positions for c in conversions], np.int64),
+        inverse=_joined([c.inverse for c in conversions], np.int64),
+    )
+
+
+def _offsets(sizes: Sequence[int]) -> IntArray:
+    return np.concatenate(([0], np.cumsum(np.asarray(sizes, dtype=np.int64)))).astype(np.int64)
+
+
+def _joined(
+    parts: Sequence[npt.NDArray[np.generic]], dtype: type = np.float32
+) -> npt.NDArray[Any]:
+    if not parts:
+        return np.zeros(0, dtype=dtype)
+    return np.concatenate(parts).astype(dtype)
+
+
+def _marked(size: int, positions: IntArray) -> npt.NDArray[np.bool_]:
+    marks = np.zeros(size, dtype=np.bool_)
+    marks[positions] = True
+    return marks
+
+
+def _placed(step: PassStep, positions: IntArray, values: npt.NDArray[np.float64]) -> Float32Array:
+    placed = np.zeros(step.targets.size, dtype=np.float32)
+    placed[positions] = values.astype(np.float32)
+    return placed
+
+
+def _fixed_kinds(step: PassStep) -> npt.NDArray[np.int8]:
+    kinds = np.zeros(step.targets.size, dtype=np.int8)
+    kinds[step.fixed_positions] = np.where(step.fixed_finish, 2, 1)
+    return kinds
+
+
+def _owners(step: PassStep) -> IntArray:
+    owners = np.zeros(step.sources.size, dtype=np.int64)
+    owners[step.adjust_positions] = step.adjust_activities
+    return owners
+
+
+# --- compiled kernels -----------------------------------------------------------------------
+# Every literal is a float32, so no value is widened to float64 on the way.
+
+_TICK = np.float32(_BOUNDARY_TICKS)
+_ONE = np.float32(1.0)
+_ZERO = np.float32(0.0)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _cell(grids: GridArrays, g: int, x: np.float32, finish: bool) -> tuple[int, np.float32]:
+    """Return the table position of ``x`` on map ``g`` and the hours into that cell.
+
+    The cell index is a floor (or a ceiling less one), clipped to the table. Clipping the
+    argument to one cell beyond either end first lets a truncating conversion stand in for
+    the rounding function, which keeps the loop vectorisable and changes no clipped result.
+    """
+    first = grids.offsets[g]
+    last = np.float32(grids.offsets[g + 1] - first - 1)
+    cells = (x - grids.origins[g]) * grids.inverse_steps[g]
+    if finish:
+        shifted = min(max(cells - _TICK, -_ONE), last + _ONE)
+        whole = np.float32(np.int32(shifted))
+        index = whole - (_ZERO if whole < shifted else _ONE)
+    else:
+        index = np.float32(np.int32(min(max(cells + _TICK, -_ONE), last + _ONE)))
+    index = min(max(index, _ZERO), last)
+    return first + np.int64(index), (cells - index) * grids.steps[g]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _grid(grids: GridArrays, g: int, x: np.float32, finish: bool) -> np.float32:
+    """Evaluate calendar map ``g`` at ``x`` as GridMap.__call__ does in float32."""
+    position, into = _cell(grids, g, x, finish)
+    return np.float32(into * np.float32(grids.slopes[position]) + grids.values[position])
+
+
+@numba.njit(cache=True, nogil=True)
+def _grid_row(
+    grids: GridArrays,
+    g: int,
+    source: Float32Array,
+    lag: np.float32,
+    finish: bool,
+    target: Float32Array,
+    width: int,
+    positions: IntArray,
+) -> None:
+    """Write map ``g`` of ``source + lag`` to ``target``, as _grid does value by value.
+
+    The arithmetic runs first and the table reads after, in separate loops, because the
+    compiler vectorises the first only when the reads are out of it.
+    """
+    for j in range(width):
+        positions[j], target[j] = _cell(grids, g, source[j] + lag, finish)
+    for j in range(width):
+        position = positions[j]
+        target[j] = target[j] * np.float32(grids.slopes[position]) + grids.values[position]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _raise_to(bound: Float32Array, values: Float32Array, width: int) -> None:
+    for j in range(width):
+        if values[j] > bound[j]:
+            bound[j] = values[j]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _lower_to(bound: Float32Array, values: Float32Array, width: int) -> None:
+    for j in range(width):
+        if values[j] < bound[j]:
+            bound[j] = values[j]
+
+
+@numba.njit(cache=True, nogil=True)
+def _convert(
+    steps: PassArrays,
+    grids: GridArrays,
+    c: int,
+    times: Float32Array,
+    width: int,
+    values: Float32Array,
+    uniques: Float32Array,
+    forward: bool,
+) -> None:
+    """Write conversion ``c``'s values, each unique row converted once, into ``values``."""
+    grid, finish = steps.conversion_grids[c], steps.conversion_finish[c]
+    base = steps.unique_offsets[c]
+    positions = np.empty(width, dtype=np.int64)
+    for u in range(base, steps.unique_offsets[c + 1]):
+        source, target = times[steps.unique_rows[u]], uniques[u - base]
+        # Going backward the lag applies after the conversion; adding zero changes no value.
+        lag = steps.unique_lags[u] if forward else _ZERO
+        _grid_row(grids, grid, source, lag, finish, target, width, positions)
+    for q in range(steps.position_offsets[c], steps.position_offsets[c + 1]):
+        value, unique = values[steps.positions[q]], uniques[steps.inverse[q]]
+        for j in range(width):
+            value[j] = unique[j]
+
+
+@numba.njit(cache=True, nogil=True)
+def _link_values(
+    steps: PassArrays,
+    grids: GridArrays,
+    s: int,
+    times: Float32Array,
+    durations: Float32Array,
+    column: int,
+    width: int,
+    values: Float32Array,
+    uniques: Float32Array,
+    forward: bool,
+) -> None:
+    """Write the bound each link of step ``s`` puts on its target, as _link_values in passes."""
+    first = steps.link_offsets[s]
+    for p in range(first, steps.link_offsets[s + 1]):
+        source, value, lag = times[steps.sources[p]], values[p - first], steps.lags[p]
+        if forward and lag != _ZERO:
+            for j in range(width):
+                value[j] = source[j] + lag
+        else:
+            for j in range(width):
+                value[j] = source[j]
+    for c in range(steps.conversion_offsets[s], steps.conversion_offsets[s + 1]):
+        _convert(steps, grids, c, times, width, values, uniques, forward)
+    for p in range(first, steps.link_offsets[s + 1]):
+        value, lag = values[p - first], steps.lags[p]
+        if not forward and lag != _ZERO:
+            for j in range(width):
+                value[j] += lag
+        if steps.adjusted[p]:
+            duration = durations[steps.owners[p], column : column + width]
+            if forward:
+                for j in range(width):
+                    value[j] -= duration[j]
+            else:
+                for j in range(width):
+                    value[j] += duration[j]
+
+
+@numba.njit(cache=True, nogil=True)
+def _reduce(
+    steps: PassArrays, s: int, values: Float32Array, bound: Float32Array, width: int, forward: bool
+) -> None:
+    """Take each target's largest (forward) or smallest link value into ``bound``."""
+    for r in range(steps.rank_offsets[s], steps.rank_offsets[s + 1]):
+        start = steps.rank_starts[r]
+        for i in range(steps.rank_counts[r]):
+            if forward:
+                _raise_to(bound[i], values[start + i], width)
+            else:
+                _lower_to(bound[i], values[start + i], width)
+
+
+@numba.njit(cache=True, nogil=True)
+def _forward(
+    steps: PassArrays,
+    grids: GridArrays,
+    times: Float32Array,
+    durations: Float32Array,
+    column: int,
+    width: int,
+    buffers: tuple[Float32Array, Float32Array, Float32Array],
+) -> None:
+    values, uniques, start = buffers
+    for s in range(steps.target_offsets.size - 1):
+        first = steps.target_offsets[s]
+        count = steps.target_offsets[s + 1] - first
+        for i in range(count):
+            bound, floor = start[i], steps.bounds[first + i]
+            for j in range(width):
+                bound[j] = floor
+        _link_values(steps, grids, s, times, durations, column, width, values, uniques, True)
+        _reduce(steps, s, values, start, width, True)
+        for i in range(count):
+            target, bound = steps.targets[first + i], start[i]
+            duration = durations[target, column : column + width]
+            if steps.has_limit[first + i]:
+                limit = steps.limits[first + i]
+                for j in range(width):
+                    bound[j] = max(bound[j], limit - duration[j])
+            kind = steps.fixed_kind[first + i]
+            if kind != 0:
+                fixed, flag = steps.fixed_values[first + i], _ONE if kind == 2 else _ZERO
+                for j in range(width):
+                    bound[j] = fixed - duration[j] * flag
+            early_start, early_finish = times[2 * target], times[2 * target + 1]
+            for j in range(width):
+                early_start[j] = bound[j]
+                early_finish[j] = bound[j] + duration[j]
+
+
+@numba.njit(cache=True, nogil=True)
+def _backward(
+    steps: PassArrays,
+    grids: GridArrays,
+    times: Float32Array,
+    durations: Float32Array,
+    own_finish: Float32Array,
+    calendar_index: IntArray,
+    column: int,
+    width: int,
+    buffers: tuple[Float32Array, Float32Array, Float32Array],
+) -> None:
+    values, uniques, late = buffers
+    for s in range(steps.target_offsets.size - 1):
+        first = steps.target_offsets[s]
+        count = steps.target_offsets[s + 1] - first
+        for i in range(count):
+            bound, finish = late[i], own_finish[calendar_index[steps.targets[first + i]]]
+            for j in range(width):
+                bound[j] = finish[j]
+            cap = steps.bounds[first + i]
+            if np.isfinite(cap):
+                for j in range(width):
+                    bound[j] = min(bound[j], cap)
+        _link_values(steps, grids, s, times, durations, column, width, values, uniques, False)
+        _reduce(steps, s, values, late, width, False)
+        for i in range(count):
+            target, bound = steps.targets[first + i], late[i]
+            duration = durations[target, column : column + width]
+            if steps.has_limit[first + i]:
+                limit = steps.limits[first + i]
+                for j in range(width):
+                    bound[j] = min(bound[j], limit + duration[j])
+            kind = steps.fixed_kind[first + i]
+            if kind != 0:
+                fixed, flag = steps.fixed_values[first + i], _ONE if kind == 2 else _ZERO
+                for j in range(width):
+                    bound[j] = fixed + duration[j] * flag
+            late_start, late_finish = times[2 * target], times[2 * target + 1]
+            for j in range(width):
+                late_finish[j] = bound[j]
+                late_start[j] = bound[j] - duration[j]
+
+
+@numba.njit(cache=True, nogil=True)
+def _project_finish(
+    plan: PlanArrays,
+    grids: GridArrays,
+    times: Float32Array,
+    width: int,
+    finish: Float32Array,
+    latest: Float32Array,
+) -> None:
+    """Write each iteration's latest early finish, in elapsed hours, to ``finish``."""
+    for j in range(width):
+        finish[j] = plan.completed_finish
+    for g in range(plan.group_grids.size):
+        for j in range(width):
+            latest[j] = -np.inf
+        for r in range(plan.group_offsets[g], plan.group_offsets[g + 1]):
+            _raise_to(latest, times[plan.group_rows[r]], width)
+        for j in range(width):
+            value = latest[j]
+            if plan.group_grids[g] >= 0:
+                value = _grid(grids, plan.group_grids[g], value, True)
+            finish[j] = max(finish[j], value)
+
+
+@numba.njit(cache=True, nogil=True)
+def _schedule(
+    forward: PassArrays,
+    backward: PassArrays,
+    grids: GridArrays,
+    plan: PlanArrays,
+    durations: Float32Array,
+    critical_limit: np.float32,
+    finish: Float32Array,
+    counts: IntArray,
+) -> None:
+    activities, iterations = durations.shape
+    early = np.empty((2 * activities, BLOCK), dtype=np.float32)
+    late = np.empty((2 * activities, BLOCK), dtype=np.float32)
+    buffers = (
+        np.empty((max(plan.max_links, 1), BLOCK), dtype=np.float32),
+        np.empty((max(plan.max_uniques, 1), BLOCK), dtype=np.float32),
+        np.empty((max(plan.max_targets, 1), BLOCK), dtype=np.float32),
+    )
+    calendars = plan.clock_grids.size
+    own_finish = np.empty((calendars, BLOCK), dtype=np.float32)
+    block_finish = np.empty(BLOCK, dtype=np.float32)
+    latest = np.empty(BLOCK, dtype=np.float32)
+    for column in range(0, iterations, BLOCK):
+        width = min(BLOCK, iterations - column)
+        for r in range(plan.fixed_rows.size):
+            for j in range(width):
+                early[plan.fixed_rows[r], j] = plan.fixed_values[r]
+                late[plan.fixed_rows[r], j] = plan.fixed_values[r]
+        _forward(forward, grids, early, durations, column, width, buffers)
+        _project_finish(plan, grids, early, width, block_finish, latest)
+        for c in range(calendars):
+            for j in range(width):
+                value = block_finish[j]
+                if plan.clock_grids[c] >= 0:
+                    value = _grid(grids, plan.clock_grids[c], value, False)
+                own_finish[c, j] = value
+        _backward(
+            backward, grids, late, durations, own_finish, plan.calendar_index, column, width,
+            buffers,
+        )  # fmt: skip
+        for j in range(width):
+            finish[column + j] = block_finish[j]
+        for a in range(activities):
+            for j in range(width):
+                if late[2 * a + 1, j] - early[2 * a + 1, j] <= critical_limit:
+                    counts[a] += 1
