@@ -50,10 +50,11 @@ class PassArrays(NamedTuple):
 
     Step ``s`` owns targets ``target_offsets[s]:target_offsets[s+1]``, links
     ``link_offsets[s]:...`` (in the step's rank order), ranks ``rank_offsets[s]:...`` and
-    conversions ``conversion_offsets[s]:...``. Rank starts and conversion positions count
-    from the step's first link; ``inverse`` counts from its conversion's first unique row.
-    ``fixed_kind`` is 0 for no mandatory date, 1 for one on the end the pass writes and 2 for
-    one on the other end.
+    conversions ``conversion_offsets[s]:...``. Rank starts count from the step's first
+    link. A converted link reads row ``converted[p]`` of its step's converted values, which
+    hold the step's unique rows in order; other links have -1 there. ``fixed_kind`` is 0
+    for no mandatory date, 1 for one on the end the pass writes and 2 for one on the other
+    end.
     """
 
     target_offsets: IntArray
@@ -77,9 +78,7 @@ class PassArrays(NamedTuple):
     unique_offsets: IntArray
     unique_rows: IntArray
     unique_lags: Float32Array
-    position_offsets: IntArray
-    positions: IntArray
-    inverse: IntArray
+    converted: IntArray
 
 
 class PlanArrays(NamedTuple):
@@ -98,7 +97,6 @@ class PlanArrays(NamedTuple):
     group_offsets: IntArray
     group_rows: IntArray
     completed_finish: np.float32
-    max_links: int
     max_targets: int
     max_uniques: int
 
@@ -202,10 +200,9 @@ def _flatten(plan: PassPlan) -> KernelPlan:
         group_offsets=_offsets([rows.size for _, rows in plan.finish_groups]),
         group_rows=_joined([rows for _, rows in plan.finish_groups], np.int64),
         completed_finish=np.float32(plan.completed_finish),
-        max_links=max((step.sources.size for step in steps), default=0),
         max_targets=max((step.targets.size for step in steps), default=0),
         max_uniques=max(
-            (c.unique_rows.size for step in steps for c in step.conversions), default=0
+            (sum(c.unique_rows.size for c in step.conversions) for step in steps), default=0
         ),
     )
     return KernelPlan(forward, backward, grids.arrays(), arrays)
@@ -242,9 +239,7 @@ def _pass_arrays(steps: Sequence[PassStep], grids: _Grids) -> PassArrays:
         unique_offsets=_offsets([c.unique_rows.size for c in conversions]),
         unique_rows=_joined([c.unique_rows for c in conversions], np.int64),
         unique_lags=_joined([c.unique_lags for c in conversions], np.float32),
-        position_offsets=_offsets([c.positions.size for c in conversions]),
-        positions=_joined([c.positions for c in conversions], np.int64),
-        inverse=_joined([c.inverse for c in conversions], np.int64),
+        converted=_joined([_converted(step) for step in steps], np.int64),
     )
 
 
@@ -276,6 +271,16 @@ def _fixed_kinds(step: PassStep) -> npt.NDArray[np.int8]:
     kinds = np.zeros(step.targets.size, dtype=np.int8)
     kinds[step.fixed_positions] = np.where(step.fixed_finish, 2, 1)
     return kinds
+
+
+def _converted(step: PassStep) -> IntArray:
+    """Return, per link of ``step``, its row among the step's converted values, or -1."""
+    slots = np.full(step.sources.size, -1, dtype=np.int64)
+    base = 0
+    for conversion in step.conversions:
+        slots[conversion.positions] = base + conversion.inverse
+        base += conversion.unique_rows.size
+    return slots
 
 
 def _owners(step: PassStep) -> IntArray:
@@ -350,91 +355,89 @@ def _raise_to(bound: Float32Array, values: Float32Array, width: int) -> None:
             bound[j] = values[j]
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _lower_to(bound: Float32Array, values: Float32Array, width: int) -> None:
-    for j in range(width):
-        if values[j] < bound[j]:
-            bound[j] = values[j]
-
-
 @numba.njit(cache=True, nogil=True)
 def _convert(
     steps: PassArrays,
     grids: GridArrays,
-    c: int,
+    s: int,
     times: Float32Array,
     width: int,
-    values: Float32Array,
-    uniques: Float32Array,
+    converted: Float32Array,
     forward: bool,
 ) -> None:
-    """Write conversion ``c``'s values, each unique row converted once, into ``values``."""
-    grid, finish = steps.conversion_grids[c], steps.conversion_finish[c]
-    base = steps.unique_offsets[c]
+    """Convert each unique row that step ``s``'s links read across calendars, once."""
     positions = np.empty(width, dtype=np.int64)
-    for u in range(base, steps.unique_offsets[c + 1]):
-        source, target = times[steps.unique_rows[u]], uniques[u - base]
-        # Going backward the lag applies after the conversion; adding zero changes no value.
-        lag = steps.unique_lags[u] if forward else _ZERO
-        _grid_row(grids, grid, source, lag, finish, target, width, positions)
-    for q in range(steps.position_offsets[c], steps.position_offsets[c + 1]):
-        value, unique = values[steps.positions[q]], uniques[steps.inverse[q]]
-        for j in range(width):
-            value[j] = unique[j]
+    base = steps.unique_offsets[steps.conversion_offsets[s]]
+    for c in range(steps.conversion_offsets[s], steps.conversion_offsets[s + 1]):
+        grid, finish = steps.conversion_grids[c], steps.conversion_finish[c]
+        for u in range(steps.unique_offsets[c], steps.unique_offsets[c + 1]):
+            # Going backward the lag applies after the conversion; adding zero changes no value.
+            lag = steps.unique_lags[u] if forward else _ZERO
+            source, target = times[steps.unique_rows[u]], converted[u - base]
+            _grid_row(grids, grid, source, lag, finish, target, width, positions)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _bound_link(
+    bound: Float32Array,
+    row: Float32Array,
+    lag: np.float32,
+    duration: Float32Array,
+    width: int,
+    forward: bool,
+) -> None:
+    """Tighten ``bound`` by one link: the value read, plus the lag, less or plus a duration.
+
+    ``lag`` is only added where it is not zero and ``duration`` only read where it has
+    entries, as the numpy kernels do, so every value has the same bits.
+    """
+    add_lag, adjust = lag != _ZERO, duration.size > 0
+    for j in range(width):
+        value = row[j]
+        if add_lag:
+            value = value + lag
+        if forward:
+            if adjust:
+                value = value - duration[j]
+            if value > bound[j]:
+                bound[j] = value
+        else:
+            if adjust:
+                value = value + duration[j]
+            if value < bound[j]:
+                bound[j] = value
 
 
 @numba.njit(cache=True, nogil=True)
-def _link_values(
+def _bound_targets(
     steps: PassArrays,
-    grids: GridArrays,
     s: int,
     times: Float32Array,
+    converted: Float32Array,
     durations: Float32Array,
     column: int,
     width: int,
-    values: Float32Array,
-    uniques: Float32Array,
+    bounds: Float32Array,
     forward: bool,
 ) -> None:
-    """Write the bound each link of step ``s`` puts on its target, as _link_values in passes."""
+    """Take every link of step ``s`` into its target's bound, rank by rank.
+
+    A link reads its converted row or its source row. A forward lag is already in the
+    converted value (it applies before the conversion); a backward one applies after.
+    """
     first = steps.link_offsets[s]
-    for p in range(first, steps.link_offsets[s + 1]):
-        source, value, lag = times[steps.sources[p]], values[p - first], steps.lags[p]
-        if forward and lag != _ZERO:
-            for j in range(width):
-                value[j] = source[j] + lag
-        else:
-            for j in range(width):
-                value[j] = source[j]
-    for c in range(steps.conversion_offsets[s], steps.conversion_offsets[s + 1]):
-        _convert(steps, grids, c, times, width, values, uniques, forward)
-    for p in range(first, steps.link_offsets[s + 1]):
-        value, lag = values[p - first], steps.lags[p]
-        if not forward and lag != _ZERO:
-            for j in range(width):
-                value[j] += lag
-        if steps.adjusted[p]:
-            duration = durations[steps.owners[p], column : column + width]
-            if forward:
-                for j in range(width):
-                    value[j] -= duration[j]
-            else:
-                for j in range(width):
-                    value[j] += duration[j]
-
-
-@numba.njit(cache=True, nogil=True)
-def _reduce(
-    steps: PassArrays, s: int, values: Float32Array, bound: Float32Array, width: int, forward: bool
-) -> None:
-    """Take each target's largest (forward) or smallest link value into ``bound``."""
+    no_duration = durations[0, :0]
     for r in range(steps.rank_offsets[s], steps.rank_offsets[s + 1]):
-        start = steps.rank_starts[r]
+        start = first + steps.rank_starts[r]
         for i in range(steps.rank_counts[r]):
-            if forward:
-                _raise_to(bound[i], values[start + i], width)
-            else:
-                _lower_to(bound[i], values[start + i], width)
+            p = start + i
+            slot = steps.converted[p]
+            row = converted[slot] if slot >= 0 else times[steps.sources[p]]
+            lag = _ZERO if forward and slot >= 0 else steps.lags[p]
+            duration = no_duration
+            if steps.adjusted[p]:
+                duration = durations[steps.owners[p], column : column + width]
+            _bound_link(bounds[i], row, lag, duration, width, forward)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -445,9 +448,9 @@ def _forward(
     durations: Float32Array,
     column: int,
     width: int,
-    buffers: tuple[Float32Array, Float32Array, Float32Array],
+    buffers: tuple[Float32Array, Float32Array],
 ) -> None:
-    values, uniques, start = buffers
+    converted, start = buffers
     for s in range(steps.target_offsets.size - 1):
         first = steps.target_offsets[s]
         count = steps.target_offsets[s + 1] - first
@@ -455,8 +458,8 @@ def _forward(
             bound, floor = start[i], steps.bounds[first + i]
             for j in range(width):
                 bound[j] = floor
-        _link_values(steps, grids, s, times, durations, column, width, values, uniques, True)
-        _reduce(steps, s, values, start, width, True)
+        _convert(steps, grids, s, times, width, converted, True)
+        _bound_targets(steps, s, times, converted, durations, column, width, start, True)
         for i in range(count):
             target, bound = steps.targets[first + i], start[i]
             duration = durations[target, column : column + width]
@@ -485,9 +488,9 @@ def _backward(
     calendar_index: IntArray,
     column: int,
     width: int,
-    buffers: tuple[Float32Array, Float32Array, Float32Array],
+    buffers: tuple[Float32Array, Float32Array],
 ) -> None:
-    values, uniques, late = buffers
+    converted, late = buffers
     for s in range(steps.target_offsets.size - 1):
         first = steps.target_offsets[s]
         count = steps.target_offsets[s + 1] - first
@@ -499,8 +502,8 @@ def _backward(
             if np.isfinite(cap):
                 for j in range(width):
                     bound[j] = min(bound[j], cap)
-        _link_values(steps, grids, s, times, durations, column, width, values, uniques, False)
-        _reduce(steps, s, values, late, width, False)
+        _convert(steps, grids, s, times, width, converted, False)
+        _bound_targets(steps, s, times, converted, durations, column, width, late, False)
         for i in range(count):
             target, bound = steps.targets[first + i], late[i]
             duration = durations[target, column : column + width]
@@ -558,7 +561,6 @@ def _schedule(
     early = np.empty((2 * activities, BLOCK), dtype=np.float32)
     late = np.empty((2 * activities, BLOCK), dtype=np.float32)
     buffers = (
-        np.empty((max(plan.max_links, 1), BLOCK), dtype=np.float32),
         np.empty((max(plan.max_uniques, 1), BLOCK), dtype=np.float32),
         np.empty((max(plan.max_targets, 1), BLOCK), dtype=np.float32),
     )
@@ -587,6 +589,9 @@ def _schedule(
         for j in range(width):
             finish[column + j] = block_finish[j]
         for a in range(activities):
+            late_finish, early_finish = late[2 * a + 1], early[2 * a + 1]
+            critical = 0
             for j in range(width):
-                if late[2 * a + 1, j] - early[2 * a + 1, j] <= critical_limit:
-                    counts[a] += 1
+                if late_finish[j] - early_finish[j] <= critical_limit:
+                    critical += 1
+            counts[a] += critical
