@@ -19,6 +19,7 @@ sampling hold.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -27,6 +28,7 @@ from risk_analysis.special import beta_ppf, normal_ppf
 from schedules.model import Distribution
 
 FloatArray = npt.NDArray[np.float64]
+FloatRows = npt.NDArray[np.floating]
 Z_LIMIT = 6.0
 # Rows of triangular draws computed together: small enough for the temporaries to stay in
 # cache at a thousand iterations.
@@ -206,20 +208,31 @@ def _triangular_draws(
     square root. Blocks of rows keep the temporaries in cache.
     """
     values = np.empty((a.shape[0], size), dtype=dtype)
-    falling, rising = b - m, m - a
+    falling, rising = (b - m)[:, 0], (m - a)[:, 0]
     for first in range(0, a.shape[0], _BLOCK_ROWS):
         rows = slice(first, first + _BLOCK_ROWS)
         shape = values[rows].shape
         u = rng.random(shape, dtype=dtype)
         v = rng.random(shape, dtype=dtype)
-        high = np.maximum(u, v)
-        low = np.minimum(u, v, out=u)
-        low *= falling[rows]
-        high *= rising[rows]
-        low += high
-        low += a[rows]
-        values[rows] = low
+        _triangular_rows(values[rows], u, v, (a[rows, 0], falling[rows], rising[rows]))
     return values
+
+
+@numba.njit(cache=True, nogil=True)
+def _triangular_rows(
+    values: npt.NDArray[np.floating],
+    u: npt.NDArray[np.floating],
+    v: npt.NDArray[np.floating],
+    parameters: tuple[
+        npt.NDArray[np.floating], npt.NDArray[np.floating], npt.NDArray[np.floating]
+    ],
+) -> None:
+    """Write low + falling min(u, v) + rising max(u, v), summed in that order, row by row."""
+    low, falling, rising = parameters
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            smaller, larger = min(u[i, j], v[i, j]), max(u[i, j], v[i, j])
+            values[i, j] = (smaller * falling[i] + larger * rising[i]) + low[i]
 
 
 def _pert_draws(
