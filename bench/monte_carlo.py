@@ -2,10 +2,12 @@
 
 In one run on one machine:
 
-1. ``build_model`` once, ``ray.put`` the model and run 10,000 iterations as Ray tasks of
-   1,000 (``run_chunk``), folding each aggregate into a running total as it arrives, then
-   ``merge``. This runs with one and with two Ray workers (``num_cpus`` 1 and 2), each
-   timed after a warm-up round that starts the workers.
+1. ``build_model`` once, ``ray.put`` the model and run 10,000 iterations through the
+   server's own fan-out, ``simulate_on_ray``: blocks of 500 iterations grouped into Ray
+   tasks, one per worker for a run this short, aggregates merged as they arrive. This runs
+   with one and with two Ray workers (``num_cpus`` 1 and 2), each timed after a warm-up
+   run that starts the workers. Every timed run puts the model again, so each worker reads
+   it from the object store as it would for a new job.
 2. ``pmcontrols.pert`` (PyPI package pmcontrols, MIT licence) on the same network converted
    to its input: records with ``a``, ``m``, ``b`` three-point durations and predecessors.
    It knows neither calendars, lags, link types, progress, constraints nor costs, so every
@@ -19,8 +21,8 @@ In one run on one machine:
 cProfile, after one warm-up chunk, and prints the N functions that took the most time of
 their own: where a chunk's time goes, without Ray.
 
-Other work on the machine slows the wall-clock figures, so every task also reports the CPU
-time it used; the sum over tasks divided by the workers is what an idle machine would take.
+Other work on the machine slows the wall-clock figures, so the load average before and
+after the run is printed with them.
 
     python bench/monte_carlo.py PATH/sp10-cost-loaded.xer
     python bench/monte_carlo.py PATH/sp10-cost-loaded.xer --profile 12
@@ -31,7 +33,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import os
-import pickle
 import pstats
 import resource
 import time
@@ -46,14 +47,12 @@ import ray
 from common import machine, timed
 
 from actors.cluster import WORKER_NICENESS
+from actors.simulation_tasks import BLOCK_ITERATIONS, simulate_on_ray, task_count
 from risk_analysis import (
-    ChunkAggregate,
     SimulationModel,
     SimulationResult,
     build_model,
     build_network,
-    combine,
-    merge,
     plan_chunks,
     run_chunk,
     simulate,
@@ -70,15 +69,7 @@ from schedules.model import (
 from schedules.xer import read_xer
 
 _OBJECT_STORE_BYTES = 256 * 1024 * 1024
-# Chunks in flight per worker: enough to keep workers busy, few enough to bound memory.
-_WINDOW_PER_WORKER = 4
-
-
-@ray.remote(num_cpus=1)
-def _chunk_task(model: SimulationModel, seed: Any, size: int) -> tuple[ChunkAggregate, float]:
-    started = time.process_time()
-    aggregate = run_chunk(model, seed, size)
-    return aggregate, time.process_time() - started
+_CONFIDENCE_LEVELS = (0.5, 0.8, 0.95)
 
 
 def _arguments() -> argparse.Namespace:
@@ -88,32 +79,24 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("schedule", type=Path, help="P6 XER file, e.g. sp10-cost-loaded.xer")
     parser.add_argument("--iterations", type=int, default=10_000, help="Iterations (10,000).")
     parser.add_argument("--large", type=int, default=1_000_000, help="Large run (1,000,000).")
-    parser.add_argument("--chunk", type=int, default=1000, help="Iterations per task (1,000).")
     parser.add_argument("--seed", type=int, default=1, help="Seed of every run (1).")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="Timed runs of the 10,000 iterations (3)."
+    )
     parser.add_argument(
         "--profile", type=int, default=0, help="Profile lines to print in place of the Ray runs."
     )
     return parser.parse_args()
 
 
-def _fan_out(
-    model_ref: Any, iterations: int, chunk_size: int, seed: int, workers: int
-) -> tuple[ChunkAggregate, float]:
-    """Run every chunk as a Ray task, fold the aggregates in as they finish, sum CPU time."""
-    chunks = list(plan_chunks(seed, iterations, chunk_size))
-    pending: list[Any] = []
-    total: ChunkAggregate | None = None
-    cpu = 0.0
-    while chunks or pending:
-        while chunks and len(pending) < _WINDOW_PER_WORKER * workers:
-            chunk = chunks.pop(0)
-            pending.append(_chunk_task.remote(model_ref, chunk.seed, chunk.size))
-        done, pending = ray.wait(pending, num_returns=1)
-        aggregate, seconds = ray.get(done[0])
-        cpu += seconds
-        total = aggregate if total is None else combine([total, aggregate])
-    assert total is not None
-    return total, cpu
+def _fan_out(model_ref: Any, iterations: int, seed: int) -> tuple[SimulationResult, int]:
+    """Run the server's fan-out on a put model; return the result and the task count."""
+    blocks = len(plan_chunks(seed, iterations, BLOCK_ITERATIONS))
+    tasks = task_count(blocks, int(ray.cluster_resources()["CPU"]))  # type: ignore[no-untyped-call]
+    result = simulate_on_ray(
+        model_ref, seed=seed, iterations=iterations, confidence_levels=_CONFIDENCE_LEVELS
+    )
+    return result, tasks
 
 
 def _ray_runs(
@@ -132,28 +115,24 @@ def _ray_runs(
     )
     try:
         put, model_ref = timed(lambda: ray.put(model))
-        warm_up, _ = timed(
-            lambda: _fan_out(model_ref, workers * arguments.chunk, arguments.chunk, 0, workers)
-        )
+        warm_up, _ = timed(lambda: _fan_out(model_ref, arguments.iterations, 0))
         lines.append(
             f"{workers} Ray worker(s): ray.init {started:.1f} s, ray.put {put:.2f} s, "
             f"warm-up {warm_up:.2f} s"
         )
         runs = [arguments.iterations] + ([arguments.large] if large else [])
         for iterations in runs:
-            run = partial(
-                _fan_out, model_ref, iterations, arguments.chunk, arguments.seed, workers
-            )
-            seconds, (total, cpu) = timed(run)
-            result = merge(model, [total])
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            size = len(pickle.dumps(total)) / 1024
-            lines.append(
-                f"{iterations:,} iterations, {workers} worker(s): {seconds:.2f} s wall "
-                f"({iterations / seconds:,.0f} iterations/s); task CPU {cpu:.1f} s, "
-                f"{cpu / workers:.1f} s per worker; driver peak RSS {peak:.0f} MiB, "
-                f"merged aggregate {size:.0f} KiB"
-            )
+            repeats = arguments.repeat if iterations == arguments.iterations else 1
+            for attempt in range(1, repeats + 1):
+                # A new reference per run, so every worker reads the model as for a new job.
+                run = partial(_fan_out, ray.put(model), iterations, arguments.seed)
+                seconds, (result, tasks) = timed(run)
+                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                lines.append(
+                    f"{iterations:,} iterations, {workers} worker(s), run {attempt}: "
+                    f"{seconds:.3f} s wall ({iterations / seconds:,.0f} iterations/s) in "
+                    f"{tasks} tasks; driver peak RSS {peak:.0f} MiB"
+                )
             lines.append(f"  {_describe(result)}")
     finally:
         ray.shutdown()
@@ -260,7 +239,7 @@ def _comparison(project: Project, iterations: int, seed: int) -> list[str]:
 
 def _profile(model: SimulationModel, arguments: argparse.Namespace) -> None:
     """Run the iterations in this process under cProfile and print where the time went."""
-    chunks = plan_chunks(arguments.seed, arguments.iterations, arguments.chunk)
+    chunks = plan_chunks(arguments.seed, arguments.iterations, BLOCK_ITERATIONS)
     run_chunk(model, chunks[0].seed, chunks[0].size)
     profiler = cProfile.Profile()
     started = time.process_time()
