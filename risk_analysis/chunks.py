@@ -275,8 +275,6 @@ def _schedule(
         finish, counts = schedule_iterations(plan, durations, limit)
     else:
         finish, counts = _schedule_without_kernels(plan, durations, limit)
-    # Completed activities have zero float but are never critical.
-    counts[~plan.scheduled] = 0
     elapsed = finish.astype(np.float64)
     hours = np.asarray(reference_hours(plan, elapsed), dtype=np.float64)
     return elapsed, hours, counts
@@ -291,4 +289,6 @@ def _schedule_without_kernels(
     late = late_times(plan, durations, finish)
     total_float = np.subtract(late[1::2], early[1::2], out=late[1::2])
     counts = np.count_nonzero(total_float <= limit, axis=1).astype(np.int64)
+    # Completed activities have zero float but are never critical.
+    counts[~plan.scheduled] = 0
     return finish, counts

@@ -91,13 +91,13 @@ class PlanArrays(NamedTuple):
 
     fixed_rows: IntArray
     fixed_values: Float32Array
+    open_activities: IntArray
     calendar_index: IntArray
     clock_grids: IntArray
     group_grids: IntArray
     group_offsets: IntArray
     group_rows: IntArray
     completed_finish: np.float32
-    max_targets: int
     max_uniques: int
 
 
@@ -136,7 +136,7 @@ def schedule_iterations(
     ``durations`` are float32, activities x iterations. The finish is in elapsed hours from
     the data date, as ``project_finish`` gives it; an activity counts as critical in an
     iteration when its total float is at most ``critical_limit`` (compared in float32).
-    Completed activities are counted here; the caller zeroes them.
+    Completed activities count zero: they have no float but are never critical.
     """
     flat = kernel_plan(plan)
     durations = np.ascontiguousarray(durations, dtype=np.float32)
@@ -194,13 +194,13 @@ def _flatten(plan: PassPlan) -> KernelPlan:
     arrays = PlanArrays(
         fixed_rows=plan.fixed_rows.astype(np.int64),
         fixed_values=plan.fixed_values.astype(np.float32),
+        open_activities=np.flatnonzero(plan.scheduled).astype(np.int64),
         calendar_index=plan.calendar_index.astype(np.int64),
         clock_grids=clock_grids,
         group_grids=group_grids,
         group_offsets=_offsets([rows.size for _, rows in plan.finish_groups]),
         group_rows=_joined([rows for _, rows in plan.finish_groups], np.int64),
         completed_finish=np.float32(plan.completed_finish),
-        max_targets=max((step.targets.size for step in steps), default=0),
         max_uniques=max(
             (sum(c.unique_rows.size for c in step.conversions) for step in steps), default=0
         ),
@@ -417,15 +417,17 @@ def _bound_targets(
     durations: Float32Array,
     column: int,
     width: int,
-    bounds: Float32Array,
     forward: bool,
 ) -> None:
     """Take every link of step ``s`` into its target's bound, rank by rank.
 
-    A link reads its converted row or its source row. A forward lag is already in the
-    converted value (it applies before the conversion); a backward one applies after.
+    The bound is the target's own time row: its start going forward, its finish going
+    backward. A link reads its converted row or its source row, always of an earlier
+    level. A forward lag is already in the converted value (it applies before the
+    conversion); a backward one applies after.
     """
-    first = steps.link_offsets[s]
+    first, targets = steps.link_offsets[s], steps.target_offsets[s]
+    side = 0 if forward else 1
     no_duration = durations[0, :0]
     for r in range(steps.rank_offsets[s], steps.rank_offsets[s + 1]):
         start = first + steps.rank_starts[r]
@@ -437,7 +439,8 @@ def _bound_targets(
             duration = no_duration
             if steps.adjusted[p]:
                 duration = durations[steps.owners[p], column : column + width]
-            _bound_link(bounds[i], row, lag, duration, width, forward)
+            bound = times[2 * steps.targets[targets + i] + side]
+            _bound_link(bound, row, lag, duration, width, forward)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -448,20 +451,21 @@ def _forward(
     durations: Float32Array,
     column: int,
     width: int,
-    buffers: tuple[Float32Array, Float32Array],
+    converted: Float32Array,
 ) -> None:
-    converted, start = buffers
+    """Write the early start and finish rows of every open activity, level by level."""
     for s in range(steps.target_offsets.size - 1):
         first = steps.target_offsets[s]
         count = steps.target_offsets[s + 1] - first
         for i in range(count):
-            bound, floor = start[i], steps.bounds[first + i]
+            bound, floor = times[2 * steps.targets[first + i]], steps.bounds[first + i]
             for j in range(width):
                 bound[j] = floor
         _convert(steps, grids, s, times, width, converted, True)
-        _bound_targets(steps, s, times, converted, durations, column, width, start, True)
+        _bound_targets(steps, s, times, converted, durations, column, width, True)
         for i in range(count):
-            target, bound = steps.targets[first + i], start[i]
+            target = steps.targets[first + i]
+            bound, early_finish = times[2 * target], times[2 * target + 1]
             duration = durations[target, column : column + width]
             if steps.has_limit[first + i]:
                 limit = steps.limits[first + i]
@@ -472,9 +476,7 @@ def _forward(
                 fixed, flag = steps.fixed_values[first + i], _ONE if kind == 2 else _ZERO
                 for j in range(width):
                     bound[j] = fixed - duration[j] * flag
-            early_start, early_finish = times[2 * target], times[2 * target + 1]
             for j in range(width):
-                early_start[j] = bound[j]
                 early_finish[j] = bound[j] + duration[j]
 
 
@@ -488,14 +490,15 @@ def _backward(
     calendar_index: IntArray,
     column: int,
     width: int,
-    buffers: tuple[Float32Array, Float32Array],
+    converted: Float32Array,
 ) -> None:
-    converted, late = buffers
+    """Write the late start and finish rows of every open activity, last level first."""
     for s in range(steps.target_offsets.size - 1):
         first = steps.target_offsets[s]
         count = steps.target_offsets[s + 1] - first
         for i in range(count):
-            bound, finish = late[i], own_finish[calendar_index[steps.targets[first + i]]]
+            target = steps.targets[first + i]
+            bound, finish = times[2 * target + 1], own_finish[calendar_index[target]]
             for j in range(width):
                 bound[j] = finish[j]
             cap = steps.bounds[first + i]
@@ -503,9 +506,10 @@ def _backward(
                 for j in range(width):
                     bound[j] = min(bound[j], cap)
         _convert(steps, grids, s, times, width, converted, False)
-        _bound_targets(steps, s, times, converted, durations, column, width, late, False)
+        _bound_targets(steps, s, times, converted, durations, column, width, False)
         for i in range(count):
-            target, bound = steps.targets[first + i], late[i]
+            target = steps.targets[first + i]
+            late_start, bound = times[2 * target], times[2 * target + 1]
             duration = durations[target, column : column + width]
             if steps.has_limit[first + i]:
                 limit = steps.limits[first + i]
@@ -516,9 +520,7 @@ def _backward(
                 fixed, flag = steps.fixed_values[first + i], _ONE if kind == 2 else _ZERO
                 for j in range(width):
                     bound[j] = fixed + duration[j] * flag
-            late_start, late_finish = times[2 * target], times[2 * target + 1]
             for j in range(width):
-                late_finish[j] = bound[j]
                 late_start[j] = bound[j] - duration[j]
 
 
@@ -560,21 +562,19 @@ def _schedule(
     activities, iterations = durations.shape
     early = np.empty((2 * activities, BLOCK), dtype=np.float32)
     late = np.empty((2 * activities, BLOCK), dtype=np.float32)
-    buffers = (
-        np.empty((max(plan.max_uniques, 1), BLOCK), dtype=np.float32),
-        np.empty((max(plan.max_targets, 1), BLOCK), dtype=np.float32),
-    )
+    # Completed activities keep their actual dates, which no pass writes over.
+    for r in range(plan.fixed_rows.size):
+        for j in range(BLOCK):
+            early[plan.fixed_rows[r], j] = plan.fixed_values[r]
+            late[plan.fixed_rows[r], j] = plan.fixed_values[r]
+    converted = np.empty((max(plan.max_uniques, 1), BLOCK), dtype=np.float32)
     calendars = plan.clock_grids.size
     own_finish = np.empty((calendars, BLOCK), dtype=np.float32)
     block_finish = np.empty(BLOCK, dtype=np.float32)
     latest = np.empty(BLOCK, dtype=np.float32)
     for column in range(0, iterations, BLOCK):
         width = min(BLOCK, iterations - column)
-        for r in range(plan.fixed_rows.size):
-            for j in range(width):
-                early[plan.fixed_rows[r], j] = plan.fixed_values[r]
-                late[plan.fixed_rows[r], j] = plan.fixed_values[r]
-        _forward(forward, grids, early, durations, column, width, buffers)
+        _forward(forward, grids, early, durations, column, width, converted)
         _project_finish(plan, grids, early, width, block_finish, latest)
         for c in range(calendars):
             for j in range(width):
@@ -584,11 +584,11 @@ def _schedule(
                 own_finish[c, j] = value
         _backward(
             backward, grids, late, durations, own_finish, plan.calendar_index, column, width,
-            buffers,
+            converted,
         )  # fmt: skip
         for j in range(width):
             finish[column + j] = block_finish[j]
-        for a in range(activities):
+        for a in plan.open_activities:
             late_finish, early_finish = late[2 * a + 1], early[2 * a + 1]
             critical = 0
             for j in range(width):
