@@ -205,33 +205,49 @@ def _triangular_draws(
     For uniforms U and V and c = (m - a) / (b - a), c max + (1 - c) min has the CDF
     x^2 / c below c (twice the area of {c m' + (1 - c) n <= x, n <= m'}, which is
     x^2 / (2 c)) and the mirror image above, so it is Triangular(0, c, 1); this needs no
-    square root. Blocks of rows keep the temporaries in cache.
+    square root. Float32 draws take U and V from the two halves of one random word, which
+    costs half as much as two float32 uniforms. Blocks of rows keep the temporaries in cache.
     """
     values = np.empty((a.shape[0], size), dtype=dtype)
     falling, rising = (b - m)[:, 0], (m - a)[:, 0]
     for first in range(0, a.shape[0], _BLOCK_ROWS):
         rows = slice(first, first + _BLOCK_ROWS)
-        shape = values[rows].shape
-        u = rng.random(shape, dtype=dtype)
-        v = rng.random(shape, dtype=dtype)
-        _triangular_rows(values[rows], u, v, (a[rows, 0], falling[rows], rising[rows]))
+        if dtype is np.float32:
+            # One 64-bit word per value: its two halves are U and V.
+            shape = values[rows].shape
+            words = rng.integers(0, 2**64, size=shape, dtype=np.uint64, endpoint=False)
+            _triangular_rows(values[rows], words, (a[rows, 0], falling[rows], rising[rows]))
+            continue
+        u, v = rng.random(values[rows].shape), rng.random(values[rows].shape)
+        values[rows] = (
+            np.minimum(u, v) * falling[rows, None] + np.maximum(u, v) * rising[rows, None]
+        )
+        values[rows] += a[rows]
     return values
 
 
 @numba.njit(cache=True, nogil=True)
 def _triangular_rows(
     values: npt.NDArray[np.floating],
-    u: npt.NDArray[np.floating],
-    v: npt.NDArray[np.floating],
+    words: npt.NDArray[np.uint64],
     parameters: tuple[
         npt.NDArray[np.floating], npt.NDArray[np.floating], npt.NDArray[np.floating]
     ],
 ) -> None:
-    """Write low + falling min(u, v) + rising max(u, v), summed in that order, row by row."""
+    """Write low + falling min(U, V) + rising max(U, V), summed in that order, row by row.
+
+    U and V are the top 24 bits of the low and the high half of a word, times 2^-24, the
+    float32 uniforms Generator.random would make from those halves.
+    """
     low, falling, rising = parameters
+    scale = np.float32(2.0**-24)
+    half = np.uint64(0xFFFFFFFF)
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
-            smaller, larger = min(u[i, j], v[i, j]), max(u[i, j], v[i, j])
+            word = words[i, j]
+            u = np.float32((word & half) >> np.uint64(8)) * scale
+            v = np.float32(word >> np.uint64(40)) * scale
+            smaller, larger = min(u, v), max(u, v)
             values[i, j] = (smaller * falling[i] + larger * rising[i]) + low[i]
 
 

@@ -97,6 +97,26 @@ def test_triangular_ppf_is_exact(probability: float, quantile: float) -> None:
     assert value[0] == quantile
 
 
+@pytest.mark.parametrize(("low", "mode", "high"), [(5, 10, 15), (2, 3, 20), (4, 4, 9)], ids=str)
+def test_float32_triangular_draws_follow_the_distribution(
+    low: float, mode: float, high: float
+) -> None:
+    rng = np.random.default_rng(7)
+    sampled = distributions.sample(Distribution.TRIANGULAR, [low], [mode], [high], DRAWS, rng)
+    values = np.asarray(sampled[:, 0], dtype=np.float64)
+    probabilities = [0.05, 0.25, 0.5, 0.75, 0.95]
+
+    quantiles = distributions.ppf(Distribution.TRIANGULAR, low, mode, high, probabilities)
+
+    assert sampled.dtype == np.float32
+    assert abs(values.mean() - (low + mode + high) / 3) <= mean_tolerance(values)
+    variance = distributions.variance(Distribution.TRIANGULAR, low, mode, high)[0]
+    assert abs(values.var() - variance) <= variance_tolerance(values)
+    for probability, quantile in zip(probabilities, quantiles, strict=True):
+        share = float(np.mean(values <= quantile))
+        assert abs(share - probability) <= quantile_tolerance(probability)
+
+
 def test_normal_uses_pert_mean_and_a_sixth_of_the_range() -> None:
     one_sd = statistics.NormalDist().cdf(1.0)
     values = draws(Distribution.NORMAL, 2, 5, 14)
