@@ -105,6 +105,8 @@ def simulate_on_ray(
     aggregates: list[ChunkAggregate] = []
     done_iterations = 0
     try:
+        # Read while the tasks run; merging needs the model's labels and histogram edges.
+        model: SimulationModel = ray.get(model_ref)
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)
             done_iterations += pending.pop(ready[0])
@@ -115,5 +117,4 @@ def simulate_on_ray(
         for reference in pending:
             ray.cancel(reference, force=False)
         raise
-    model: SimulationModel = ray.get(model_ref)
     return merge(model, aggregates, confidence_levels=confidence_levels)
