@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -37,9 +38,12 @@ DEFAULT_SENSITIVITY_ITERATIONS = 20_000
 MINIMUM_ITERATIONS = 3
 
 
-@dataclass(frozen=True, slots=True)
-class InputLabel:
-    """One input: ``kind`` is activity_duration, activity_cost or risk."""
+class InputLabel(NamedTuple):
+    """One input: ``kind`` is activity_duration, activity_cost or risk.
+
+    A named tuple rather than a dataclass: a model carries thousands of labels to every
+    simulation task, and tuples unpickle several times faster.
+    """
 
     kind: str
     item_id: str
