@@ -216,7 +216,8 @@ def _triangular_draws(
             # One 64-bit word per value: its two halves are U and V.
             shape = values[rows].shape
             words = rng.integers(0, 2**64, size=shape, dtype=np.uint64, endpoint=False)
-            _triangular_rows(values[rows], words, (a[rows, 0], falling[rows], rising[rows]))
+            parameters = (a[rows, 0], falling[rows], rising[rows])
+            _triangular_rows(values, np.arange(first, first + shape[0]), words, parameters)
             continue
         u, v = rng.random(values[rows].shape), rng.random(values[rows].shape)
         values[rows] = (
@@ -226,15 +227,38 @@ def _triangular_draws(
     return values
 
 
+def triangular_into(
+    values: npt.NDArray[np.float32],
+    targets: npt.NDArray[np.int64],
+    low: npt.ArrayLike,
+    mode: npt.ArrayLike,
+    high: npt.ArrayLike,
+    rng: np.random.Generator,
+) -> None:
+    """Draw float32 triangular values straight into rows ``targets`` of ``values``.
+
+    The same draws as ``sample(TRIANGULAR, ...)`` gives in float32, without the copy.
+    """
+    a, m, b = (np.asarray(v, dtype=np.float32) for v in _arrays(low, mode, high))
+    falling, rising = b - m, m - a
+    for first in range(0, a.size, _BLOCK_ROWS):
+        rows = slice(first, first + _BLOCK_ROWS)
+        shape = (a[rows].size, values.shape[1])
+        words = rng.integers(0, 2**64, size=shape, dtype=np.uint64, endpoint=False)
+        _triangular_rows(values, targets[rows], words, (a[rows], falling[rows], rising[rows]))
+
+
 @numba.njit(cache=True, nogil=True)
 def _triangular_rows(
     values: npt.NDArray[np.floating],
+    rows: npt.NDArray[np.int64],
     words: npt.NDArray[np.uint64],
     parameters: tuple[
         npt.NDArray[np.floating], npt.NDArray[np.floating], npt.NDArray[np.floating]
     ],
 ) -> None:
-    """Write low + falling min(U, V) + rising max(U, V), summed in that order, row by row.
+    """Write low + falling min(U, V) + rising max(U, V), summed in that order, to row
+    ``rows[i]`` for parameter row ``i``.
 
     U and V are the top 24 bits of the low and the high half of a word, times 2^-24, the
     float32 uniforms Generator.random would make from those halves.
@@ -242,13 +266,14 @@ def _triangular_rows(
     low, falling, rising = parameters
     scale = np.float32(2.0**-24)
     half = np.uint64(0xFFFFFFFF)
-    for i in range(values.shape[0]):
+    for i in range(rows.size):
+        target = values[rows[i]]
         for j in range(values.shape[1]):
             word = words[i, j]
             u = np.float32((word & half) >> np.uint64(8)) * scale
             v = np.float32(word >> np.uint64(40)) * scale
             smaller, larger = min(u, v), max(u, v)
-            values[i, j] = (smaller * falling[i] + larger * rising[i]) + low[i]
+            target[j] = (smaller * falling[i] + larger * rising[i]) + low[i]
 
 
 def _pert_draws(

@@ -138,6 +138,11 @@ def draw(
 ) -> None:
     """Overwrite the rows of ``values`` (items x iterations) that the groups sample."""
     for entry in groups:
+        if entry.kind is Distribution.TRIANGULAR and values.dtype == np.float32:
+            distributions.triangular_into(
+                values, entry.targets, entry.low, entry.mode, entry.high, rng
+            )
+            continue
         draws = distributions.sample(
             entry.kind, entry.low, entry.mode, entry.high, values.shape[1], rng, values.dtype.type
         )
