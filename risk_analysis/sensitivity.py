@@ -36,6 +36,8 @@ DEFAULT_TOP_DRIVERS = 10
 # Iterations ranked in all. On sp10, ranking a chunk cost about half as much as scheduling it.
 DEFAULT_SENSITIVITY_ITERATIONS = 20_000
 MINIMUM_ITERATIONS = 3
+# Rows longer than 2^12 values rank with argsort, so a 32-bit key has at least 2^20 buckets.
+_MAX_POSITION_BITS = 12
 
 
 class InputLabel(NamedTuple):
@@ -186,44 +188,119 @@ def untied_correlations(
 
     ``outputs`` hold centred ranks (outputs x iterations), and the result is outputs x
     rows. Ties among ``values`` are broken by position, which is exact for continuous
-    draws. Each row is sorted once as 64-bit keys (the value's order-preserving bits above
-    its position), which numpy sorts about twice as fast as argsort orders the values. Each
-    output is then read in that order and weighted by the centred rank.
+    draws. Each output is read in the order of the values and weighted by the centred rank.
     """
     rows, count = values.shape
     result = np.zeros((outputs.shape[0], rows), dtype=np.float64)
     if rows == 0 or count < MINIMUM_ITERATIONS:
         return result
-    keys = _sort_keys(np.ascontiguousarray(values, dtype=np.float32))
-    keys.sort(axis=1)
     shared = np.arange(count, dtype=np.float64) - (count - 1) / 2.0
-    _rank_products(keys, np.ascontiguousarray(outputs.T), shared, result)
+    _rank_products(_orders(values), np.ascontiguousarray(outputs.T), shared, result)
     norms = np.sqrt(float(np.dot(shared, shared)) * np.einsum("ij,ij->i", outputs, outputs))
     scale = norms[:, None]
     return np.asarray(np.divide(result, scale, out=np.zeros_like(result), where=scale > 0.0))
 
 
-@numba.njit(cache=True, nogil=True)
-def _sort_keys(values: npt.NDArray[np.float32]) -> npt.NDArray[np.uint64]:
-    """Return keys whose unsigned order is the values' order, with the position below.
+def _orders(values: npt.NDArray[np.floating]) -> npt.NDArray[np.integer]:
+    """Return the positions of each row's values in ascending order, ties by position.
 
-    Flipping the sign bit of a non-negative float and every bit of a negative one makes the
-    unsigned order of the bit patterns the order of the values.
+    Float32 rows of up to 2^12 values sort as 32-bit keys: the value's bucket in the row's
+    range above its position. numpy sorts those about three times as fast as 64-bit keys
+    and six times as fast as argsort orders the values. Values that share a bucket form runs
+    that ``_settle`` reorders by their full bits.
+    """
+    count = values.shape[1]
+    position_bits = max(1, (count - 1).bit_length())
+    if values.dtype != np.float32 or position_bits > _MAX_POSITION_BITS:
+        return np.argsort(values, axis=1, kind="stable")
+    single = np.ascontiguousarray(values)
+    keys = _short_keys(single, position_bits)
+    keys.sort(axis=1)
+    _settle(keys, single, position_bits)
+    keys &= np.uint32((1 << position_bits) - 1)
+    return keys
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _order_bits(value: np.float32) -> np.uint32:
+    """Return bits whose unsigned order is the order of the float values.
+
+    Flipping the sign bit of a non-negative float and every bit of a negative one does it.
+    Adding zero first turns -0.0 into 0.0, so the two compare equal as they do in numpy.
+    """
+    pattern = np.float32(value + np.float32(0.0)).view(np.uint32)
+    flip = np.uint32(0xFFFFFFFF) if pattern >> np.uint32(31) else np.uint32(0x80000000)
+    return pattern ^ flip
+
+
+@numba.njit(cache=True, nogil=True)
+def _short_keys(values: npt.NDArray[np.float32], position_bits: int) -> npt.NDArray[np.uint32]:
+    """Return each value's bucket in its row's range, with its position in the low bits.
+
+    The row's range splits into 2^(32 - position_bits) equal buckets (at most 2^23, so the
+    bucket numbers are exact in float32). Rounding never reverses an order, so the bucket
+    never decreases as the value grows, and few values share one.
     """
     rows, count = values.shape
-    bits = values.view(np.uint32)
-    keys = np.empty((rows, count), dtype=np.uint64)
+    keys = np.empty((rows, count), dtype=np.uint32)
+    low = np.uint32(position_bits)
+    top = np.float32((1 << min(32 - position_bits, 23)) - 1)
     for i in range(rows):
+        row = values[i]
+        smallest, largest = row[0], row[0]
         for j in range(count):
-            pattern = bits[i, j]
-            flip = np.uint32(0xFFFFFFFF) if pattern >> np.uint32(31) else np.uint32(0x80000000)
-            keys[i, j] = (np.uint64(pattern ^ flip) << np.uint64(32)) | np.uint64(j)
+            if row[j] < smallest:
+                smallest = row[j]
+            if row[j] > largest:
+                largest = row[j]
+        span = largest - smallest
+        scale = top / span if span > np.float32(0.0) else np.float32(0.0)
+        if not np.isfinite(scale):  # a range too wide or too narrow to split
+            scale = np.float32(0.0)
+        for j in range(count):
+            bucket = (row[j] - smallest) * scale
+            if bucket > top:
+                bucket = top
+            keys[i, j] = (np.uint32(np.int32(bucket)) << low) | np.uint32(j)
     return keys
 
 
 @numba.njit(cache=True, nogil=True)
+def _settle(
+    keys: npt.NDArray[np.uint32], values: npt.NDArray[np.float32], position_bits: int
+) -> None:
+    """Reorder each run of sorted keys that share a bucket by full value, then position.
+
+    Each key whose kept bits equal its predecessor's moves back past the keys of its run
+    that belong after it, an insertion sort that only runs where keys collide.
+    """
+    low = np.uint32(position_bits)
+    mask = np.uint32((1 << position_bits) - 1)
+    for i in range(keys.shape[0]):
+        row = keys[i]
+        shared = False
+        for k in range(1, keys.shape[1]):
+            shared |= (row[k] >> low) == (row[k - 1] >> low)
+        if not shared:
+            continue
+        for k in range(1, keys.shape[1]):
+            key = row[k]
+            if (key >> low) != (row[k - 1] >> low):  # a new bucket: nothing to move
+                continue
+            full = _order_bits(values[i, key & mask])
+            m = k - 1
+            while m >= 0 and (row[m] >> low) == (key >> low):
+                other = _order_bits(values[i, row[m] & mask])
+                if other < full or (other == full and (row[m] & mask) < (key & mask)):
+                    break
+                row[m + 1] = row[m]
+                m -= 1
+            row[m + 1] = key
+
+
+@numba.njit(cache=True, nogil=True)
 def _rank_products(
-    keys: npt.NDArray[np.uint64],
+    orders: npt.NDArray[np.integer],
     outputs: npt.NDArray[np.float64],
     shared: npt.NDArray[np.float64],
     result: npt.NDArray[np.float64],
@@ -232,12 +309,11 @@ def _rank_products(
 
     ``outputs`` is iterations x outputs here, so one iteration's outputs share a cache line.
     """
-    low = np.uint64(0xFFFFFFFF)
-    for i in range(keys.shape[0]):
+    for i in range(orders.shape[0]):
         for o in range(outputs.shape[1]):
             total = 0.0
-            for k in range(keys.shape[1]):
-                total += shared[k] * outputs[np.int64(keys[i, k] & low), o]
+            for k in range(orders.shape[1]):
+                total += shared[k] * outputs[np.int64(orders[i, k]), o]
             result[o, i] = total
 
 

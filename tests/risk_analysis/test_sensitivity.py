@@ -4,11 +4,16 @@ import math
 from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from risk_analysis.chunks import combine, plan_chunks, run_chunk
 from risk_analysis.results import merge
-from risk_analysis.sensitivity import centred_ranks, ranked_iterations
+from risk_analysis.sensitivity import (
+    centred_ranks,
+    ranked_iterations,
+    untied_correlations,
+)
 from risk_analysis.simulation import simulate
 from risk_analysis.uncertainty import build_model
 from schedules.model import Activity, Project, Relationship, Risk, ThreePointEstimate
@@ -39,6 +44,40 @@ def test_centred_ranks_share_ties() -> None:
     ranks = centred_ranks(values)
 
     assert ranks.tolist() == [[1.5, -1.5, 0.0, 0.0], [-0.5, -0.5, -0.5, 1.5]]
+
+
+def awkward_rows(count: int, dtype: type[np.floating]) -> npt.NDArray[np.floating]:
+    """Rows with continuous draws, ties, signed zeros, a constant and near neighbours."""
+    rng = np.random.default_rng(3)
+    rows = (rng.normal(size=(6, count)) * 3 + 100).astype(dtype)
+    rows[1, ::2] = 100.0
+    rows[2] = rng.choice(np.array([-1.5, -0.0, 0.0, 2.0], dtype=dtype), size=count)
+    rows[3] = 7.0
+    rows[4] = np.nextafter(dtype(100.0), dtype(101.0)) + np.arange(count) % 3 * 1e-5
+    rows[5, : count // 2] = rows[5, count // 2 : 2 * (count // 2)]
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("count", "dtype"),
+    [(500, np.float32), (1000, np.float32), (5000, np.float32), (500, np.float64)],
+    ids=["500-float32", "1000-float32", "5000-float32-argsort", "500-float64-argsort"],
+)
+def test_untied_correlations_rank_ties_by_position(count: int, dtype: type[np.floating]) -> None:
+    values = awkward_rows(count, dtype)
+    cycle = (np.arange(count) % 7).astype(np.float64)
+    outputs = centred_ranks(cycle[None, :]).astype(np.float64)
+    # The reference: ranks from a stable argsort, so ties are broken by position.
+    order = np.argsort(values, axis=1, kind="stable")
+    ranks = np.empty(values.shape, dtype=np.float64)
+    np.put_along_axis(ranks, order, np.arange(count) - (count - 1) / 2.0, axis=1)
+    expected = (ranks @ outputs[0]) / np.sqrt(
+        np.sum(ranks * ranks, axis=1) * np.dot(outputs[0], outputs[0])
+    )
+
+    coefficients = untied_correlations(values, outputs)[0]
+
+    assert coefficients == pytest.approx(expected, abs=1e-12)
 
 
 def test_ranked_iterations_follow_the_budget() -> None:
