@@ -31,12 +31,12 @@ from risk_analysis import (
 
 logger = logging.getLogger(__name__)
 
-# The seeding unit: 500 iterations of the sp10 network take about 0.03 s.
+# The seeding unit: 500 iterations of the sp10 network take about 0.02 s.
 BLOCK_ITERATIONS = 500
 # Upper bound on tasks per simulation, so scheduling overhead stays small.
 MAX_TASKS = 64
 # Blocks a task takes at least before a simulation uses more tasks than workers: below this a
-# task's start (about 2 ms) and its first read of the model (about 15 ms on sp10) weigh.
+# task's start (about 2 ms) and its first read of the model (about 10 ms on sp10) weigh.
 MIN_TASK_BLOCKS = 20
 
 # Called after each finished task with (iterations done, iterations in all); it raises to

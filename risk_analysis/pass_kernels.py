@@ -5,7 +5,7 @@ critical count of passes.py on float32 durations, in one compiled loop. It takes
 iterations in blocks of ``BLOCK`` columns, so the early and late times of one block (two
 rows per activity) stay in the core's cache while every level reads them. Each step repeats
 the numpy kernels' arithmetic in the same order and in float32, so both give the same bits;
-tests/risk_analysis/test_pass_kernels.py holds them to that on real schedules.
+tests/risk_analysis/test_pass_kernels.py checks this on real schedules.
 
 The plan is flattened into ``PassArrays`` (one per pass) and ``GridArrays`` (the calendar
 maps), concatenated arrays with offsets, because compiled code takes arrays, not objects.
@@ -85,7 +85,7 @@ class PassArrays(NamedTuple):
 
 
 class PlanArrays(NamedTuple):
-    """What the whole plan adds to its two passes.
+    """The plan's arrays besides its two passes.
 
     ``clock_grids[c]`` maps the clock to calendar ``c``'s working hours and
     ``group_grids[g]`` maps finish group ``g``'s calendar back to the clock; both are -1
@@ -137,8 +137,8 @@ def schedule_iterations(
     """Return each iteration's project finish and how often each activity was critical.
 
     ``durations`` are float32, activities x iterations. The finish is in elapsed hours from
-    the data date, as ``project_finish`` gives it; an activity counts as critical in an
-    iteration when its total float is at most ``critical_limit`` (compared in float32).
+    the data date, as ``project_finish`` gives it. An activity counts as critical in an
+    iteration when its total float is at most ``critical_limit``, compared in float32.
     Completed activities count zero: they have no float but are never critical.
     """
     flat = kernel_plan(plan)

@@ -125,7 +125,7 @@ def test_kernels_equal_numpy_on_the_textbook_network(textbook: Project) -> None:
     assert_same_bits(model)
 
 
-def test_kernels_equal_numpy_on_every_link_type_calendar_and_constraint(
+def test_kernels_equal_numpy_on_a_mixed_network(
     make_task: TaskFactory, make_project: ProjectFactory
 ) -> None:
     project = mixed_project(make_task, make_project)
