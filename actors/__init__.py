@@ -15,12 +15,14 @@ from config.lazy import lazy_attributes
 if TYPE_CHECKING:
     from actors.gateway import ReportGateway
     from actors.generation import GenerationPlan, run_generation
+    from actors.simulation_tasks import prepare_simulation_kernels
 
 __all__ = [
     "GenerationPlan",
     "ReportGateway",
     "connect",
     "fill_pool",
+    "prepare_simulation_kernels",
     "report_actor_handle",
     "run_generation",
     "stop_report_actor",
@@ -29,6 +31,7 @@ __all__ = [
 _LAZY = {
     "GenerationPlan": "actors.generation",
     "ReportGateway": "actors.gateway",
+    "prepare_simulation_kernels": "actors.simulation_tasks",
     "run_generation": "actors.generation",
 }
 

@@ -26,6 +26,7 @@ from risk_analysis import (
     combine,
     merge,
     plan_chunks,
+    prepare_kernels,
     run_chunk,
 )
 
@@ -71,6 +72,19 @@ def _blocks_task(
     # the model once, not once per task.
     model = _worker_model(model_box[0])
     return combine([run_chunk(model, block.seed, block.size) for block in blocks])
+
+
+@ray.remote(num_cpus=1)
+def _prepare_kernels_task() -> float:
+    return prepare_kernels()
+
+
+def prepare_simulation_kernels() -> None:
+    """Have a worker compile the simulation kernels (or load them) without waiting for it.
+
+    Started with the server, so that the first simulation does not pay the compilation.
+    """
+    _prepare_kernels_task.remote()
 
 
 def task_count(blocks: int, workers: int) -> int:

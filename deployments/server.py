@@ -11,7 +11,7 @@ import time
 import ray
 from ray import serve
 
-from actors import connect, fill_pool
+from actors import connect, fill_pool, prepare_simulation_kernels
 from config import Settings
 from deployments.ingress import PmrIngress
 from storage import Database
@@ -75,6 +75,7 @@ def start(settings: Settings) -> str:
     )
     serve.run(deployment.bind(settings), name=APPLICATION, route_prefix="/")
     fill_pool(settings)
+    prepare_simulation_kernels()
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     return f"http://{host}:{settings.port}"
 

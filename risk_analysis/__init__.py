@@ -52,7 +52,7 @@ from risk_analysis.results import (
     merge,
 )
 from risk_analysis.sensitivity import Driver, Sensitivity
-from risk_analysis.simulation import simulate
+from risk_analysis.simulation import prepare_kernels, simulate
 from risk_analysis.uncertainty import SimulationModel, build_model
 
 __all__ = [
@@ -96,6 +96,7 @@ __all__ = [
     "parse_psplib",
     "pert_estimate",
     "plan_chunks",
+    "prepare_kernels",
     "read_psplib",
     "run_chunk",
     "schedule_project",

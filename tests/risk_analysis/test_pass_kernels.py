@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from risk_analysis import pass_kernels, prepare_kernels, sensitivity
 from risk_analysis.chunks import _sample_durations, _schedule_without_kernels
 from risk_analysis.pass_kernels import BLOCK, kernel_plan, schedule_iterations
 from risk_analysis.uncertainty import SimulationModel, build_model
@@ -178,3 +179,11 @@ def test_kernels_equal_numpy_on_real_schedules(shared_data: Path, path: str) -> 
 
     assert model.network.size > 0
     assert_same_bits(model)
+
+
+def test_prepare_kernels_leaves_the_passes_compiled() -> None:
+    seconds = prepare_kernels()
+
+    assert seconds > 0.0
+    assert pass_kernels._schedule.signatures
+    assert sensitivity._short_keys.signatures
