@@ -89,7 +89,7 @@ def simulate(
 def prepare_kernels() -> float:
     """Simulate the bundled sample project briefly, so the compiled kernels are ready.
 
-    The first call after installation compiles the Numba kernels, about 6 s on sp10's
+    The first call after installation compiles the Numba kernels, about 6 s on a 2-core
     machine, and writes them to their disk cache. Later processes load them from there in
     under half a second. Returns the seconds it took.
     """
