@@ -48,58 +48,37 @@ def assert_same_bits(model: SimulationModel, seed: int = 7) -> None:
     assert np.array_equal(counts, expected_counts)
 
 
+# Constrained tasks of the mixed network: id, hours, constraint, date, calendar.
+CONSTRAINED = (
+    ("E", 6, "mandatory_start", datetime(2024, 1, 15, 8), FIVE_BY_EIGHT),
+    ("F", 30, "finish_on_or_before", datetime(2024, 2, 1, 17), SIX_DAYS),
+    ("G", 10, "mandatory_finish", datetime(2024, 2, 20, 17), FIVE_BY_EIGHT),
+    ("H", 8, "start_on_or_after", datetime(2024, 1, 10, 8), SIX_DAYS),
+    ("I", 4, "finish_on_or_after", datetime(2024, 1, 25, 17), FIVE_BY_EIGHT),
+    ("J", 4, "start_on_or_before", datetime(2024, 1, 8, 8), SIX_DAYS),
+)
+
+
 def mixed_project(make_task: TaskFactory, make_project: ProjectFactory) -> Project:
     """Every link type with lags, two calendars, progress and mandatory dates."""
-    six_day = {"calendar_id": SIX_DAYS.id}
+    completed = make_task(
+        "A", 16, status=ActivityStatus.COMPLETED, remaining_duration_hours=0.0,
+        actual_start=datetime(2024, 1, 1, 8), actual_finish=datetime(2024, 1, 2, 17),
+    )  # fmt: skip
+    started = make_task(
+        "B", 40, status=ActivityStatus.IN_PROGRESS, remaining_duration_hours=24.0,
+        actual_start=datetime(2024, 1, 2, 8), calendar_id=SIX_DAYS.id,
+    )  # fmt: skip
+    constrained = tuple(
+        make_task(code, hours, constraint_type=kind, constraint_date=when, calendar_id=on.id)
+        for code, hours, kind, when, on in CONSTRAINED
+    )
     activities: tuple[Activity, ...] = (
-        make_task(
-            "A",
-            16,
-            status=ActivityStatus.COMPLETED,
-            remaining_duration_hours=0.0,
-            actual_start=datetime(2024, 1, 1, 8),
-            actual_finish=datetime(2024, 1, 2, 17),
-        ),
-        make_task(
-            "B",
-            40,
-            status=ActivityStatus.IN_PROGRESS,
-            remaining_duration_hours=24.0,
-            actual_start=datetime(2024, 1, 2, 8),
-            **six_day,
-        ),
-        make_task("C", 12, **six_day),
+        completed,
+        started,
+        make_task("C", 12, calendar_id=SIX_DAYS.id),
         make_task("D", 20),
-        make_task(
-            "E", 6, constraint_type="mandatory_start", constraint_date=datetime(2024, 1, 15, 8)
-        ),
-        make_task(
-            "F",
-            30,
-            constraint_type="finish_on_or_before",
-            constraint_date=datetime(2024, 2, 1, 17),
-            **six_day,
-        ),
-        make_task(
-            "G", 10, constraint_type="mandatory_finish", constraint_date=datetime(2024, 2, 20, 17)
-        ),
-        make_task(
-            "H",
-            8,
-            constraint_type="start_on_or_after",
-            constraint_date=datetime(2024, 1, 10, 8),
-            **six_day,
-        ),
-        make_task(
-            "I", 4, constraint_type="finish_on_or_after", constraint_date=datetime(2024, 1, 25, 17)
-        ),
-        make_task(
-            "J",
-            4,
-            constraint_type="start_on_or_before",
-            constraint_date=datetime(2024, 1, 8, 8),
-            **six_day,
-        ),
+        *constrained,
     )
     links = (
         Relationship("A", "B"),
