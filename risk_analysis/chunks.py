@@ -288,7 +288,9 @@ def _schedule_without_kernels(
     finish = project_finish(plan, early)
     late = late_times(plan, durations, finish)
     total_float = np.subtract(late[1::2], early[1::2], out=late[1::2])
-    counts = np.count_nonzero(total_float <= limit, axis=1).astype(np.int64)
+    # Compare in float32 as the kernels do, because a numpy float64 limit would otherwise
+    # make numpy compare in float64.
+    counts = np.count_nonzero(total_float <= np.float32(limit), axis=1).astype(np.int64)
     # Completed activities have zero float but are never critical.
     counts[~plan.scheduled] = 0
     return finish, counts

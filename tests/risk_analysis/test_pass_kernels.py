@@ -166,3 +166,23 @@ def test_prepare_kernels_leaves_the_passes_compiled() -> None:
     assert seconds > 0.0
     assert pass_kernels._schedule.signatures
     assert sensitivity._short_keys.signatures
+
+
+def test_kernels_equal_numpy_with_float64_limit(
+    make_task: TaskFactory, make_project: ProjectFactory
+) -> None:
+    project = make_project(
+        (make_task("A", 8.0), make_task("B", 7.9), make_task("C", 1.0)),
+        (Relationship("A", "C"), Relationship("B", "C")),
+        calendar=None,
+    )
+    model = build_model(project, schedule_uncertainty=0.0, budget_uncertainty=0.0)
+    durations = np.array([[8.0], [7.9], [1.0]], dtype=np.float32)
+    # B's float32 total float, less an amount that float32 cannot hold at this size.
+    limit = np.float64(np.float32(8.0) - np.float32(7.9)) - 1e-12
+
+    _, counts = schedule_iterations(model.network.plan, durations, limit)
+    _, expected_counts = _schedule_without_kernels(model.network.plan, durations, limit)
+
+    assert counts.tolist() == [1, 1, 1]
+    assert expected_counts.tolist() == [1, 1, 1]
