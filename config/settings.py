@@ -93,8 +93,10 @@ class Settings(BaseSettings):
         default=None, ge=1, description="CPUs a local Ray instance may use; unset means all."
     )
     serve_replicas: int = Field(default=1, ge=1, description="Replicas of the API deployment.")
+    # A replica mostly waits on sockets and actors. Reserving half a CPU for it left a
+    # 2-core machine one CPU for simulation tasks, so they ran one at a time.
     serve_replica_cpus: float = Field(
-        default=0.5, ge=0, description="CPUs each API replica reserves in Ray."
+        default=0.0, ge=0, description="CPUs each API replica reserves in Ray."
     )
     serve_max_ongoing_requests: int = Field(
         default=1000,
