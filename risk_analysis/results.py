@@ -268,10 +268,16 @@ def _cost(
 def _criticality(
     model: SimulationModel, total: ChunkAggregate, top: int
 ) -> tuple[Criticality, ...]:
-    """Return the ``top`` activities by criticality index, ties in network order."""
+    """Return the ``top`` activities by criticality index.
+
+    Ties go longest remaining duration first, then in network order: on a schedule where
+    many activities are always critical, the long tasks of the path come before the
+    milestones that date constraints pin.
+    """
     network = model.network
     counts = total.critical_counts
-    order = np.lexsort((np.arange(counts.size), -counts))[:top]
+    remaining = np.where(network.plan.scheduled, network.remaining_hours, 0.0)
+    order = np.lexsort((np.arange(counts.size), -remaining, -counts))[:top]
     return tuple(
         Criticality(
             activity_id=network.activity_ids[i],

@@ -139,3 +139,20 @@ def test_simulation_of_real_schedule_reports_drivers(shared_data: Path) -> None:
     assert all(d.kind == "activity_duration" for d in result.sensitivity.finish)
     assert result.sensitivity.cost[0].coefficient > 0
     assert math.isfinite(view["cost"]["mean"])
+
+
+def test_criticality_ties_list_longer_work_first(
+    make_task: TaskFactory, make_project: ProjectFactory
+) -> None:
+    # One chain, so every activity is critical in every iteration.
+    project = make_project(
+        (make_task("M", 0.0), make_task("SHORT", 8.0), make_task("LONG", 40.0)),
+        (Relationship("M", "SHORT"), Relationship("SHORT", "LONG")),
+    )
+
+    result = simulate(
+        project, iterations=200, seed=3, schedule_uncertainty=0.2, budget_uncertainty=0.0
+    )
+
+    assert [c.code for c in result.criticality] == ["LONG", "SHORT", "M"]
+    assert all(c.index == 1.0 for c in result.criticality)
