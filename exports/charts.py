@@ -7,10 +7,11 @@ series, so the three formats show the same numbers.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from earned_value import earned_schedule
@@ -32,10 +33,20 @@ class Series:
 
 @dataclass(frozen=True, slots=True)
 class Marker:
-    """A labelled vertical line at a fractional category position."""
+    """A labelled vertical line at a fractional category position.
+
+    ``value`` names the exact figure marked (a percentile's cost or date), which can fall
+    anywhere inside its category.
+    """
 
     label: str
     position: float
+    value: str | None = None
+
+    def described(self, categories: Sequence[str]) -> str:
+        """Return "label at value", naming the nearest category when there is no value."""
+        at = self.value or categories[min(round(self.position), len(categories) - 1)]
+        return f"{self.label} at {at}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +160,15 @@ def performance_trend(earned_value: Mapping[str, Any]) -> Chart | None:
 
 
 def _percentile_markers(
-    edges: Sequence[float], percentiles: Mapping[str, Any], levels: Sequence[str]
+    edges: Sequence[float],
+    percentiles: Mapping[str, Any],
+    levels: Sequence[str],
+    named: Callable[[float], str],
 ) -> tuple[Marker, ...]:
-    """Place each percentile on an axis whose category i spans edges[i] to edges[i + 1]."""
+    """Place each percentile on an axis whose category i spans edges[i] to edges[i + 1].
+
+    ``named`` writes the percentile's own value for the marker's label.
+    """
     markers = []
     for level in levels:
         value = _number(percentiles.get(level))
@@ -161,7 +178,8 @@ def _percentile_markers(
             low, high = edges[index], edges[index + 1]
             if low <= value <= high or index == len(edges) - 2:
                 share = (value - low) / (high - low) if high > low else 0.0
-                markers.append(Marker(level.upper(), index + min(max(share, 0.0), 1.0)))
+                position = index + min(max(share, 0.0), 1.0)
+                markers.append(Marker(level.upper(), position, named(value)))
                 break
     return tuple(markers)
 
@@ -185,7 +203,9 @@ def cost_histogram(monte_carlo: Mapping[str, Any], currency: str) -> Chart | Non
         value_kind=FigureKind.NUMBER,
         y_title="outcomes",
         home="risk_assessment",
-        markers=_percentile_markers(edges, cost.get("percentiles") or {}, LEVELS),
+        markers=_percentile_markers(
+            edges, cost.get("percentiles") or {}, LEVELS, partial(compact_money, currency=currency)
+        ),
     )
 
 
@@ -207,7 +227,9 @@ def cost_s_curve(monte_carlo: Mapping[str, Any], currency: str) -> Chart | None:
         value_kind=FigureKind.PERCENT,
         y_title="probability",
         home="risk_assessment",
-        markers=_percentile_markers(edges, percentiles, LEVELS),
+        markers=_percentile_markers(
+            edges, percentiles, LEVELS, partial(compact_money, currency=currency)
+        ),
     )
 
 
@@ -232,8 +254,14 @@ def finish_s_curve(monte_carlo: Mapping[str, Any]) -> Chart | None:
         value_kind=FigureKind.PERCENT,
         y_title="probability",
         home="risk_assessment",
-        markers=_percentile_markers([*ordinals, ordinals[-1] + 1], ordinal_levels, LEVELS),
+        markers=_percentile_markers(
+            [*ordinals, ordinals[-1] + 1], ordinal_levels, LEVELS, _ordinal_date
+        ),
     )
+
+
+def _ordinal_date(ordinal: float) -> str:
+    return date.fromordinal(int(ordinal)).isoformat()
 
 
 def tornado(monte_carlo: Mapping[str, Any], limit: int = 10) -> Chart | None:

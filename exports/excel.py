@@ -237,11 +237,7 @@ def _native_chart(chart: Chart) -> LineChart | BarChart:
         native = BarChart()
         native.type = "bar" if chart.kind is ChartKind.BAR else "col"
         native.gapWidth = 10 if chart.kind is ChartKind.COLUMN else 60
-    last = len(chart.categories) - 1
-    markers = ", ".join(
-        f"{marker.label} at {chart.categories[min(round(marker.position), last)]}"
-        for marker in chart.markers
-    )
+    markers = ", ".join(marker.described(chart.categories) for marker in chart.markers)
     native.title = clean_text(f"{chart.title} ({markers})" if markers else chart.title)
     native.y_axis.title = clean_text(chart.y_title)
     native.height, native.width = 8.5, 18

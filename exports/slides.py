@@ -159,11 +159,7 @@ class _Deck:
             else:
                 plot_series.format.fill.solid()
                 plot_series.format.fill.fore_color.rgb = colour
-        last = len(chart.categories) - 1
-        markers = "; ".join(
-            f"{marker.label} at {chart.categories[min(round(marker.position), last)]}"
-            for marker in chart.markers
-        )
+        markers = "; ".join(marker.described(chart.categories) for marker in chart.markers)
         notes = f"{chart.title}. Part: {part.title}."
         _notes(slide, f"{notes} {markers}" if markers else notes)
         if markers:
