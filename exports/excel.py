@@ -31,6 +31,8 @@ from exports.tables import DATETIME, FLAG, INTEGER, TEXT, Table
 MAX_CELL_CHARS = 32_767
 SUMMARY_SHEET = "Summary"
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+# Excel's limit on the length of a sheet name.
+_SHEET_NAME_LIMIT = 31
 # Code points outside XML 1.0's Char production that openpyxl's ILLEGAL_CHARACTERS_RE keeps:
 # the noncharacters U+FFFE and U+FFFF, and surrogates. lxml raises ValueError on any of them.
 _NOT_XML_CHARACTERS = re.compile("[\ufffe\uffff\ud800-\udfff]")
@@ -75,11 +77,11 @@ class _Writer:
         self.names: set[str] = set()
 
     def sheet(self, title: str) -> Worksheet:
-        base = _SHEET_FORBIDDEN.sub(" ", clean_text(title)).strip()[:31] or "Sheet"
+        base = sheet_name(title)
         name, number = base, 2
         while name.lower() in self.names:
             suffix = f" ({number})"
-            name, number = base[: 31 - len(suffix)] + suffix, number + 1
+            name, number = base[: _SHEET_NAME_LIMIT - len(suffix)] + suffix, number + 1
         self.names.add(name.lower())
         sheet: Worksheet = self.book.create_sheet(name)
         _stamp(sheet, self.watermark)
@@ -242,6 +244,19 @@ def _native_chart(chart: Chart) -> LineChart | BarChart:
     native.y_axis.title = clean_text(chart.y_title)
     native.height, native.width = 8.5, 18
     return native
+
+
+def sheet_name(title: str) -> str:
+    """Return ``title`` as an Excel sheet name: allowed characters, at most 31 of them.
+
+    A longer title ends at the last whole word that fits, so no name stops mid-word.
+    """
+    text = " ".join(_SHEET_FORBIDDEN.sub(" ", clean_text(title)).split())
+    if len(text) > _SHEET_NAME_LIMIT:
+        cut = text[: _SHEET_NAME_LIMIT + 1].rsplit(" ", 1)[0]
+        text = cut if len(cut) <= _SHEET_NAME_LIMIT else text[:_SHEET_NAME_LIMIT]
+        text = text.rstrip(" -([{")
+    return text or "Sheet"
 
 
 def render_excel(document: ExportDocument, branding: Branding, watermark: str) -> bytes:
