@@ -27,7 +27,7 @@ from risk_analysis.pass_plan import LinkTable, PassPlan, Timing, plan_passes
 from risk_analysis.passes import early_times
 from risk_analysis.passes import project_finish as latest_finish
 from risk_analysis.progress import completed_finish, offsets, progress_arrays, spread
-from risk_analysis.topology import activities_by_id, network_links, topological_levels
+from risk_analysis.topology import Link, activities_by_id, network_links, topological_levels
 from schedules.model import (
     Activity,
     ActivityStatus,
@@ -55,6 +55,11 @@ LINK_CODES: Mapping[RelationshipType, int] = {
 _MARGIN_DAYS = 120
 # Until the schedule is computed, tables reach this far past the data date at least.
 _INITIAL_HORIZON_DAYS = 3 * 365
+# The schedule's dates and its computed finish must lie within this many years of the data
+# date. Beyond it the calendar tables (a tick per few minutes) grow too large to build, and
+# Python's dates end at the year 9999.
+MAX_SPAN_YEARS = 100
+_MAX_SPAN = timedelta(days=365.25 * MAX_SPAN_YEARS)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -194,6 +199,7 @@ def build_network(project: Project, *, horizon_hours: float | None = None) -> Ne
             return network
         plan = network.plan
         finish = float(latest_finish(plan, early_times(plan, network.remaining_hours[:, None]))[0])
+        _check_finish(network, links, finish)
         end = network.calendars.end_hours - 24.0 * _MARGIN_DAYS
         if finish <= end:
             return network
@@ -278,16 +284,58 @@ def _date_span(project: Project, ordered: Sequence[Activity]) -> tuple[date, dat
     """Return the days the calendar tables must cover before the schedule is computed."""
     dates = [project.data_date, project.data_date + timedelta(days=_INITIAL_HORIZON_DAYS)]
     for activity in ordered:
-        named = (
-            activity.actual_start,
-            activity.actual_finish,
-            activity.constraint_date,
-            activity.early_finish,
-            activity.late_finish,
+        dates.extend(_named_dates(activity))
+    distant = sorted(
+        {
+            activity.code or activity.id
+            for activity in ordered
+            for moment in _named_dates(activity)
+            if abs(moment - project.data_date) > _MAX_SPAN
+        }
+    )
+    if distant:
+        raise NetworkError(
+            f"dates more than {MAX_SPAN_YEARS} years from the data date "
+            f"{project.data_date:%Y-%m-%d} on {', '.join(distant[:5])}"
+            f"{' and others' if len(distant) > 5 else ''}; correct the actual, constraint "
+            "or planned dates",
+            tuple(distant),
         )
-        dates.extend(moment for moment in named if moment is not None)
     margin = timedelta(days=_MARGIN_DAYS)
     return (min(dates) - margin).date(), (max(dates) + margin).date()
+
+
+def _named_dates(activity: Activity) -> list[datetime]:
+    named = (
+        activity.actual_start,
+        activity.actual_finish,
+        activity.constraint_date,
+        activity.early_finish,
+        activity.late_finish,
+    )
+    return [moment for moment in named if moment is not None]
+
+
+def _check_finish(network: Network, links: Sequence[Link], finish_hours: float) -> None:
+    """Raise NetworkError when the remaining work ends beyond the schedule span limit.
+
+    The error names the activities with the longest remaining durations and the
+    successors of the longest lags, where an entry error usually sits.
+    """
+    if finish_hours <= _MAX_SPAN.total_seconds() / 3600.0:
+        return
+    codes = network.activity_codes
+    longest = np.argsort(-network.remaining_hours, kind="stable")[:3]
+    suspects = [codes[i] for i in longest.tolist()]
+    lagged = sorted(links, key=lambda link: -abs(link[3]))[:2]
+    suspects += [codes[network.positions[succ]] for _, succ, _, lag in lagged if lag]
+    named = tuple(dict.fromkeys(suspects))
+    raise NetworkError(
+        f"the remaining work ends {finish_hours / 8766.0:,.0f} years after the data date, "
+        f"beyond the {MAX_SPAN_YEARS}-year limit; check the durations and lags of "
+        f"{', '.join(named)}",
+        named,
+    )
 
 
 def _calendar_setup(

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable
+from datetime import datetime
 
 import numpy as np
 import pytest
 
 from risk_analysis.errors import NetworkError
-from risk_analysis.network import build_network, select_calendar
+from risk_analysis.network import MAX_SPAN_YEARS, build_network, select_calendar
 from schedules.model import (
     Activity,
     ActivityType,
@@ -145,6 +146,43 @@ def test_build_network_rejects_repeated_ids(
         build_network(project)
 
     assert caught.value.activity_codes == ("A",)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"constraint_type": "start_on_or_after", "constraint_date": datetime(9999, 12, 31)},
+        {"actual_start": datetime(1, 1, 2)},
+        {"constraint_type": "finish_on_or_before", "constraint_date": datetime(2200, 1, 1)},
+    ],
+    ids=["last-representable-date", "first-century", "two-centuries-ahead"],
+)
+def test_build_network_names_dates_beyond_the_span(
+    make_task: TaskFactory, make_project: ProjectFactory, fields: dict[str, object]
+) -> None:
+    project = make_project((make_task("A", 8), make_task("FAR", 8, **fields)))
+
+    with pytest.raises(NetworkError) as caught:
+        build_network(project)
+
+    assert caught.value.activity_codes == ("FAR",)
+    assert f"more than {MAX_SPAN_YEARS} years from the data date" in str(caught.value)
+
+
+def test_build_network_names_work_that_ends_beyond_the_span(
+    make_task: TaskFactory, make_project: ProjectFactory
+) -> None:
+    project = make_project(
+        (make_task("A", 8), make_task("HUGE", 5e7), make_task("B", 8)),
+        (Relationship("A", "B", RelationshipType.FS, 4e7),),
+    )
+
+    with pytest.raises(NetworkError) as caught:
+        build_network(project)
+
+    assert caught.value.activity_codes[0] == "HUGE"
+    assert "B" in caught.value.activity_codes
+    assert f"beyond the {MAX_SPAN_YEARS}-year limit" in str(caught.value)
 
 
 def test_network_error_survives_pickling() -> None:
