@@ -213,9 +213,9 @@ class ReportDocument:
         return {
             "meta": self.meta(),
             "sections": sections,
-            "insights": self._insights.to_py() or [],
-            "monte_carlo": (self._monte_carlo.to_py() or {}).get("analysis"),
-            "metrics": self._metrics.to_py() or {},
+            "insights": whole_numbers(self._insights.to_py() or []),
+            "monte_carlo": whole_numbers((self._monte_carlo.to_py() or {}).get("analysis")),
+            "metrics": whole_numbers(self._metrics.to_py() or {}),
         }
 
     def sections_map(self) -> Map[Any]:
@@ -245,6 +245,21 @@ class ReportDocument:
         return sorted(entries, key=lambda entry: (_number(entry[1].get("order", 0)), entry[0]))
 
 
+def whole_numbers(value: Any) -> Any:
+    """Return ``value`` with every float that holds a whole number turned back into an int.
+
+    Yjs stores numbers as doubles, so an iteration count written as 10000 reads back as
+    10000.0. A whole-valued ratio such as 1.0 reads as 1, which JSON treats the same.
+    """
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {key: whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(item) for item in value]
+    return value
+
+
 def _number(value: Any) -> int:
     """Read a Yjs number back as an integer; anything else (a client's mistake) counts as 0."""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -259,7 +274,7 @@ def _section_values(section_id: str, section: Map[Any]) -> dict[str, Any]:
         "title": values.get("title", ""),
         "order": _number(values.get("order", 0)),
         "body": values.get("body", ""),
-        "metrics": values.get("metrics") or {},
+        "metrics": whole_numbers(values.get("metrics") or {}),
         "ai_generated": bool(values.get("ai_generated", False)),
         "confidence_score": values.get("confidence_score"),
     }

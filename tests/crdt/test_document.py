@@ -202,3 +202,17 @@ def test_fork_stages_an_edit_applied_back_once() -> None:
 
     assert document.section_body("budget_analysis") == "Spend is £2m."
     assert document.to_dict() == staged.to_dict()
+
+
+def test_whole_numbers_read_back_as_integers() -> None:
+    document = ReportDocument()
+    document.set_monte_carlo({"iterations": 10_000, "ratio": 0.25, "bins": [{"count": 3}]})
+    document.set_metrics({"activities": 3_994, "spi": 1.19})
+
+    plain = document.to_dict()
+
+    assert plain["monte_carlo"] == {"iterations": 10_000, "ratio": 0.25, "bins": [{"count": 3}]}
+    assert type(plain["monte_carlo"]["iterations"]) is int
+    assert type(plain["monte_carlo"]["bins"][0]["count"]) is int
+    assert type(plain["metrics"]["activities"]) is int
+    assert plain["metrics"]["spi"] == 1.19
