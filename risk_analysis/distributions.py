@@ -209,16 +209,13 @@ def _triangular_draws(
     costs half as much as two float32 uniforms. Blocks of rows keep the temporaries in cache.
     """
     values = np.empty((a.shape[0], size), dtype=dtype)
+    if dtype is np.float32:
+        every_row = np.arange(a.shape[0], dtype=np.int64)
+        triangular_into(values, every_row, a[:, 0], m[:, 0], b[:, 0], rng)
+        return values
     falling, rising = (b - m)[:, 0], (m - a)[:, 0]
     for first in range(0, a.shape[0], _BLOCK_ROWS):
         rows = slice(first, first + _BLOCK_ROWS)
-        if dtype is np.float32:
-            # One 64-bit word per value: its two halves are U and V.
-            shape = values[rows].shape
-            words = rng.integers(0, 2**64, size=shape, dtype=np.uint64, endpoint=False)
-            parameters = (a[rows, 0], falling[rows], rising[rows])
-            _triangular_rows(values, np.arange(first, first + shape[0]), words, parameters)
-            continue
         u, v = rng.random(values[rows].shape), rng.random(values[rows].shape)
         values[rows] = (
             np.minimum(u, v) * falling[rows, None] + np.maximum(u, v) * rising[rows, None]
@@ -244,6 +241,7 @@ def triangular_into(
     for first in range(0, a.size, _BLOCK_ROWS):
         rows = slice(first, first + _BLOCK_ROWS)
         shape = (a[rows].size, values.shape[1])
+        # One 64-bit word per value: its two halves are U and V.
         words = rng.integers(0, 2**64, size=shape, dtype=np.uint64, endpoint=False)
         _triangular_rows(values, targets[rows], words, (a[rows], falling[rows], rising[rows]))
 
