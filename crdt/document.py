@@ -246,7 +246,7 @@ class ReportDocument:
 
 
 def whole_numbers(value: Any) -> Any:
-    """Return ``value`` with every float that holds a whole number turned back into an int.
+    """Return ``value`` with every whole-valued float turned back into an int.
 
     Yjs stores numbers as doubles, so an iteration count written as 10000 reads back as
     10000.0. A whole-valued ratio such as 1.0 reads as 1, which JSON treats the same.

@@ -4,7 +4,7 @@
 critical count of passes.py on float32 durations, in one compiled loop. It takes the
 iterations in blocks of ``BLOCK`` columns, so the early and late times of one block (two
 rows per activity) stay in the core's cache while every level reads them. Each step repeats
-the numpy kernels' arithmetic in the same order and in float32, so both give the same bits;
+the numpy kernels' arithmetic in the same order and in float32, so both give the same bits.
 tests/risk_analysis/test_pass_kernels.py checks this on real schedules.
 
 The plan is flattened into ``PassArrays`` (one per pass) and ``GridArrays`` (the calendar

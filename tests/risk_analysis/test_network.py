@@ -157,7 +157,7 @@ def test_build_network_rejects_repeated_ids(
     ],
     ids=["last-representable-date", "first-century", "two-centuries-ahead"],
 )
-def test_build_network_names_dates_beyond_the_span(
+def test_build_network_names_distant_dates(
     make_task: TaskFactory, make_project: ProjectFactory, fields: dict[str, object]
 ) -> None:
     project = make_project((make_task("A", 8), make_task("FAR", 8, **fields)))
@@ -169,7 +169,7 @@ def test_build_network_names_dates_beyond_the_span(
     assert f"more than {MAX_SPAN_YEARS} years from the data date" in str(caught.value)
 
 
-def test_build_network_names_work_that_ends_beyond_the_span(
+def test_build_network_names_too_long_work(
     make_task: TaskFactory, make_project: ProjectFactory
 ) -> None:
     project = make_project(
