@@ -33,6 +33,8 @@ Z_LIMIT = 6.0
 # Rows of triangular draws computed together: small enough for the temporaries to stay in
 # cache at a thousand iterations.
 _BLOCK_ROWS = 64
+# Triangular parameters per row: low, falling (high - mode) and rising (mode - low).
+_Parameters = tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]
 
 
 def _arrays(
@@ -234,44 +236,84 @@ def triangular_into(
 ) -> None:
     """Draw float32 triangular values straight into rows ``targets`` of ``values``.
 
-    The same draws as ``sample(TRIANGULAR, ...)`` gives in float32, without the copy.
+    The same draws as ``sample(TRIANGULAR, ...)`` gives in float32, without the copy. Each
+    value takes one 64-bit word of the generator's raw stream, row after row. With an SFC64
+    generator the kernel produces those words itself, which is about four times as fast as
+    asking numpy for them, and leaves the generator where numpy would have left it.
     """
     a, m, b = (np.asarray(v, dtype=np.float32) for v in _arrays(low, mode, high))
-    falling, rising = b - m, m - a
+    parameters: _Parameters = (a, b - m, m - a)
+    generator = rng.bit_generator
+    if isinstance(generator, np.random.SFC64):
+        state = generator.state
+        words = np.array(state["state"]["state"], dtype=np.uint64)
+        _sfc64_triangular_rows(values, targets, words, parameters)
+        state["state"]["state"] = words
+        generator.state = state
+        return
     for first in range(0, a.size, _BLOCK_ROWS):
         rows = slice(first, first + _BLOCK_ROWS)
         shape = (a[rows].size, values.shape[1])
-        # One 64-bit word per value: its two halves are U and V.
         words = rng.integers(0, 2**64, size=shape, dtype=np.uint64, endpoint=False)
-        _triangular_rows(values, targets[rows], words, (a[rows], falling[rows], rising[rows]))
+        low, falling, rising = (p[rows] for p in parameters)
+        _triangular_rows(values, targets[rows], words, (low, falling, rising))
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _triangular_value(
+    word: np.uint64, low: np.float32, falling: np.float32, rising: np.float32
+) -> np.float32:
+    """Return low + falling min(U, V) + rising max(U, V), summed in that order.
+
+    U and V are the top 24 bits of the low and the high half of the word, times 2^-24, the
+    float32 uniforms Generator.random would make from those halves.
+    """
+    scale = np.float32(2.0**-24)
+    # Both fit in 24 bits, so the int32 casts are exact and convert in one instruction.
+    u = np.float32(np.int32((word & np.uint64(0xFFFFFFFF)) >> np.uint64(8))) * scale
+    v = np.float32(np.int32(word >> np.uint64(40))) * scale
+    return (min(u, v) * falling + max(u, v) * rising) + low
 
 
 @numba.njit(cache=True, nogil=True)
 def _triangular_rows(
-    values: npt.NDArray[np.floating],
+    values: npt.NDArray[np.float32],
     rows: npt.NDArray[np.int64],
     words: npt.NDArray[np.uint64],
-    parameters: tuple[
-        npt.NDArray[np.floating], npt.NDArray[np.floating], npt.NDArray[np.floating]
-    ],
+    parameters: _Parameters,
 ) -> None:
-    """Write low + falling min(U, V) + rising max(U, V), summed in that order, to row
-    ``rows[i]`` for parameter row ``i``.
-
-    U and V are the top 24 bits of the low and the high half of a word, times 2^-24, the
-    float32 uniforms Generator.random would make from those halves.
-    """
+    """Write the draw of ``words[i, j]`` for parameter row ``i`` to ``values[rows[i], j]``."""
     low, falling, rising = parameters
-    scale = np.float32(2.0**-24)
-    half = np.uint64(0xFFFFFFFF)
     for i in range(rows.size):
         target = values[rows[i]]
         for j in range(values.shape[1]):
-            word = words[i, j]
-            u = np.float32((word & half) >> np.uint64(8)) * scale
-            v = np.float32(word >> np.uint64(40)) * scale
-            smaller, larger = min(u, v), max(u, v)
-            target[j] = (smaller * falling[i] + larger * rising[i]) + low[i]
+            target[j] = _triangular_value(words[i, j], low[i], falling[i], rising[i])
+
+
+@numba.njit(cache=True, nogil=True)
+def _sfc64_triangular_rows(
+    values: npt.NDArray[np.float32],
+    rows: npt.NDArray[np.int64],
+    state: npt.NDArray[np.uint64],
+    parameters: _Parameters,
+) -> None:
+    """Like _triangular_rows, with the words drawn from the SFC64 ``state``, updated in place.
+
+    SFC64 (Chris Doty-Humphrey's small fast counting generator, as numpy implements it)
+    keeps three words and a counter; each step returns a + b + counter.
+    """
+    low, falling, rising = parameters
+    a, b, c, counter = state[0], state[1], state[2], state[3]
+    for i in range(rows.size):
+        target = values[rows[i]]
+        for j in range(values.shape[1]):
+            word = a + b + counter
+            counter += np.uint64(1)
+            a = b ^ (b >> np.uint64(11))
+            b = c + (c << np.uint64(3))
+            c = ((c << np.uint64(24)) | (c >> np.uint64(40))) + word
+            target[j] = _triangular_value(word, low[i], falling[i], rising[i])
+    state[0], state[1], state[2], state[3] = a, b, c, counter
 
 
 def _pert_draws(

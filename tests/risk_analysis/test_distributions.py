@@ -200,3 +200,25 @@ def test_validate_rejects_lognormal_without_positive_mean() -> None:
         distributions.validate(Distribution.LOGNORMAL, [-6.0], [0.0], [3.0])
 
     assert "positive mean" in str(caught.value)
+
+
+def test_triangular_kernel_steps_sfc64_as_numpy_does() -> None:
+    rows = 70  # more than one block of rows on the generic path
+    rng = np.random.default_rng(5)
+    low = rng.uniform(0, 10, rows)
+    mode = low + rng.uniform(0, 5, rows)
+    high = mode + rng.uniform(0.1, 5, rows)
+    targets = rng.permutation(rows + 3)[:rows]
+    inline = np.random.Generator(np.random.SFC64(11))
+    reference = np.random.Generator(np.random.SFC64(11))
+    drawn = np.zeros((rows + 3, 37), dtype=np.float32)
+
+    distributions.triangular_into(drawn, targets, low, mode, high, inline)
+
+    # The generic path: one word per value from numpy's own SFC64, row after row.
+    words = reference.integers(0, 2**64, size=(rows, 37), dtype=np.uint64)
+    expected = np.zeros_like(drawn)
+    a, m, b = (np.asarray(v, dtype=np.float32) for v in (low, mode, high))
+    distributions._triangular_rows(expected, targets, words, (a, b - m, m - a))
+    assert np.array_equal(drawn, expected)
+    assert inline.random(4).tolist() == reference.random(4).tolist()
