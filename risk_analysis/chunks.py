@@ -39,6 +39,7 @@ from risk_analysis.sensitivity import (
     ranked_iterations,
 )
 from risk_analysis.uncertainty import SimulationModel
+from schedules.model import Distribution
 
 IntArray = npt.NDArray[np.int64]
 Float32Array = npt.NDArray[np.float32]
@@ -121,13 +122,15 @@ def run_chunk(
     """Sample ``size`` iterations from ``chunk_seed``, run CPM on each and aggregate."""
     if size < 1:
         raise SimulationInputError("a chunk needs at least one iteration", "size", size)
-    rng = np.random.default_rng(chunk_seed)
+    # SFC64 rather than the default PCG64: the triangular kernel steps it inline.
+    rng = np.random.Generator(np.random.SFC64(chunk_seed))
     durations = _sample_durations(model, rng, size)
     index = chunk_seed.spawn_key[-1] if chunk_seed.spawn_key else 0
     ranked = ranked_iterations(model.sensitivity_iterations, index, size)
     sampled = durations[model.sensitivity.duration_positions, :ranked]
     risks = _sample_risks(model.risks, rng, size)
     _apply_duration_risks(model.risks, durations, risks)
+    _clamp_at_zero(durations, _negative_rows(model))
     cost_values = _sample_cost_items(model, rng, size)
     ratios = duration_ratios(model.costs, model.network.remaining_hours, durations)
     _stretch(model, durations)
@@ -246,8 +249,28 @@ def _apply_duration_risks(risks: RiskModel, durations: Float32Array, draws: _Ris
     if risks.hit_positions.size:
         extra = draws.duration_impacts[risks.hit_risks] * draws.occurs[risks.hit_risks]
         np.add.at(durations, risks.hit_positions, extra)
-    # Normal draws and negative impacts (opportunities) can go below zero.
-    np.maximum(durations, 0.0, out=durations)
+
+
+def _negative_rows(model: SimulationModel) -> IntArray:
+    """Return the network rows a draw or a risk impact can take below zero.
+
+    Normal draws, estimates with a negative optimistic value and negative risk impacts
+    (opportunities) can; the other distributions never go below their optimistic value.
+    """
+    rows = [model.risks.hit_positions, np.flatnonzero(model.base_durations < 0.0)]
+    if model.copula is not None:
+        rows.append(model.copula.targets)
+    for group in model.duration_groups:
+        rows.append(
+            group.targets if group.kind is Distribution.NORMAL else group.targets[group.low < 0.0]
+        )
+    return np.unique(np.concatenate(rows))
+
+
+def _clamp_at_zero(durations: Float32Array, rows: IntArray) -> None:
+    """Raise negative durations in ``rows`` to zero; clamping only them saves a full pass."""
+    if rows.size:
+        durations[rows] = np.maximum(durations[rows], np.float32(0.0))
 
 
 def _sample_cost_items(model: SimulationModel, rng: np.random.Generator, size: int) -> FloatArray:

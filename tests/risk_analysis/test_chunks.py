@@ -1,16 +1,25 @@
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 
+from risk_analysis import chunks
 from risk_analysis.chunks import combine, plan_chunks, run_chunk
 from risk_analysis.errors import SimulationInputError
 from risk_analysis.results import merge
 from risk_analysis.simulation import simulate
 from risk_analysis.uncertainty import SimulationModel, build_model
-from schedules.model import Project
+from schedules.model import (
+    Activity,
+    Distribution,
+    Project,
+    Relationship,
+    Risk,
+    ThreePointEstimate,
+)
 
 
 @pytest.fixture
@@ -100,3 +109,37 @@ def test_aggregate_counts_every_iteration(model: SimulationModel) -> None:
     assert int(aggregate.finish_counts.sum()) == 700
     assert int(aggregate.cost_counts.sum()) == 700
     assert int(aggregate.critical_counts.max()) == 700
+
+
+def test_negative_rows_hold_every_duration_that_can_fall_below_zero(
+    make_task: Callable[..., Activity], make_project: Callable[..., Project]
+) -> None:
+    opportunity = Risk(
+        id="R1",
+        title="early access",
+        probability=0.9,
+        duration_impact_hours=ThreePointEstimate(-80, -40, -10),
+        affected_activity_ids=("C",),
+    )
+    wide = Distribution.NORMAL
+    project = make_project(
+        (
+            make_task("A", 10, duration_estimate=ThreePointEstimate(0, 2, 60, wide)),
+            make_task("B", 10, duration_estimate=ThreePointEstimate(-4, 8, 12)),
+            make_task("C", 20, duration_estimate=ThreePointEstimate(15, 20, 30)),
+            make_task("D", 30, duration_estimate=ThreePointEstimate(20, 30, 40)),
+        ),
+        (Relationship("A", "B"), Relationship("B", "C"), Relationship("C", "D")),
+        risks=(opportunity,),
+    )
+    model = build_model(project, schedule_uncertainty=0.0, budget_uncertainty=0.0)
+    rng = np.random.Generator(np.random.SFC64(2))
+    durations = chunks._sample_durations(model, rng, 5000)
+    chunks._apply_duration_risks(
+        model.risks, durations, chunks._sample_risks(model.risks, rng, 5000)
+    )
+
+    below = set(np.flatnonzero((durations < 0.0).any(axis=1)).tolist())
+    position = model.network.positions
+    assert below == {position["A"], position["B"], position["C"]}
+    assert set(chunks._negative_rows(model).tolist()) == below
