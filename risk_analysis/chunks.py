@@ -295,7 +295,7 @@ def _schedule(
     plan = model.network.plan
     limit = model.critical_threshold_hours + model.critical_tolerance_hours
     if plan.size:
-        finish, counts = schedule_iterations(plan, durations, limit)
+        finish, counts = schedule_iterations(plan, durations, limit, model.kernels)
     else:
         finish, counts = _schedule_without_kernels(plan, durations, limit)
     elapsed = finish.astype(np.float64)

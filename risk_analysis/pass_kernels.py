@@ -9,7 +9,8 @@ tests/risk_analysis/test_pass_kernels.py checks this on real schedules.
 
 The plan is flattened into ``PassArrays`` (one per pass) and ``GridArrays`` (the calendar
 maps), concatenated arrays with offsets, because compiled code takes arrays, not objects.
-Flattening is cached per plan in each process and never pickled.
+Flattening is cached per plan in each process. A simulation model carries its flattened
+plan, so the workers that read the model do not flatten it again.
 """
 
 from __future__ import annotations
@@ -133,16 +134,21 @@ def kernel_plan(plan: PassPlan) -> KernelPlan:
 
 
 def schedule_iterations(
-    plan: PassPlan, durations: Float32Array, critical_limit: float
+    plan: PassPlan,
+    durations: Float32Array,
+    critical_limit: float,
+    flat: KernelPlan | None = None,
 ) -> tuple[Float32Array, IntArray]:
     """Return each iteration's project finish and how often each activity was critical.
 
     ``durations`` are float32, activities x iterations. The finish is in elapsed hours from
     the data date, as ``project_finish`` gives it. An activity counts as critical in an
     iteration when its total float is at most ``critical_limit``, compared in float32.
-    Completed activities count zero: they have no float but are never critical.
+    Completed activities count zero: they have no float but are never critical. ``flat``
+    is ``kernel_plan(plan)`` when the caller has it already.
     """
-    flat = kernel_plan(plan)
+    if flat is None:
+        flat = kernel_plan(plan)
     durations = np.ascontiguousarray(durations, dtype=np.float32)
     finish = np.empty(durations.shape[1], dtype=np.float32)
     counts = np.zeros(plan.size, dtype=np.int64)

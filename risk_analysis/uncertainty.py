@@ -51,6 +51,7 @@ from risk_analysis.estimates import (
 )
 from risk_analysis.histogram import BinEdges, bin_edges
 from risk_analysis.network import Network, build_network
+from risk_analysis.pass_kernels import KernelPlan, kernel_plan
 from risk_analysis.passes import early_times, project_finish, reference_hours
 from risk_analysis.risks import RiskModel, build_risk_model
 from risk_analysis.sensitivity import DEFAULT_SENSITIVITY_ITERATIONS, InputLabel, SensitivityInputs
@@ -77,7 +78,8 @@ class SimulationModel:
     each network duration after risk impacts (1 / resource availability where loaded).
     ``finish_edges`` bin the finish in working hours of the reference calendar,
     ``elapsed_edges`` in elapsed hours from the data date. Activities count as critical when
-    their total float is at most the threshold plus the float32 tolerance.
+    their total float is at most the threshold plus the float32 tolerance. ``kernels`` is
+    the network's plan flattened for the compiled passes.
     """
 
     network: Network
@@ -99,6 +101,7 @@ class SimulationModel:
     sensitivity: SensitivityInputs
     sensitivity_iterations: int
     warnings: tuple[CorrelationWarning, ...]
+    kernels: KernelPlan
 
     @property
     def fixed_positions(self) -> IntArray:
@@ -196,6 +199,7 @@ def build_model(
         sensitivity=_sensitivity_inputs(project, network, durations, risks, costs),
         sensitivity_iterations=sensitivity_iterations,
         warnings=durations.warnings,
+        kernels=kernel_plan(network.plan),
     )
 
 
