@@ -47,7 +47,7 @@ import pmcontrols
 import ray
 from common import machine, timed
 
-from actors.cluster import WORKER_NICENESS
+from actors.cluster import WORKER_ALLOCATOR_ENV, WORKER_NICENESS
 from actors.simulation_tasks import BLOCK_ITERATIONS, simulate_on_ray, task_count
 from risk_analysis import (
     SimulationModel,
@@ -113,8 +113,10 @@ def _ray_runs(
             include_dashboard=False,
             object_store_memory=_OBJECT_STORE_BYTES,
             log_to_driver=False,
-            # As the server runs its workers: at normal priority, not Ray's default of 15.
+            # As the server runs its workers: at normal priority, not Ray's default of 15,
+            # and with the same allocator settings.
             _system_config={"worker_niceness": WORKER_NICENESS},
+            runtime_env={"env_vars": WORKER_ALLOCATOR_ENV},
         )
     )
     try:
