@@ -4,6 +4,9 @@
 completion as a ratio to the budget at completion, and ``schedule_completion`` to the
 finish date (ISO ``YYYY-MM-DD``). The other keys carry the deterministic finish, means,
 standard deviations, histograms, S-curves, criticality, sensitivity and the warnings.
+``criticality`` lists the activities most often critical with their codes and names, and
+``criticality_index`` maps the id of every activity critical in at least one iteration to
+its index; an activity it leaves out was critical in no iteration.
 Values are plain floats, ints, strings, lists and dicts. A figure that does not exist, such
 as a date without a calendar, a ratio without a budget or an infinite value, is None.
 """
@@ -58,6 +61,7 @@ def simulation_view(result: SimulationResult) -> dict[str, Any]:
             {"activity_id": c.activity_id, "code": c.code, "name": c.name, "index": c.index}
             for c in result.criticality
         ],
+        "criticality_index": dict(result.criticality_index),
         "sensitivity": {
             "iterations": result.sensitivity.iterations,
             "finish": [driver.as_dict() for driver in result.sensitivity.finish],

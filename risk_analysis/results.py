@@ -113,12 +113,18 @@ class Criticality:
 
 @dataclass(frozen=True, slots=True)
 class SimulationResult:
-    """Finish and cost forecasts, criticality, sensitivity and the input warnings."""
+    """Finish and cost forecasts, criticality, sensitivity and the input warnings.
+
+    ``criticality`` ranks the ``top_activities`` most often critical, with their names;
+    ``criticality_index`` pairs every activity critical in at least one iteration with its
+    index, in network order. Activities it leaves out were critical in no iteration.
+    """
 
     iterations: int
     finish: FinishForecast
     cost: CostForecast
     criticality: tuple[Criticality, ...]
+    criticality_index: tuple[tuple[str, float], ...]
     sensitivity: Sensitivity
     warnings: tuple[CorrelationWarning, ...]
 
@@ -144,6 +150,10 @@ def merge(
         finish=_finish(model, total, confidence_levels, display_bins),
         cost=_cost(model, total, confidence_levels, display_bins),
         criticality=_criticality(model, total, top_activities),
+        criticality_index=tuple(
+            (model.network.activity_ids[i], float(total.critical_counts[i]) / total.iterations)
+            for i in np.flatnonzero(total.critical_counts)
+        ),
         sensitivity=rank_drivers(model.sensitivity, total.sensitivity, top_drivers),
         warnings=model.warnings,
     )

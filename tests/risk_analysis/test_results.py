@@ -156,3 +156,17 @@ def test_criticality_ties_list_longer_work_first(
 
     assert [c.code for c in result.criticality] == ["LONG", "SHORT", "M"]
     assert all(c.index == 1.0 for c in result.criticality)
+
+
+def test_criticality_index_covers_every_critical_activity(textbook: Project) -> None:
+    model = build_model(textbook, schedule_uncertainty=0, budget_uncertainty=0)
+    aggregates = [run_chunk(model, c.seed, c.size) for c in plan_chunks(5, 3000, 1000)]
+    counts = np.sum([a.critical_counts for a in aggregates], axis=0)
+    expected = {model.network.activity_ids[i]: counts[i] / 3000 for i in np.flatnonzero(counts)}
+
+    result = merge(model, aggregates, top_activities=2)
+
+    assert len(result.criticality) == 2
+    assert len(expected) > 2
+    assert dict(result.criticality_index) == expected
+    assert result.to_dict()["criticality_index"] == expected
