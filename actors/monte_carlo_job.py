@@ -53,24 +53,29 @@ def _model_task(project: Project, plan: SimulationPlan) -> SimulationModel:
 
 # Parts of the analysis view left out for each analysis type.
 _DROPPED_BY_TYPE = {
-    "budget_variance": ("schedule_completion", "schedule", "criticality", "deterministic_finish"),
+    "budget_variance": (
+        "schedule_completion",
+        "schedule",
+        "deterministic_finish",
+        "criticality",
+        "criticality_index",
+    ),
     "schedule": ("budget_completion", "cost"),
 }
-# The sensitivity ranking kept for each analysis type.
+# The sensitivity rankings kept for each analysis type; "both" keeps both.
 _DRIVERS_BY_TYPE = {"budget_variance": ("cost",), "schedule": ("finish",)}
 
 
 def analysis_view(plan: SimulationPlan, view: dict[str, Any]) -> dict[str, Any]:
     """Keep the parts of the analysis the request asked for, and record the request."""
-    if plan.analysis_type == "budget_variance":
-        view = {
+    dropped = _DROPPED_BY_TYPE.get(plan.analysis_type, ())
+    view = {key: value for key, value in view.items() if key not in dropped}
+    kept = _DRIVERS_BY_TYPE.get(plan.analysis_type)
+    if kept is not None and isinstance(view.get("sensitivity"), dict):
+        view["sensitivity"] = {
             key: value
-            for key, value in view.items()
-            if key not in ("schedule_completion", "schedule", "criticality")
-        }
-    elif plan.analysis_type == "schedule":
-        view = {
-            key: value for key, value in view.items() if key not in ("budget_completion", "cost")
+            for key, value in view["sensitivity"].items()
+            if key not in ("finish", "cost") or key in kept
         }
     view["analysis_type"] = plan.analysis_type
     view["parameters"] = {

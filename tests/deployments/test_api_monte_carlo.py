@@ -158,6 +158,9 @@ async def test_analysis_lands_in_report(client: httpx.AsyncClient, auth: Auth) -
     assert analysis["deterministic_finish"] is not None
     assert analysis["schedule"]["merge_bias_hours"] is not None
     assert analysis["criticality"]
+    top = analysis["criticality"][0]
+    assert analysis["criticality_index"][top["activity_id"]] == top["index"]
+    assert len(analysis["criticality_index"]) >= len(analysis["criticality"])
     assert analysis["sensitivity"]["finish"]
     assert analysis["sensitivity"]["cost"]
     assert analysis["cost"]["histogram"]
@@ -184,9 +187,13 @@ async def test_budget_analysis_leaves_out_schedule(client: httpx.AsyncClient, au
     )
     body = (await client.get(f"/api/reports/pmr/{report}", headers=auth(Role.VIEWER))).json()
 
+    analysis = body["monte_carlo_analysis"]
     assert job["status"] == "completed"
-    assert "budget_completion" in body["monte_carlo_analysis"]
-    assert "schedule_completion" not in body["monte_carlo_analysis"]
+    assert "budget_completion" in analysis
+    for schedule_part in ("schedule_completion", "schedule", "criticality_index"):
+        assert schedule_part not in analysis
+    assert "finish" not in analysis["sensitivity"]
+    assert "cost" in analysis["sensitivity"]
 
 
 async def test_cancelled_job_stops_and_stores_nothing(
