@@ -212,7 +212,7 @@ class Problem(BaseModel):
 
 
 class MonteCarloParameters(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     budget_uncertainty: float = Field(
         default=0.15,
@@ -240,7 +240,7 @@ class MonteCarloParameters(BaseModel):
 class MonteCarloRequest(BaseModel):
     """Body of ``POST /api/reports/pmr/{report_id}/monte-carlo``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     analysis_type: Literal["budget_variance", "schedule", "both"] = "both"
     iterations: int = Field(default=10_000, ge=100, le=1_000_000)

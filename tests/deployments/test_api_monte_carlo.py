@@ -126,6 +126,32 @@ async def test_low_availability_message_gives_minimum(
     assert "greater than or equal to 0.1" in errors[0]["message"]
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        pytest.param('{"confidence_levels": [NaN]}', "body.confidence_levels.0", id="nan-level"),
+        pytest.param(
+            '{"parameters": {"budget_uncertainty": Infinity}}',
+            "body.parameters.budget_uncertainty",
+            id="infinite-spread",
+        ),
+    ],
+)
+async def test_non_finite_number_is_named(
+    client: httpx.AsyncClient, auth: Auth, body: str, field: str
+) -> None:
+    response = await client.post(
+        "/api/reports/pmr/00000000-0000-0000-0000-000000000009/monte-carlo",
+        content=body,
+        headers={**auth(Role.PROJECT_MANAGER), "content-type": "application/json"},
+    )
+
+    errors = response.json()["errors"]
+    assert response.status_code == 422
+    assert errors[0]["field"] == field
+    assert "finite number" in errors[0]["message"]
+
+
 def test_availability_range_bounds_are_allowed() -> None:
     for availability in (0.1, 1.0):
         parameters = MonteCarloParameters(resource_availability=availability)
