@@ -82,12 +82,12 @@ KEY_FIGURES = (
     ),
     FigureSpec("tcpi", "To-complete index (TCPI, BAC)", (*_EV, "tcpi_to_bac"), FigureKind.INDEX),
     FigureSpec("risk_score", "Risk score", (*_KEY, "risk_score"), FigureKind.INDEX),
-    FigureSpec("cost_p50", "P50 cost at completion", (*_MC_COST, "p50"), FigureKind.MONEY),
-    FigureSpec("cost_p80", "P80 cost at completion", (*_MC_COST, "p80"), FigureKind.MONEY),
-    FigureSpec("cost_p95", "P95 cost at completion", (*_MC_COST, "p95"), FigureKind.MONEY),
-    FigureSpec("finish_p50", "P50 finish date", (*_MC_FINISH, "p50"), FigureKind.DATE),
-    FigureSpec("finish_p80", "P80 finish date", (*_MC_FINISH, "p80"), FigureKind.DATE),
-    FigureSpec("finish_p95", "P95 finish date", (*_MC_FINISH, "p95"), FigureKind.DATE),
+)
+
+# Monte Carlo percentiles: one figure per confidence level the analysis holds, in order.
+_PERCENTILE_BLOCKS = (
+    ("cost", "cost at completion", _MC_COST, FigureKind.MONEY),
+    ("finish", "finish date", _MC_FINISH, FigureKind.DATE),
 )
 
 
@@ -123,7 +123,7 @@ def key_figures(document: Mapping[str, Any]) -> tuple[Figure, ...]:
     """
     currency = currency_of(document)
     figures = []
-    for spec in KEY_FIGURES:
+    for spec in (*KEY_FIGURES, *percentile_figures(document)):
         value = lookup(document, spec.path)
         if value is ABSENT:
             continue
@@ -139,3 +139,32 @@ def key_figures(document: Mapping[str, Any]) -> tuple[Figure, ...]:
             )
         )
     return tuple(figures)
+
+
+def percentile_figures(document: Mapping[str, Any]) -> tuple[FigureSpec, ...]:
+    """Return a cost and a finish figure for each confidence level of the Monte Carlo block.
+
+    The levels are whatever the analysis was asked for (``p50``, ``p80``, ``p97.5``...), so
+    an analysis run at P10 and P90 prints those two rather than missing P50, P80 and P95.
+    """
+    specs = []
+    for key, label, path, kind in _PERCENTILE_BLOCKS:
+        levels = lookup(document, path)
+        if not isinstance(levels, Mapping):
+            continue
+        ranked = sorted((confidence, k) for k in levels if (confidence := _level(k)) is not None)
+        for _, level in ranked:
+            specs.append(
+                FigureSpec(f"{key}_{level}", f"{level.upper()} {label}", (*path, level), kind)
+            )
+    return tuple(specs)
+
+
+def _level(key: object) -> float | None:
+    """Return the confidence of a level key such as ``p97.5``, or None for another key."""
+    if not isinstance(key, str) or not key.startswith("p"):
+        return None
+    try:
+        return float(key[1:])
+    except ValueError:
+        return None
