@@ -16,6 +16,7 @@ from typing import Any
 
 from earned_value import earned_schedule
 from earned_value.periods import months_between
+from exports.figures import level_keys
 from exports.numbers import FigureKind, compact_money
 
 
@@ -184,11 +185,29 @@ def _percentile_markers(
     return tuple(markers)
 
 
+# The levels a chart marks when the analysis holds more than MAX_MARKERS of them.
 LEVELS = ("p50", "p80", "p95")
+MAX_MARKERS = 5
+
+
+def marked_levels(percentiles: Mapping[str, Any]) -> list[str]:
+    """Return the confidence levels a chart marks: every level the analysis holds, up to five.
+
+    Beyond five, labels would overlap: the usual P50, P80 and P95 are marked when present,
+    otherwise five levels spread from the lowest to the highest.
+    """
+    present = level_keys(percentiles)
+    if len(present) <= MAX_MARKERS:
+        return present
+    usual = [level for level in present if level in LEVELS]
+    if usual:
+        return usual
+    step = (len(present) - 1) / (MAX_MARKERS - 1)
+    return [present[round(i * step)] for i in range(MAX_MARKERS)]
 
 
 def cost_histogram(monte_carlo: Mapping[str, Any], currency: str) -> Chart | None:
-    """Return the simulated cost at completion as a histogram with P50, P80, P95 marked."""
+    """Return the simulated cost at completion as a histogram, its confidence levels marked."""
     cost = monte_carlo.get("cost") or {}
     bins = cost.get("histogram") or []
     if not bins:
@@ -204,13 +223,16 @@ def cost_histogram(monte_carlo: Mapping[str, Any], currency: str) -> Chart | Non
         y_title="outcomes",
         home="risk_assessment",
         markers=_percentile_markers(
-            edges, cost.get("percentiles") or {}, LEVELS, partial(compact_money, currency=currency)
+            edges,
+            cost.get("percentiles") or {},
+            marked_levels(cost.get("percentiles") or {}),
+            partial(compact_money, currency=currency),
         ),
     )
 
 
 def cost_s_curve(monte_carlo: Mapping[str, Any], currency: str) -> Chart | None:
-    """Return the probability of finishing at or under each cost, P50, P80, P95 marked."""
+    """Return the probability of finishing at or under each cost, levels marked."""
     points = (monte_carlo.get("cost") or {}).get("s_curve") or []
     if len(points) < 2:
         return None
@@ -228,13 +250,16 @@ def cost_s_curve(monte_carlo: Mapping[str, Any], currency: str) -> Chart | None:
         y_title="probability",
         home="risk_assessment",
         markers=_percentile_markers(
-            edges, percentiles, LEVELS, partial(compact_money, currency=currency)
+            edges,
+            percentiles,
+            marked_levels(percentiles),
+            partial(compact_money, currency=currency),
         ),
     )
 
 
 def finish_s_curve(monte_carlo: Mapping[str, Any]) -> Chart | None:
-    """Return the probability of finishing by each date, P50, P80, P95 marked."""
+    """Return the probability of finishing by each date, levels marked."""
     points = [p for p in (monte_carlo.get("schedule") or {}).get("s_curve") or [] if p["date"]]
     if len(points) < 2:
         return None
@@ -242,7 +267,7 @@ def finish_s_curve(monte_carlo: Mapping[str, Any]) -> Chart | None:
     completion = monte_carlo.get("schedule_completion") or {}
     ordinal_levels = {
         level: float(date.fromisoformat(completion[level]).toordinal())
-        for level in LEVELS
+        for level in marked_levels(completion)
         if completion.get(level)
     }
     return Chart(
@@ -255,7 +280,7 @@ def finish_s_curve(monte_carlo: Mapping[str, Any]) -> Chart | None:
         y_title="probability",
         home="risk_assessment",
         markers=_percentile_markers(
-            [*ordinals, ordinals[-1] + 1], ordinal_levels, LEVELS, _ordinal_date
+            [*ordinals, ordinals[-1] + 1], ordinal_levels, list(ordinal_levels), _ordinal_date
         ),
     )
 

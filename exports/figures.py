@@ -152,15 +152,14 @@ def percentile_figures(document: Mapping[str, Any]) -> tuple[FigureSpec, ...]:
         levels = lookup(document, path)
         if not isinstance(levels, Mapping):
             continue
-        ranked = sorted((confidence, k) for k in levels if (confidence := _level(k)) is not None)
-        for _, level in ranked:
+        for level in level_keys(levels):
             specs.append(
                 FigureSpec(f"{key}_{level}", f"{level.upper()} {label}", (*path, level), kind)
             )
     return tuple(specs)
 
 
-def _level(key: object) -> float | None:
+def level_confidence(key: object) -> float | None:
     """Return the confidence of a level key such as ``p97.5``, or None for another key."""
     if not isinstance(key, str) or not key.startswith("p"):
         return None
@@ -168,3 +167,11 @@ def _level(key: object) -> float | None:
         return float(key[1:])
     except ValueError:
         return None
+
+
+def level_keys(levels: Mapping[str, Any]) -> list[str]:
+    """Return the confidence level keys of ``levels`` (``p10``, ``p97.5``...), lowest first."""
+    ranked = sorted(
+        (confidence, k) for k in levels if (confidence := level_confidence(k)) is not None
+    )
+    return [key for _, key in ranked]

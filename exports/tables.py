@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from exports.figures import level_keys
 from exports.numbers import MISSING, FigureKind, format_figure
 from exports.project_data import ProjectData
 
@@ -100,11 +101,12 @@ def percentiles(report: Mapping[str, Any]) -> Table | None:
     """Return cost and finish at each confidence level of the Monte Carlo analysis."""
     monte_carlo = report.get("monte_carlo") or {}
     costs = (monte_carlo.get("cost") or {}).get("percentiles") or {}
-    if not costs:
-        return None
     ratios = monte_carlo.get("budget_completion") or {}
     finishes = monte_carlo.get("schedule_completion") or {}
-    levels = sorted(set(costs) | set(finishes), key=lambda key: float(key[1:]))
+    # A schedule analysis has finish dates and no costs, a budget analysis the reverse.
+    levels = level_keys({**costs, **finishes})
+    if not levels:
+        return None
     return Table(
         "monte_carlo_percentiles",
         "Monte Carlo percentiles",
