@@ -185,13 +185,13 @@ def _percentile_markers(
     return tuple(markers)
 
 
-# The levels a chart marks when the analysis holds more than MAX_MARKERS of them.
+# The levels a chart marks when the analysis has more than MAX_MARKERS of them.
 LEVELS = ("p50", "p80", "p95")
 MAX_MARKERS = 5
 
 
 def marked_levels(percentiles: Mapping[str, Any]) -> list[str]:
-    """Return the confidence levels a chart marks: every level the analysis holds, up to five.
+    """Return the confidence levels a chart marks: every level of the analysis, up to five.
 
     Beyond five, labels would overlap: the usual P50, P80 and P95 are marked when present,
     otherwise five levels spread from the lowest to the highest.

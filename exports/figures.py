@@ -84,7 +84,7 @@ KEY_FIGURES = (
     FigureSpec("risk_score", "Risk score", (*_KEY, "risk_score"), FigureKind.INDEX),
 )
 
-# Monte Carlo percentiles: one figure per confidence level the analysis holds, in order.
+# Monte Carlo percentiles: one figure per confidence level of the analysis, in order.
 _PERCENTILE_BLOCKS = (
     ("cost", "cost at completion", _MC_COST, FigureKind.MONEY),
     ("finish", "finish date", _MC_FINISH, FigureKind.DATE),

@@ -1,4 +1,4 @@
-"""Headline figures: the Monte Carlo lines follow the confidence levels the analysis holds."""
+"""Headline figures: the Monte Carlo lines follow the confidence levels of the analysis."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Monte Carlo percentiles table holds whichever half the analysis produced."""
+"""The Monte Carlo percentiles table lists whichever half the analysis produced."""
 
 from __future__ import annotations
 
