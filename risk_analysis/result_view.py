@@ -72,15 +72,12 @@ def simulation_view(result: SimulationResult) -> dict[str, Any]:
 
 
 def _schedule(finish: FinishForecast) -> dict[str, Any]:
-    median = next((p for p in finish.percentiles if p.confidence == 0.5), None)
     return {
         "deterministic_finish": iso_date(finish.deterministic_date),
         "deterministic_hours": number(finish.deterministic_hours),
         "mean_hours": number(finish.mean_hours),
         "standard_deviation_hours": number(finish.standard_deviation_hours),
-        "merge_bias_hours": None
-        if median is None
-        else number(median.offset_hours - finish.deterministic_hours),
+        "merge_bias_hours": number(finish.merge_bias_hours),
         "resolution_hours": number(finish.resolution_hours),
         "percentiles": {
             level_key(p.confidence): {"date": iso_date(p.date), "hours": number(p.offset_hours)}

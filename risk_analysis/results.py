@@ -80,6 +80,15 @@ class FinishForecast:
         """Return the simulated chance of finishing within ``offset_hours`` of the data date."""
         return self.distribution.probability_at_most(offset_hours)
 
+    @property
+    def merge_bias_hours(self) -> float:
+        """Return the simulated median (P50) finish minus the deterministic CPM finish.
+
+        Parallel paths that merge make the expected finish later than the CPM finish of the
+        expected durations; this is that shift, whichever confidence levels were asked for.
+        """
+        return self.distribution.quantile(0.5) - self.deterministic_hours
+
     def probability_by_date(self, moment: datetime) -> float:
         """Return the simulated chance of finishing at or before ``moment``."""
         elapsed = (moment - self.data_date).total_seconds() / 3600.0

@@ -170,3 +170,24 @@ def test_criticality_index_covers_every_critical_activity(textbook: Project) -> 
     assert len(expected) > 2
     assert dict(result.criticality_index) == expected
     assert result.to_dict()["criticality_index"] == expected
+
+
+def test_merge_bias_without_a_median_level(textbook: Project) -> None:
+    def run(levels: tuple[float, ...]) -> dict[str, object]:
+        result = simulate(
+            textbook,
+            iterations=2000,
+            seed=7,
+            schedule_uncertainty=0,
+            budget_uncertainty=0,
+            confidence_levels=levels,
+        )
+        schedule: dict[str, object] = result.to_dict()["schedule"]
+        return schedule
+
+    with_median = run((0.5, 0.9))
+    without_median = run((0.1, 0.9))
+
+    assert without_median["merge_bias_hours"] == with_median["merge_bias_hours"]
+    assert isinstance(without_median["merge_bias_hours"], float)
+    assert without_median["merge_bias_hours"] > 0
