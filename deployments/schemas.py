@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from risk_analysis import SimulationInputError, check_confidence_levels
+
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -255,6 +257,10 @@ class MonteCarloRequest(BaseModel):
     def _check_levels(cls, levels: list[float]) -> list[float]:
         if len(set(levels)) != len(levels):
             raise ValueError("confidence levels must not repeat")
+        try:
+            check_confidence_levels(levels)
+        except SimulationInputError as error:
+            raise ValueError(error.message) from error
         return sorted(levels)
 
 

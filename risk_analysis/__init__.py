@@ -49,6 +49,7 @@ from risk_analysis.results import (
     FinishForecast,
     FinishPercentile,
     SimulationResult,
+    check_confidence_levels,
     merge,
 )
 from risk_analysis.sensitivity import Driver, Sensitivity
@@ -88,6 +89,7 @@ __all__ = [
     "SimulationResult",
     "build_model",
     "build_network",
+    "check_confidence_levels",
     "combine",
     "compute_cpm",
     "forward_pass",

@@ -22,7 +22,7 @@ from risk_analysis.correlation import CorrelationWarning
 from risk_analysis.errors import SimulationInputError
 from risk_analysis.histogram import Histogram, HistogramBin
 from risk_analysis.passes import reference_hours
-from risk_analysis.result_view import simulation_view
+from risk_analysis.result_view import level_key, simulation_view
 from risk_analysis.sensitivity import DEFAULT_TOP_DRIVERS, Sensitivity, rank_drivers
 from risk_analysis.uncertainty import SimulationModel
 
@@ -169,7 +169,12 @@ def merge(
 
 
 def check_confidence_levels(levels: Sequence[float]) -> None:
-    """Raise SimulationInputError unless every level lies strictly between 0 and 1."""
+    """Raise SimulationInputError unless every level lies strictly between 0 and 1.
+
+    Levels so close that they share a key (``p50`` for 0.5 and 0.5000001) are refused too:
+    the result keeps one figure per key.
+    """
+    keys: dict[str, float] = {}
     for level in levels:
         if not 0.0 < level < 1.0:
             raise SimulationInputError(
@@ -177,6 +182,15 @@ def check_confidence_levels(levels: Sequence[float]) -> None:
                 "confidence_levels",
                 level,
             )
+        key = level_key(level)
+        if key in keys:
+            raise SimulationInputError(
+                f"confidence levels {keys[key]!r} and {level!r} both read {key}, as keys "
+                "keep six significant digits of the percentage; give levels further apart",
+                "confidence_levels",
+                level,
+            )
+        keys[key] = level
 
 
 def _moments(sums: Sequence[float], squares: Sequence[float], count: int) -> tuple[float, float]:

@@ -79,6 +79,11 @@ async def run(
             {"confidence_levels": [0.5, 1.0]}, "body.confidence_levels.1", id="level-one"
         ),
         pytest.param({"confidence_levels": [0.0]}, "body.confidence_levels.0", id="level-zero"),
+        pytest.param(
+            {"confidence_levels": [0.5, 0.50000000001]},
+            "body.confidence_levels",
+            id="levels-sharing-a-key",
+        ),
         pytest.param({"analysis_type": "weather"}, "body.analysis_type", id="unknown-type"),
         pytest.param(
             {"parameters": {"resource_availability": 0}},

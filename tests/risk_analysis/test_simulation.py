@@ -246,9 +246,17 @@ def test_simulation_rejects_risk_on_unknown_activity(
         ({"schedule_uncertainty": -0.1}, "schedule_uncertainty"),
         ({"budget_uncertainty": 3.0}, "budget_uncertainty"),
         ({"confidence_levels": (0.5, 1.0)}, "confidence_levels"),
+        ({"confidence_levels": (0.5, 0.50000000001)}, "confidence_levels"),
         ({"chunk_size": 0}, "chunk_size"),
     ],
-    ids=["no-iterations", "negative-spread", "huge-spread", "certain-level", "empty-chunk"],
+    ids=[
+        "no-iterations",
+        "negative-spread",
+        "huge-spread",
+        "certain-level",
+        "levels-sharing-a-key",
+        "empty-chunk",
+    ],
 )
 def test_simulation_rejects_invalid_settings(
     textbook: Project, settings: dict[str, object], field: str
