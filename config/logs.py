@@ -81,6 +81,11 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+# Libraries that log routine steps at INFO: a line per HTTP request (httpx, httpcore) and per
+# rendering step (WeasyPrint, fontTools). They log at WARNING and above unless in debug.
+_CHATTY_LOGGERS = ("httpx", "httpcore", "weasyprint", "fontTools")
+
+
 class _PmrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """The handler ``configure_logging`` installs; found again by its type."""
 
@@ -102,3 +107,5 @@ def configure_logging(settings: Settings, *, level: int = logging.INFO) -> None:
     else:
         handler.setFormatter(logging.Formatter(_TEXT_FORMAT))
     root.setLevel(level)
+    for name in _CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING if level > logging.DEBUG else level)

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from config.logs import ContextFilter, JsonFormatter, log_context
+from config import Settings
+from config.logs import ContextFilter, JsonFormatter, configure_logging, log_context
 from deployments.request_context import ids_in_path
 
 REPORT = uuid.UUID("00000000-0000-0000-0000-0000000000a1")
@@ -90,3 +91,23 @@ def test_text_line_ends_with_ids() -> None:
 )
 def test_request_path_names_its_ids(path: str, expected: dict[str, str]) -> None:
     assert ids_in_path(path) == expected
+
+
+def test_library_steps_stay_below_info() -> None:
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    settings = Settings.model_construct(log_format="text")
+    try:
+        configure_logging(settings, level=logging.INFO)
+        quiet = logging.getLogger("httpx").isEnabledFor(logging.INFO)
+        configure_logging(settings, level=logging.DEBUG)
+        verbose = logging.getLogger("weasyprint").isEnabledFor(logging.DEBUG)
+    finally:
+        root.setLevel(level)
+        for handler in set(root.handlers) - set(handlers):
+            root.removeHandler(handler)
+        for name in ("httpx", "httpcore", "weasyprint", "fontTools"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+
+    assert quiet is False
+    assert verbose is True
