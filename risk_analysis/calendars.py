@@ -177,8 +177,15 @@ def build_calendar_set(
 ) -> CalendarSet:
     """Tabulate calendars on one clock from ``first_day`` to ``last_day`` (inclusive).
 
-    Raise NetworkError when a calendar has no working time in the range.
+    Raise NetworkError when a calendar's week pattern does not have seven days or a calendar
+    has no working time in the range.
     """
+    for calendar in calendars:
+        if len(calendar.week) != 7:
+            raise NetworkError(
+                f"calendar {calendar.id!r} ({calendar.name}) has a week pattern of "
+                f"{len(calendar.week)} days instead of 7, Monday first; correct the calendar"
+            )
     step_minutes = tick_minutes(calendars)
     ticks_per_day = MINUTES_PER_DAY // step_minutes
     days = (last_day - first_day).days + 1

@@ -36,7 +36,7 @@ from schedules.model import (
     Project,
     RelationshipType,
 )
-from schedules.worktime import WorkingTime
+from schedules.worktime import SUPPORTED_DAYS, WorkingTime
 
 logger = logging.getLogger(__name__)
 
@@ -282,6 +282,13 @@ def _actual(activity: Activity, moment: datetime | None) -> datetime | None:
 
 def _date_span(project: Project, ordered: Sequence[Activity]) -> tuple[date, date]:
     """Return the days the calendar tables must cover before the schedule is computed."""
+    earliest, latest = SUPPORTED_DAYS
+    data_day = project.data_date.date()
+    if not earliest <= data_day <= latest:
+        raise NetworkError(
+            f"the data date {data_day.isoformat()} is outside the years {earliest.year} to "
+            f"{latest.year} that working-time calendars cover; correct the data date"
+        )
     dates = [project.data_date, project.data_date + timedelta(days=_INITIAL_HORIZON_DAYS)]
     for activity in ordered:
         dates.extend(_named_dates(activity))

@@ -6,6 +6,7 @@ Actual dates become working hours of each activity's calendar from the data date
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -61,6 +62,12 @@ def _remaining_hours(activity: Activity) -> float:
     if activity.status is ActivityStatus.NOT_STARTED and hours <= 0.0:
         # Some exports leave the remaining duration empty until work starts.
         hours = activity.original_duration_hours
+    if not math.isfinite(hours):
+        raise NetworkError(
+            f"activity {activity.code or activity.id} has a remaining duration of {hours} h, "
+            "which is not a finite number; correct its remaining or original duration",
+            (activity.code or activity.id,),
+        )
     if hours < 0.0:
         logger.warning(
             "activity %s has a negative remaining duration (%.2f h); using zero",

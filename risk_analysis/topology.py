@@ -7,6 +7,7 @@ activities span other work instead of following logic.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Mapping, Sequence
 
 from risk_analysis.errors import NetworkError
@@ -34,7 +35,8 @@ def activities_by_id(activities: Iterable[Activity]) -> dict[str, Activity]:
 def network_links(project: Project, by_id: Mapping[str, Activity]) -> list[Link]:
     """Return the relationships between network activities as (pred, succ, type, lag).
 
-    Raise NetworkError when a relationship names an activity the project does not have.
+    Raise NetworkError when a relationship names an activity the project does not have or
+    its lag is not a finite number.
     """
     links: list[Link] = []
     dropped = 0
@@ -50,6 +52,14 @@ def network_links(project: Project, by_id: Mapping[str, Activity]) -> list[Link]
                     "activity",
                     (end,),
                 )
+        if not math.isfinite(relationship.lag_hours):
+            pred = _code(by_id, relationship.predecessor_id)
+            succ = _code(by_id, relationship.successor_id)
+            raise NetworkError(
+                f"the relationship {pred} -> {succ} has a lag of {relationship.lag_hours} h, "
+                "which is not a finite number; correct the lag",
+                (pred, succ),
+            )
         if (
             by_id[relationship.predecessor_id].type.is_summary
             or by_id[relationship.successor_id].type.is_summary

@@ -19,6 +19,8 @@ from schedules.model import Calendar, WorkInterval
 _MARGIN_DAYS = 366
 _EARLIEST = date(1900, 1, 1)
 _LATEST = date(2200, 12, 31)
+# The first and last day a working-time table can cover.
+SUPPORTED_DAYS = (_EARLIEST, _LATEST)
 _MINUTES_PER_DAY = 24 * 60
 
 FloatArray = npt.NDArray[np.float64]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, time
 
 import numpy as np
 import pytest
@@ -16,6 +16,7 @@ from schedules.model import (
     Project,
     Relationship,
     RelationshipType,
+    WorkInterval,
 )
 
 TaskFactory = Callable[..., Activity]
@@ -183,6 +184,66 @@ def test_build_network_names_too_long_work(
     assert caught.value.activity_codes[0] == "HUGE"
     assert "B" in caught.value.activity_codes
     assert f"beyond the {MAX_SPAN_YEARS}-year limit" in str(caught.value)
+
+
+@pytest.mark.parametrize("hours", [float("nan"), float("inf")], ids=["nan", "infinity"])
+def test_build_network_names_non_finite_duration(
+    make_task: TaskFactory, make_project: ProjectFactory, hours: float
+) -> None:
+    project = make_project((make_task("A", 8), make_task("BAD", hours)))
+
+    with pytest.raises(NetworkError) as caught:
+        build_network(project)
+
+    assert caught.value.activity_codes == ("BAD",)
+    assert "not a finite number" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "lag", [float("nan"), float("inf"), float("-inf")], ids=["nan", "infinity", "minus-infinity"]
+)
+def test_build_network_names_non_finite_lag(
+    make_task: TaskFactory, make_project: ProjectFactory, lag: float
+) -> None:
+    project = make_project(
+        (make_task("A", 8), make_task("B", 8)), (Relationship("A", "B", RelationshipType.FS, lag),)
+    )
+
+    with pytest.raises(NetworkError) as caught:
+        build_network(project)
+
+    assert caught.value.activity_codes == ("A", "B")
+    assert "not a finite number" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "data_date",
+    [datetime(1, 1, 2), datetime(1899, 6, 1), datetime(2250, 1, 1), datetime(9990, 1, 1)],
+)
+def test_build_network_rejects_data_date_outside_calendars(
+    make_task: TaskFactory, make_project: ProjectFactory, data_date: datetime
+) -> None:
+    project = make_project((make_task("A", 8),), data_date=data_date)
+
+    with pytest.raises(NetworkError) as caught:
+        build_network(project)
+
+    assert data_date.date().isoformat() in str(caught.value)
+    assert "outside the years 1900 to 2200" in str(caught.value)
+
+
+def test_build_network_rejects_week_without_seven_days(
+    make_task: TaskFactory, make_project: ProjectFactory
+) -> None:
+    day = ((WorkInterval(time(8), time(16)),),)
+    short = Calendar("short", "three days", 8, 24, day * 3)
+    project = make_project((make_task("A", 8),), calendar=short)
+
+    with pytest.raises(NetworkError) as caught:
+        build_network(project)
+
+    assert "'short'" in str(caught.value)
+    assert "week pattern of 3 days instead of 7" in str(caught.value)
 
 
 def test_network_error_survives_pickling() -> None:
