@@ -17,6 +17,7 @@ unchanged: the ratio is taken before that stretch.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from risk_analysis.errors import SimulationInputError
 from risk_analysis.estimates import (
     EstimateGroup,
     checked,
@@ -77,8 +79,10 @@ class CostModel:
 def build_cost_model(project: Project, network: Network, spread: float) -> CostModel:
     """Split the project's cost into a fixed part and items to sample.
 
-    Raise SimulationInputError naming the activity for an invalid cost estimate.
+    Raise SimulationInputError naming the activity for an invalid cost estimate or a cost
+    that is not a finite number.
     """
+    _check_costs(project)
     shares = _time_shares(project)
     fixed_cost = 0.0
     items: list[tuple[Activity, ThreePointEstimate | None, float]] = []
@@ -108,6 +112,26 @@ def build_cost_model(project: Project, network: Network, spread: float) -> CostM
         time_share=np.array([share for _, _, share in items], dtype=np.float64),
         follows_project=loe,
     )
+
+
+def _check_costs(project: Project) -> None:
+    for activity in project.activities:
+        for name in ("budgeted_cost", "actual_cost", "remaining_cost"):
+            value = getattr(activity, name)
+            if not math.isfinite(value):
+                raise SimulationInputError(
+                    "a cost must be a finite number; correct the activity's costs",
+                    f"{name} of activity {activity.code or activity.id}",
+                    value,
+                )
+    for assignment in project.assignments:
+        if not math.isfinite(assignment.remaining_cost):
+            raise SimulationInputError(
+                "a cost must be a finite number; correct the assignment's costs",
+                f"remaining_cost of assignment {assignment.id} on activity "
+                f"{assignment.activity_id}",
+                assignment.remaining_cost,
+            )
 
 
 def _open(activity: Activity) -> bool:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
@@ -146,3 +147,31 @@ def test_resource_availability_must_be_a_share(
         )
 
     assert caught.value.field == "resource_availability"
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf], ids=str)
+@pytest.mark.parametrize("name", ["budgeted_cost", "actual_cost", "remaining_cost"])
+def test_non_finite_activity_cost_is_named(
+    make_task: TaskFactory, make_project: ProjectFactory, name: str, value: float
+) -> None:
+    costs = {"budgeted_cost": 1000.0, "remaining_cost": 1000.0, name: value}
+    project = make_project((make_task("A", 100, **costs),), calendar=None)
+
+    with pytest.raises(SimulationInputError) as caught:
+        simulate(project, iterations=10, seed=1, schedule_uncertainty=0, budget_uncertainty=0.2)
+
+    assert caught.value.field == f"{name} of activity A"
+    assert "finite" in str(caught.value)
+
+
+def test_non_finite_assignment_cost_is_named(
+    make_task: TaskFactory, make_project: ProjectFactory
+) -> None:
+    project = costed(make_task, make_project, CREW)
+    broken = replace(project.assignments[0], remaining_cost=math.nan)
+    project = replace(project, assignments=(broken,))
+
+    with pytest.raises(SimulationInputError) as caught:
+        simulate(project, iterations=10, seed=1, schedule_uncertainty=0, budget_uncertainty=0.2)
+
+    assert caught.value.field == "remaining_cost of assignment as-1 on activity A"
