@@ -110,6 +110,8 @@ def plan_chunks(
         raise SimulationInputError("run at least one iteration", "iterations", iterations)
     if chunk_size < 1:
         raise SimulationInputError("chunks need at least one iteration", "chunk_size", chunk_size)
+    if seed < 0:
+        raise SimulationInputError("the seed must be a non-negative integer", "seed", seed)
     count = math.ceil(iterations / chunk_size)
     seeds = np.random.SeedSequence(seed).spawn(count)
     sizes = [chunk_size] * (count - 1) + [iterations - chunk_size * (count - 1)]

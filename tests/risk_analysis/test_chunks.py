@@ -34,6 +34,13 @@ def test_plan_chunks_cuts_fixed_sizes() -> None:
     assert [chunk.seed.spawn_key for chunk in chunks] == [(0,), (1,), (2,)]
 
 
+def test_plan_chunks_rejects_negative_seed() -> None:
+    with pytest.raises(SimulationInputError) as caught:
+        plan_chunks(seed=-1, iterations=100, chunk_size=10)
+
+    assert caught.value.field == "seed"
+
+
 def test_plan_chunks_seeds_do_not_depend_on_the_count() -> None:
     short = plan_chunks(seed=3, iterations=2000, chunk_size=1000)
     long = plan_chunks(seed=3, iterations=5000, chunk_size=1000)
