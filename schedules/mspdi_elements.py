@@ -89,13 +89,22 @@ class ElementReader:
         return value
 
     def date(self, element: Element, name: str) -> datetime | None:
+        """Return the datetime in a child element, None when it is absent.
+
+        Raises:
+            InvalidProjectError: ``invalid_values`` when the text is not an ISO 8601 date.
+        """
         text = self.text(element, name)
-        try:
-            moment = datetime.fromisoformat(text) if text else None
-        except ValueError:
+        if text is None:
             return None
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise _invalid_value(
+                element, name, text, self.namespace, "a date such as 2024-10-21T17:00:00"
+            ) from None
         # The model stores local project time, so an offset is dropped and the clock kept.
-        return moment.replace(tzinfo=None) if moment is not None else None
+        return moment.replace(tzinfo=None)
 
     def hours(self, element: Element, name: str) -> float | None:
         """Return an ISO 8601 duration in hours, None when it is absent.

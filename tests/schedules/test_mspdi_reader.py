@@ -432,6 +432,35 @@ def test_read_mspdi_invalid_number_rejected(fields: str, expected: str) -> None:
     assert expected in caught.value.detail
 
 
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        pytest.param(
+            "<ActualStart>last Monday</ActualStart>",
+            "Task UID 7 has ActualStart 'last Monday'",
+            id="actual-start",
+        ),
+        pytest.param(
+            "<ActualFinish>1e308</ActualFinish>",
+            "Task UID 7 has ActualFinish '1e308'",
+            id="actual-finish",
+        ),
+        pytest.param(
+            "<ConstraintType>4</ConstraintType><ConstraintDate>2024-13-45T08:00:00"
+            "</ConstraintDate>",
+            "Task UID 7 has ConstraintDate '2024-13-45T08:00:00'",
+            id="constraint-date",
+        ),
+    ],
+)
+def test_read_mspdi_invalid_date_rejected(fields: str, expected: str) -> None:
+    with pytest.raises(InvalidProjectError) as caught:
+        read_mspdi(one_task(fields))
+
+    assert caught.value.code == "invalid_values"
+    assert expected in caught.value.detail
+
+
 @pytest.mark.parametrize("text", ["inf", "4.5", "99999" * 1000])
 def test_read_mspdi_non_integer_code_rejected(text: str) -> None:
     with pytest.raises(MalformedScheduleError) as caught:
