@@ -49,7 +49,8 @@ class DateConstraints:
 
     ``start_floor`` and ``finish_floor`` bound early dates from below, ``start_cap`` and
     ``finish_cap`` late dates from above. ``mandatory_start`` and ``mandatory_finish`` fix
-    both. ``ignored`` counts constraints by type that the analysis does not apply.
+    both. ``ignored`` counts, by type, the constraints that the analysis does not apply
+    because their type is unknown or they have no date.
     """
 
     start_floor: FloatArray
@@ -115,7 +116,10 @@ def build_constraints(
     for (position, kind, _), offset in zip(chosen, offsets, strict=True):
         _apply(result, position, kind, float(offset))
     if ignored:
-        logger.warning("date constraints of unknown type were not applied: %s", dict(ignored))
+        logger.warning(
+            "date constraints of an unknown type or without a date were not applied: %s",
+            dict(ignored),
+        )
     return DateConstraints(
         start_floor=result.start_floor,
         finish_floor=result.finish_floor,

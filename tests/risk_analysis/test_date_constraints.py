@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -142,3 +143,15 @@ def test_constraints_of_started_work_leave_its_start_alone(
 
     assert schedules["A"].early_start == datetime(2023, 12, 29, 8)
     assert schedules["A"].early_finish == datetime(2024, 1, 1, 17)
+
+
+def test_constraint_without_date_is_reported(
+    make_task: TaskFactory, make_project: ProjectFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    undated = make_task("A", 8, constraint_type=ConstraintType.START_ON_OR_AFTER.value)
+
+    with caplog.at_level(logging.WARNING, logger="risk_analysis.date_constraints"):
+        schedule_project(make_project((undated,)))
+
+    assert "of an unknown type or without a date" in caplog.text
+    assert "'start_on_or_after': 1" in caplog.text
