@@ -49,8 +49,14 @@ def validate(
 ) -> None:
     """Raise SimulationInputError unless finite low <= mode <= high (lognormal: mean > 0)."""
     a, m, b = _arrays(low, mode, high)
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(m)) and np.all(np.isfinite(b))):
-        raise SimulationInputError("three-point values must be finite numbers", "estimate", kind)
+    not_finite = np.flatnonzero(~(np.isfinite(a) & np.isfinite(m) & np.isfinite(b)))
+    if not_finite.size:
+        i = int(not_finite[0])
+        raise SimulationInputError(
+            "three-point values must be finite numbers",
+            "estimate",
+            (float(a[i]), float(m[i]), float(b[i])),
+        )
     bad = np.flatnonzero((a > m) | (m > b))
     if bad.size:
         i = int(bad[0])

@@ -195,6 +195,14 @@ def test_validate_rejects_misordered_points() -> None:
     assert caught.value.value == (5.0, 4.0, 6.0)
 
 
+def test_validate_names_non_finite_points() -> None:
+    with pytest.raises(SimulationInputError) as caught:
+        distributions.validate(Distribution.PERT, [1.0, 2.0], [2.0, 3.0], [3.0, np.inf])
+
+    assert caught.value.value == (2.0, 3.0, np.inf)
+    assert "finite numbers" in str(caught.value)
+
+
 def test_validate_rejects_lognormal_without_positive_mean() -> None:
     with pytest.raises(SimulationInputError) as caught:
         distributions.validate(Distribution.LOGNORMAL, [-6.0], [0.0], [3.0])
