@@ -337,8 +337,15 @@ def _check_finish(network: Network, links: Sequence[Link], finish_hours: float) 
     lagged = sorted(links, key=lambda link: -abs(link[3]))[:2]
     suspects += [codes[network.positions[succ]] for _, succ, _, lag in lagged if lag]
     named = tuple(dict.fromkeys(suspects))
+    years = finish_hours / 8766.0
+    years_text = f"{years:,.0f}" if years < 1e6 else f"{years:.2g}"
+    # Beyond the calendar tables a working hour counts as one elapsed hour, so the finish
+    # computed there is only a lower bound.
+    calendars = network.calendars
+    if calendars is not None and finish_hours > calendars.end_hours:
+        years_text = f"at least {years_text}"
     raise NetworkError(
-        f"the remaining work ends {finish_hours / 8766.0:,.0f} years after the data date, "
+        f"the remaining work ends {years_text} years after the data date, "
         f"beyond the {MAX_SPAN_YEARS}-year limit; check the durations and lags of "
         f"{', '.join(named)}",
         named,

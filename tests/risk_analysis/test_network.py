@@ -186,6 +186,22 @@ def test_build_network_names_too_long_work(
     assert f"beyond the {MAX_SPAN_YEARS}-year limit" in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("hours", "years"),
+    [(3e5, "ends 144 years"), (5e5, "ends at least"), (1e300, "ends at least 1.1e+296 years")],
+    ids=["covered", "beyond-tables", "huge"],
+)
+def test_build_network_states_span_of_long_work(
+    make_task: TaskFactory, make_project: ProjectFactory, hours: float, years: str
+) -> None:
+    project = make_project((make_task("LONG", hours),))
+
+    with pytest.raises(NetworkError) as caught:
+        build_network(project)
+
+    assert f"the remaining work {years}" in str(caught.value)
+
+
 @pytest.mark.parametrize("hours", [float("nan"), float("inf")], ids=["nan", "infinity"])
 def test_build_network_names_non_finite_duration(
     make_task: TaskFactory, make_project: ProjectFactory, hours: float
