@@ -7,7 +7,8 @@ because no duration can be longer than the calendar it is measured on. Percentag
 probabilities are fractions from 0 to 1.
 
 Signs follow project-controls practice. An activity's budget (cost or units) below zero
-rejects the file, because earned value would then fall as work progresses. A negative actual
+rejects the file, because earned value would then fall as work progresses. So does a negative
+original or remaining duration, because no work takes less than no time. A negative actual
 is kept and reported: P6 records credits, such as a refund posted against an expense, as
 negative actuals. A negative remaining amount is set to zero and reported, because work cannot
 have less than nothing left to spend.
@@ -73,6 +74,12 @@ def check_values(project: Project) -> tuple[Project, list[ImportWarning]]:
         for name in _BUDGETS
         if (value := getattr(activity, name)) < -ROUNDING_TOLERANCE
     ]
+    problems += [
+        f"activity {activity.code}: {name.replace('_', ' ')} is negative ({value:,.2f})"
+        for activity in project.activities
+        for name in _DURATIONS
+        if (value := getattr(activity, name)) < 0.0
+    ]
     if problems:
         raise InvalidProjectError(_summary(problems), code="invalid_values")
     warnings: list[ImportWarning] = []
@@ -89,7 +96,8 @@ def _summary(problems: Sequence[str]) -> str:
     return (
         f"the file contains values the schedule cannot hold: {listed}{suffix}. Money and units "
         f"must be finite numbers within ±{MAX_AMOUNT:,.0f}, durations and lags within "
-        f"±{MAX_HOURS:,.0f} hours, and an activity's budget must not be negative; correct "
+        f"±{MAX_HOURS:,.0f} hours, and an activity's budget and durations must not be "
+        "negative; correct "
         "these values in the source schedule and import it again"
     )
 

@@ -127,6 +127,19 @@ def test_import_xer_after_blank_lines() -> None:
     assert [a.code for a in result.project.activities] == ["A100"]
 
 
+@pytest.mark.parametrize("field", [b"target_drtn_hr_cnt", b"remain_drtn_hr_cnt"])
+def test_import_xer_negative_duration_rejected(field: bytes) -> None:
+    data = SMALL_XER.replace(b"\tstatus_code\r\n", b"\tstatus_code\t" + field + b"\r\n")
+    data = data.replace(b"\tTK_NotStart\r\n", b"\tTK_NotStart\t-5\r\n")
+
+    with pytest.raises(InvalidProjectError) as caught:
+        import_schedule(data, "plan.xer", max_bytes=MAX_BYTES)
+
+    assert caught.value.code == "invalid_values"
+    assert "activity A100:" in caught.value.detail
+    assert "is negative (-5.00)" in caught.value.detail
+
+
 def test_import_xer_bom_then_windows_1252() -> None:
     data = b"\xef\xbb\xbf" + SMALL_XER.replace(b"Survey", "Survey – £".encode("cp1252"))
 

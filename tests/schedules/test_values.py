@@ -127,6 +127,16 @@ def test_check_values_limits() -> None:
             "activity A100: budgeted units is negative (-8.00)",
             id="negative-budget-units",
         ),
+        pytest.param(
+            {"original_duration_hours": -5.0},
+            "activity A100: original duration hours is negative (-5.00)",
+            id="negative-original-duration",
+        ),
+        pytest.param(
+            {"remaining_duration_hours": -0.5},
+            "activity A100: remaining duration hours is negative (-0.50)",
+            id="negative-remaining-duration",
+        ),
     ],
 )
 def test_check_values_rejects_activity_value(changed: dict[str, Any], expected: str) -> None:
