@@ -16,8 +16,8 @@ _LOCAL_OBJECT_STORE_BYTES = 256 * 1024 * 1024
 # Ray starts workers at niceness 15 by default, which puts report actors and Serve replicas,
 # whose latency users feel, behind every other process on the machine.
 WORKER_NICENESS = 0
-# glibc hands freed blocks of 128 KiB and more back to the system at once, and its adaptive
-# limit resets as a worker's heap shrinks, so the first blocks of every simulation task
+# glibc serves blocks of 128 KiB and more with mmap at first, and gives heap memory above
+# its trim threshold back to the system. So the first blocks of each simulation task
 # faulted in fresh pages for their 8 MiB arrays and ran about 40 % slower on sp10. Workers
 # take blocks below 32 MiB from the heap and keep up to 256 MiB of it when freed.
 WORKER_ALLOCATOR_ENV = {

@@ -71,7 +71,7 @@ _frozen = False
 def _freeze_long_lived() -> None:
     """Leave the objects alive after this worker's first simulation task out of full GCs.
 
-    A worker that has imported Ray, numpy and Numba and loaded the compiled kernels holds
+    A worker that has imported Ray, numpy and Numba and loaded the compiled kernels has
     about 100,000 objects that live as long as the process. A full collection walked them
     for 75 ms in one process and stalled both sp10 workers for about 180 ms mid-run; with
     them frozen it takes under a millisecond. Models loaded later stay collectable, and

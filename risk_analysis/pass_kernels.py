@@ -29,9 +29,9 @@ from risk_analysis.pass_plan import PassPlan, PassStep
 Float32Array = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
-# Iterations per block. On sp10 (4,000 activities, so 8 MiB of early and late times per
-# block) 128 ran fastest with two workers side by side, each in its own share of the shared
-# cache; alone, one process ran about 5 % faster at 256.
+# Iterations per block. On sp10 (4,000 activities) a block of 128 keeps 8 MiB of early and
+# late times. With two workers side by side, each in its share of the shared cache, 128 ran
+# fastest. One process alone ran about 5 % faster at 256.
 BLOCK = 128
 _CACHE_SIZE = 4
 

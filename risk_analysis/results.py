@@ -85,7 +85,7 @@ class FinishForecast:
         """Return the simulated median (P50) finish minus the deterministic CPM finish.
 
         Parallel paths that merge make the expected finish later than the CPM finish of the
-        expected durations; this is that shift, whichever confidence levels were asked for.
+        expected durations. This is that shift, whichever confidence levels were asked for.
         """
         return self.distribution.quantile(0.5) - self.deterministic_hours
 
@@ -124,7 +124,7 @@ class Criticality:
 class SimulationResult:
     """Finish and cost forecasts, criticality, sensitivity and the input warnings.
 
-    ``criticality`` ranks the ``top_activities`` most often critical, with their names;
+    ``criticality`` ranks the ``top_activities`` most often critical, with their names.
     ``criticality_index`` pairs every activity critical in at least one iteration with its
     index, in network order. Activities it leaves out were critical in no iteration.
     """
