@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import re
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
@@ -214,7 +215,9 @@ class ReportDocument:
             "meta": self.meta(),
             "sections": sections,
             "insights": whole_numbers(self._insights.to_py() or []),
-            "monte_carlo": whole_numbers((self._monte_carlo.to_py() or {}).get("analysis")),
+            "monte_carlo": levels_in_order(
+                whole_numbers((self._monte_carlo.to_py() or {}).get("analysis"))
+            ),
             "metrics": whole_numbers(self._metrics.to_py() or {}),
         }
 
@@ -257,6 +260,24 @@ def whole_numbers(value: Any) -> Any:
         return {key: whole_numbers(item) for key, item in value.items()}
     if isinstance(value, list):
         return [whole_numbers(item) for item in value]
+    return value
+
+
+_LEVEL_KEY = re.compile(r"p\d+(\.\d+)?")
+
+
+def levels_in_order(value: Any) -> Any:
+    """Return ``value`` with each map keyed by confidence levels (p50, p97.5) in level order.
+
+    A JSON value stored in a Yjs map keeps no key order, so p95 could come before p50.
+    """
+    if isinstance(value, dict):
+        items = {key: levels_in_order(item) for key, item in value.items()}
+        if items and all(isinstance(key, str) and _LEVEL_KEY.fullmatch(key) for key in items):
+            return dict(sorted(items.items(), key=lambda item: float(item[0][1:])))
+        return items
+    if isinstance(value, list):
+        return [levels_in_order(item) for item in value]
     return value
 
 

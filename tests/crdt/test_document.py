@@ -216,3 +216,16 @@ def test_whole_numbers_read_back_as_integers() -> None:
     assert type(plain["monte_carlo"]["bins"][0]["count"]) is int
     assert type(plain["metrics"]["activities"]) is int
     assert plain["metrics"]["spi"] == 1.19
+
+
+def test_confidence_levels_read_back_in_order() -> None:
+    document = ReportDocument()
+    levels = {f"p{level}": level / 100 for level in (95, 10, 97.5, 50, 80)}
+    document.set_monte_carlo({"budget_completion": levels, "cost": {"percentiles": levels}})
+
+    plain = document.to_dict()["monte_carlo"]
+
+    expected = ["p10", "p50", "p80", "p95", "p97.5"]
+    assert list(plain["budget_completion"]) == expected
+    assert list(plain["cost"]["percentiles"]) == expected
+    assert plain["budget_completion"]["p97.5"] == 0.975
