@@ -57,8 +57,15 @@ def problem_response(error: ApiError, request: Request) -> JSONResponse:
 def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
     fields = []
     for item in error.errors():
-        location = ".".join(str(part) for part in item.get("loc", ()))
-        fields.append({"field": location, "message": item.get("msg", "invalid value")})
+        parts = item.get("loc", ())
+        message = item.get("msg", "invalid value")
+        if item.get("type") == "json_invalid" and len(parts) == 2:
+            # FastAPI puts the character offset of a JSON syntax error where a field goes.
+            reason = (item.get("ctx") or {}).get("error")
+            detail = f" ({reason})" if reason else ""
+            message = f"{message}{detail} at character {parts[1]} of the body"
+            parts = parts[:1]
+        fields.append({"field": ".".join(str(part) for part in parts), "message": message})
     return fields
 
 

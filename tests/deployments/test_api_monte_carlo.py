@@ -157,6 +157,19 @@ async def test_non_finite_number_is_named(
     assert "finite number" in errors[0]["message"]
 
 
+async def test_broken_json_names_the_body(client: httpx.AsyncClient, auth: Auth) -> None:
+    response = await client.post(
+        "/api/reports/pmr/00000000-0000-0000-0000-000000000009/monte-carlo",
+        content='{"iterations": 100',
+        headers={**auth(Role.PROJECT_MANAGER), "content-type": "application/json"},
+    )
+
+    errors = response.json()["errors"]
+    assert response.status_code == 422
+    assert errors[0]["field"] == "body"
+    assert "at character 18 of the body" in errors[0]["message"]
+
+
 def test_availability_range_bounds_are_allowed() -> None:
     for availability in (0.1, 1.0):
         parameters = MonteCarloParameters(resource_availability=availability)
