@@ -143,6 +143,8 @@ def _estimate(activity: Activity, spread: float) -> ThreePointEstimate | None:
         return None
     if activity.cost_estimate is not None:
         whole = checked(activity.cost_estimate, f"cost_estimate of activity {activity.code}")
+        # NOTE: a budget far below the remaining cost (inconsistent data) scales the estimate
+        # up by the same factor, without a warning.
         return scaled(whole, remaining_share(activity.remaining_cost, activity.budgeted_cost))
     if spread > 0.0 and activity.remaining_cost > 0.0:
         return spread_estimate(activity.remaining_cost, spread)

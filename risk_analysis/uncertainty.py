@@ -162,6 +162,8 @@ def build_model(
         calendars = network.calendars
         if calendars is None or finish_high + _HORIZON_MARGIN_HOURS <= calendars.end_hours:
             break
+        # NOTE: the 100-year limit of build_network covers the deterministic schedule only;
+        # wide risk impacts can take simulated finishes far beyond it, up to 9999-12-31.
         network = _extended_network(project, finish_high, resource_availability)
         logger.debug("calendar tables extended to cover the latest possible finish")
 
