@@ -84,6 +84,39 @@ KEY_FIGURES = (
     FigureSpec("risk_score", "Risk score", (*_KEY, "risk_score"), FigureKind.INDEX),
 )
 
+_MC_SCHEDULE = ("monte_carlo", "schedule")
+
+# The spread of the Monte Carlo outcomes, after the percentiles.
+SPREAD_FIGURES = (
+    FigureSpec(
+        "cost_mean", "Mean cost at completion", ("monte_carlo", "cost", "mean"), FigureKind.MONEY
+    ),
+    FigureSpec(
+        "cost_standard_deviation",
+        "Standard deviation of cost at completion",
+        ("monte_carlo", "cost", "standard_deviation"),
+        FigureKind.MONEY,
+    ),
+    FigureSpec(
+        "finish_mean_hours",
+        "Mean finish, working hours after the data date",
+        (*_MC_SCHEDULE, "mean_hours"),
+        FigureKind.NUMBER,
+    ),
+    FigureSpec(
+        "finish_standard_deviation_hours",
+        "Standard deviation of finish, working hours",
+        (*_MC_SCHEDULE, "standard_deviation_hours"),
+        FigureKind.NUMBER,
+    ),
+    FigureSpec(
+        "merge_bias_hours",
+        "Merge bias (P50 finish minus CPM finish), working hours",
+        (*_MC_SCHEDULE, "merge_bias_hours"),
+        FigureKind.NUMBER,
+    ),
+)
+
 # Monte Carlo percentiles: one figure per confidence level of the analysis, in order.
 _PERCENTILE_BLOCKS = (
     ("cost", "cost at completion", _MC_COST, FigureKind.MONEY),
@@ -123,7 +156,7 @@ def key_figures(document: Mapping[str, Any]) -> tuple[Figure, ...]:
     """
     currency = currency_of(document)
     figures = []
-    for spec in (*KEY_FIGURES, *percentile_figures(document)):
+    for spec in (*KEY_FIGURES, *percentile_figures(document), *SPREAD_FIGURES):
         value = lookup(document, spec.path)
         if value is ABSENT:
             continue
