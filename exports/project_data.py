@@ -17,6 +17,7 @@ MAX_WBS_ROWS = 12
 class ActivityRow:
     """One activity as the raw data sheet lists it."""
 
+    activity_id: str
     code: str
     name: str
     wbs: str
@@ -129,6 +130,7 @@ def activity_rows(project: Project) -> tuple[ActivityRow, ...]:
         total_float = activity.total_float_hours
         rows.append(
             ActivityRow(
+                activity_id=activity.id,
                 code=activity.code,
                 name=activity.name,
                 wbs=wbs_codes.get(activity.wbs_id or "", ""),

@@ -171,50 +171,62 @@ def part_tables(part_id: str, report: Mapping[str, Any], currency: str) -> tuple
     return tuple(table for table in candidates if table is not None)
 
 
-def activities(project: ProjectData) -> Table:
+def activities(project: ProjectData, report: Mapping[str, Any] | None = None) -> Table:
+    """Return every activity; with a Monte Carlo analysis, its criticality index too.
+
+    An activity the analysis's ``criticality_index`` leaves out was critical in no
+    iteration, so its index is 0.
+    """
     money = FigureKind.MONEY.value
-    return Table(
-        "activities",
-        "Activities",
-        (
-            "Activity",
-            "Name",
-            "WBS",
-            "Status",
-            "Type",
-            "Complete",
-            "Planned start",
-            "Planned finish",
-            "Actual start",
-            "Actual finish",
-            "Total float (days)",
-            "Budget",
-            "Actual cost",
-            "Remaining cost",
-        ),
+    columns: tuple[str, ...] = (
+        "Activity",
+        "Name",
+        "WBS",
+        "Status",
+        "Type",
+        "Complete",
+        "Planned start",
+        "Planned finish",
+        "Actual start",
+        "Actual finish",
+        "Total float (days)",
+        "Budget",
+        "Actual cost",
+        "Remaining cost",
+    )
+    kinds: tuple[str, ...] = (
         (TEXT, TEXT, TEXT, TEXT, TEXT, FigureKind.PERCENT.value)
         + (DATETIME,) * 4
-        + (FigureKind.NUMBER.value, money, money, money),
-        tuple(
-            (
-                row.code,
-                row.name,
-                row.wbs,
-                row.status,
-                row.activity_type,
-                row.percent_complete,
-                row.planned_start,
-                row.planned_finish,
-                row.actual_start,
-                row.actual_finish,
-                row.total_float_days,
-                row.budgeted_cost,
-                row.actual_cost,
-                row.remaining_cost,
-            )
-            for row in project.activities
-        ),
+        + (FigureKind.NUMBER.value, money, money, money)
     )
+    rows: list[tuple[Any, ...]] = [
+        (
+            row.code,
+            row.name,
+            row.wbs,
+            row.status,
+            row.activity_type,
+            row.percent_complete,
+            row.planned_start,
+            row.planned_finish,
+            row.actual_start,
+            row.actual_finish,
+            row.total_float_days,
+            row.budgeted_cost,
+            row.actual_cost,
+            row.remaining_cost,
+        )
+        for row in project.activities
+    ]
+    index = ((report or {}).get("monte_carlo") or {}).get("criticality_index")
+    if isinstance(index, Mapping):
+        columns += ("Criticality index",)
+        kinds += (FigureKind.INDEX.value,)
+        rows = [
+            (*cells, float(index.get(row.activity_id, 0.0)))
+            for cells, row in zip(rows, project.activities, strict=True)
+        ]
+    return Table("activities", "Activities", columns, kinds, tuple(rows))
 
 
 def raw_tables(
@@ -222,7 +234,7 @@ def raw_tables(
 ) -> tuple[Table, ...]:
     """Return the raw data: activities, earned value by month, percentiles, criticality."""
     candidates = [
-        activities(project) if project is not None else None,
+        activities(project, report) if project is not None else None,
         earned_value_by_month(report),
         percentiles(report),
         criticality(report, None),
