@@ -63,7 +63,7 @@ def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
             # FastAPI puts the character offset of a JSON syntax error where a field goes.
             reason = (item.get("ctx") or {}).get("error")
             detail = f" ({reason})" if reason else ""
-            message = f"{message}{detail} at character {parts[1]} of the body"
+            message = f"{message}{detail} after {parts[1]} characters of the body"
             parts = parts[:1]
         fields.append({"field": ".".join(str(part) for part in parts), "message": message})
     return fields

@@ -111,7 +111,7 @@ SPREAD_FIGURES = (
     ),
     FigureSpec(
         "merge_bias_hours",
-        "Merge bias (P50 finish minus CPM finish), working hours",
+        "Merge bias (median finish minus CPM finish), working hours",
         (*_MC_SCHEDULE, "merge_bias_hours"),
         FigureKind.NUMBER,
     ),

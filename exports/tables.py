@@ -107,14 +107,19 @@ def percentiles(report: Mapping[str, Any]) -> Table | None:
     levels = level_keys({**costs, **finishes})
     if not levels:
         return None
+    columns: list[tuple[str, str, Mapping[str, Any]]] = []
+    if costs:
+        columns.append(("Cost at completion", FigureKind.MONEY.value, costs))
+        columns.append(("Cost / BAC", FigureKind.INDEX.value, ratios))
+    if finishes:
+        columns.append(("Finish date", FigureKind.DATE.value, finishes))
     return Table(
         "monte_carlo_percentiles",
         "Monte Carlo percentiles",
-        ("Confidence", "Cost at completion", "Cost / BAC", "Finish date"),
-        (TEXT, FigureKind.MONEY.value, FigureKind.INDEX.value, FigureKind.DATE.value),
+        ("Confidence", *(title for title, _, _ in columns)),
+        (TEXT, *(kind for _, kind, _ in columns)),
         tuple(
-            (level.upper(), costs.get(level), ratios.get(level), finishes.get(level))
-            for level in levels
+            (level.upper(), *(values.get(level) for _, _, values in columns)) for level in levels
         ),
     )
 

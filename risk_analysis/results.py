@@ -171,8 +171,9 @@ def merge(
 def check_confidence_levels(levels: Sequence[float]) -> None:
     """Raise SimulationInputError unless every level lies strictly between 0 and 1.
 
-    Levels so close that they share a key (``p50`` for 0.5 and 0.5000001) are refused too:
-    the result keeps one figure per key.
+    Levels so close that they share a key (``p50`` for 0.5 and 0.5000001) are refused too,
+    because the result keeps one figure per key, and so are levels whose key reads p0 or
+    p100.
     """
     keys: dict[str, float] = {}
     for level in levels:
@@ -183,10 +184,18 @@ def check_confidence_levels(levels: Sequence[float]) -> None:
                 level,
             )
         key = level_key(level)
+        if key in ("p0", "p100"):
+            raise SimulationInputError(
+                f"confidence level {level!r} reads {key}, as keys keep six decimals and six "
+                "significant digits of the percentage; use a level such as 0.001 or 0.999",
+                "confidence_levels",
+                level,
+            )
         if key in keys:
             raise SimulationInputError(
                 f"confidence levels {keys[key]!r} and {level!r} both read {key}, as keys "
-                "keep six significant digits of the percentage; give levels further apart",
+                "keep six decimals and six significant digits of the percentage; give levels "
+                "further apart",
                 "confidence_levels",
                 level,
             )

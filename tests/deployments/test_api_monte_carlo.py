@@ -84,6 +84,9 @@ async def run(
             "body.confidence_levels",
             id="levels-sharing-a-key",
         ),
+        pytest.param(
+            {"confidence_levels": [1e-300, 0.5]}, "body.confidence_levels", id="level-reading-p0"
+        ),
         pytest.param({"analysis_type": "weather"}, "body.analysis_type", id="unknown-type"),
         pytest.param(
             {"parameters": {"resource_availability": 0}},
@@ -167,7 +170,7 @@ async def test_broken_json_names_the_body(client: httpx.AsyncClient, auth: Auth)
     errors = response.json()["errors"]
     assert response.status_code == 422
     assert errors[0]["field"] == "body"
-    assert "at character 18 of the body" in errors[0]["message"]
+    assert "after 18 characters of the body" in errors[0]["message"]
 
 
 def test_availability_range_bounds_are_allowed() -> None:

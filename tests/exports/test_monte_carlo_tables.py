@@ -14,7 +14,8 @@ def test_schedule_analysis_lists_finish_dates() -> None:
     table = percentiles(report)
 
     assert table is not None
-    assert table.rows == (("P50", None, None, "2023-01-26"), ("P80", None, None, "2023-02-03"))
+    assert table.columns == ("Confidence", "Finish date")
+    assert table.rows == (("P50", "2023-01-26"), ("P80", "2023-02-03"))
 
 
 def test_budget_analysis_lists_costs() -> None:
@@ -28,7 +29,8 @@ def test_budget_analysis_lists_costs() -> None:
     table = percentiles(report)
 
     assert table is not None
-    assert table.rows == (("P10", 90.0, 0.9, None), ("P90", 120.0, 1.2, None))
+    assert table.columns == ("Confidence", "Cost at completion", "Cost / BAC")
+    assert table.rows == (("P10", 90.0, 0.9), ("P90", 120.0, 1.2))
 
 
 def test_no_analysis_gives_no_table() -> None:

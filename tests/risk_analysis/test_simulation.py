@@ -247,6 +247,7 @@ def test_simulation_rejects_risk_on_unknown_activity(
         ({"budget_uncertainty": 3.0}, "budget_uncertainty"),
         ({"confidence_levels": (0.5, 1.0)}, "confidence_levels"),
         ({"confidence_levels": (0.5, 0.50000000001)}, "confidence_levels"),
+        ({"confidence_levels": (1e-300, 0.5)}, "confidence_levels"),
         ({"chunk_size": 0}, "chunk_size"),
     ],
     ids=[
@@ -255,6 +256,7 @@ def test_simulation_rejects_risk_on_unknown_activity(
         "huge-spread",
         "certain-level",
         "levels-sharing-a-key",
+        "level-reading-p0",
         "empty-chunk",
     ],
 )
