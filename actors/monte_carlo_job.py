@@ -70,12 +70,12 @@ def analysis_view(plan: SimulationPlan, view: dict[str, Any]) -> dict[str, Any]:
     """Keep the parts of the analysis the request asked for, and record the request."""
     dropped = _DROPPED_BY_TYPE.get(plan.analysis_type, ())
     view = {key: value for key, value in view.items() if key not in dropped}
-    kept = _DRIVERS_BY_TYPE.get(plan.analysis_type)
-    if kept is not None and isinstance(view.get("sensitivity"), dict):
+    rankings = _DRIVERS_BY_TYPE.get(plan.analysis_type)
+    if rankings is not None and isinstance(view.get("sensitivity"), dict):
         view["sensitivity"] = {
             key: value
             for key, value in view["sensitivity"].items()
-            if key not in ("finish", "cost") or key in kept
+            if key not in ("finish", "cost") or key in rankings
         }
     view["analysis_type"] = plan.analysis_type
     view["parameters"] = {

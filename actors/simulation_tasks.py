@@ -73,7 +73,7 @@ def _freeze_long_lived() -> None:
 
     A worker that has imported Ray, numpy and Numba and loaded the compiled kernels has
     about 100,000 objects that live as long as the process. A full collection walked them
-    for 75 ms in one process and stalled both sp10 workers for about 180 ms mid-run; with
+    for 75 ms in one process and stalled both sp10 workers for about 180 ms mid-run. With
     them frozen it takes under a millisecond. Models loaded later stay collectable, and
     frozen objects are still freed when their last reference goes.
     """

@@ -263,7 +263,15 @@ def whole_numbers(value: Any) -> Any:
     return value
 
 
-_LEVEL_KEY = re.compile(r"p\d+(\.\d+)?")
+# What risk_analysis.result_view.level_key writes: p50, p97.5, and p1e-05 for tiny levels.
+_LEVEL_KEY = re.compile(r"p\d+(\.\d+)?(e-\d+)?")
+
+
+def level_confidence(key: object) -> float | None:
+    """Return the percentage of a confidence level key such as ``p97.5``, else None."""
+    if isinstance(key, str) and _LEVEL_KEY.fullmatch(key):
+        return float(key[1:])
+    return None
 
 
 def levels_in_order(value: Any) -> Any:
@@ -273,8 +281,11 @@ def levels_in_order(value: Any) -> Any:
     """
     if isinstance(value, dict):
         items = {key: levels_in_order(item) for key, item in value.items()}
-        if items and all(isinstance(key, str) and _LEVEL_KEY.fullmatch(key) for key in items):
-            return dict(sorted(items.items(), key=lambda item: float(item[0][1:])))
+        ranked = sorted(
+            (level, key) for key in items if (level := level_confidence(key)) is not None
+        )
+        if items and len(ranked) == len(items):
+            return {key: items[key] for _, key in ranked}
         return items
     if isinstance(value, list):
         return [levels_in_order(item) for item in value]

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from crdt.document import level_confidence
 from exports.numbers import FigureKind, format_figure
 
 
@@ -190,16 +191,6 @@ def percentile_figures(document: Mapping[str, Any]) -> tuple[FigureSpec, ...]:
                 FigureSpec(f"{key}_{level}", f"{level.upper()} {label}", (*path, level), kind)
             )
     return tuple(specs)
-
-
-def level_confidence(key: object) -> float | None:
-    """Return the confidence of a level key such as ``p97.5``, or None for another key."""
-    if not isinstance(key, str) or not key.startswith("p"):
-        return None
-    try:
-        return float(key[1:])
-    except ValueError:
-        return None
 
 
 def level_keys(levels: Mapping[str, Any]) -> list[str]:

@@ -202,8 +202,8 @@ def _pairs(
 
 
 def _check_number(value: float) -> None:
-    # NOTE: finite values outside [-1, 1] go on to the repair; near the float limit (1e308)
-    # averaging them overflows with an OverflowError instead of a clear message.
+    # NOTE: finite values outside [-1, 1] go on to the repair. Near the float limit (1e308)
+    # averaging them raises OverflowError instead of a clear message.
     if not math.isfinite(value):
         raise SimulationInputError(
             "a correlation coefficient must be a finite number between -1 and 1",

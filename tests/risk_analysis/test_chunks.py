@@ -118,7 +118,7 @@ def test_aggregate_counts_every_iteration(model: SimulationModel) -> None:
     assert int(aggregate.critical_counts.max()) == 700
 
 
-def test_negative_rows_hold_every_duration_that_can_fall_below_zero(
+def test_negative_rows_cover_negative_draws(
     make_task: Callable[..., Activity], make_project: Callable[..., Project]
 ) -> None:
     opportunity = Risk(
