@@ -263,7 +263,7 @@ def whole_numbers(value: Any) -> Any:
     return value
 
 
-# What risk_analysis.result_view.level_key writes: p50, p97.5, and p1e-05 for tiny levels.
+# The keys risk_analysis.result_view.level_key writes: p50, p97.5, and p1e-05 for tiny levels.
 _LEVEL_KEY = re.compile(r"p\d+(\.\d+)?(e-\d+)?")
 
 

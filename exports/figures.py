@@ -178,7 +178,7 @@ def key_figures(document: Mapping[str, Any]) -> tuple[Figure, ...]:
 def percentile_figures(document: Mapping[str, Any]) -> tuple[FigureSpec, ...]:
     """Return a cost and a finish figure for each confidence level of the Monte Carlo block.
 
-    The levels are whatever the analysis was asked for (``p50``, ``p80``, ``p97.5``...), so
+    The levels are whatever the analysis request named (``p50``, ``p80``, ``p97.5``...), so
     an analysis run at P10 and P90 prints those two rather than missing P50, P80 and P95.
     """
     specs = []

@@ -85,7 +85,7 @@ class FinishForecast:
         """Return the simulated median (P50) finish minus the deterministic CPM finish.
 
         Parallel paths that merge make the expected finish later than the CPM finish of the
-        expected durations. This is that shift, whichever confidence levels were asked for.
+        expected durations. This is that shift, whichever confidence levels were requested.
         """
         return self.distribution.quantile(0.5) - self.deterministic_hours
 
@@ -171,7 +171,7 @@ def merge(
 def check_confidence_levels(levels: Sequence[float]) -> None:
     """Raise SimulationInputError unless every level lies strictly between 0 and 1.
 
-    Levels so close that they share a key (``p50`` for 0.5 and 0.5000001) are refused too,
+    Levels so close that they share a key (``p50`` for 0.5 and 0.5000001) are rejected too,
     because the result keeps one figure per key, and so are levels whose key reads p0 or
     p100.
     """
