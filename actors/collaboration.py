@@ -132,15 +132,15 @@ class Collaboration:
             except Exception as error:  # pycrdt raises its own types on a bad state vector
                 return [Close(CLOSE_MALFORMED, f"invalid state vector: {error}")]
             return [Frame(FrameKind.BINARY, sync_step2(missing))]
+        # A new client answers the server's sync step 1 with an empty update. It changes
+        # nothing, so it is neither stored nor broadcast, whoever sends it.
+        if message.payload == _EMPTY_UPDATE:
+            return []
         # Commenters comment through JSON events or REST: a Yjs update cannot be limited to
         # the comments without decoding which shared types it touches.
         if not connection.can_edit:
-            if message.payload == _EMPTY_UPDATE:
-                return []  # a read-only client's sync step 2 that changes nothing
             return [Frame(FrameKind.BINARY, permission_denied(self._denial(connection)))]
         if connection.rejected_update is not None:
-            if message.payload == _EMPTY_UPDATE:
-                return []
             return [Frame(FrameKind.BINARY, permission_denied(_after_rejection(connection)))]
         try:
             _check_update(message.payload)

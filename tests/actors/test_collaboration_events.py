@@ -75,3 +75,31 @@ async def test_surrogate_pair_is_one_character(
     assert isinstance(reply.payload, str)
     assert json.loads(reply.payload)["request_id"] == "\U0001f600"
     reply.payload.encode("utf-8")
+
+
+@pytest.mark.parametrize("permission", list(Permission), ids=lambda p: p.value)
+async def test_empty_sync_step2_is_neither_stored_nor_broadcast(permission: Permission) -> None:
+    stored: list[bytes] = []
+
+    async def store_update(update: bytes, connection: Connection) -> None:
+        stored.append(update)
+
+    outbox = Outbox()
+    subscription = outbox.subscribe()
+    collaboration = Collaboration(
+        ReportDocument(), Connections(), outbox, store_update, _commit_edit
+    )
+    editor = Connection(
+        id="c2",
+        subscription=subscription,
+        user="bob@example.com",
+        permission=permission,
+        kind=FrameKind.BINARY,
+    )
+
+    # A new y-websocket client answers sync step 1 with an empty update: 0, 1, length 2.
+    outgoing = await collaboration.receive_binary(editor, bytes([0, 1, 2, 0, 0]))
+
+    assert outgoing == []
+    assert stored == []
+    assert await outbox.poll(subscription, 0.01) == []
