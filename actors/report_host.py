@@ -14,6 +14,7 @@ a crash finds its assignment there and reloads.
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import logging
 import os
@@ -47,11 +48,13 @@ class ReportHost:
         self._failure: str | None = None
         assigned = directory.assignment(settings, self._name)
         if assigned is None:
+            _freeze_long_lived()
             directory.offer_spare(settings, self._name)
             logger.info("spare report actor %s is ready", self._name)
             return
         # A failed load raises here, so Ray reports the actor as failed and keeps nothing.
         self._load(assigned)
+        gc.freeze()
 
     async def process_id(self) -> int:
         return os.getpid()
@@ -76,6 +79,8 @@ class ReportHost:
             asyncio.get_running_loop().call_later(_FAILED_EXIT_SECONDS, self._exit)
             raise ReportLoadError(self._failure) from error
         report.start_housekeeping()
+        # No collection here: it would add tens of milliseconds to opening the report.
+        gc.freeze()
         return report
 
     def _load(self, report_id: uuid.UUID) -> ReportActor:
@@ -89,6 +94,17 @@ class ReportHost:
 
     def _exit(self) -> None:
         ray.kill(ray.get_runtime_context().current_actor, no_restart=True)
+
+
+def _freeze_long_lived() -> None:
+    """Leave the objects alive now, imports and the loaded report, out of full collections.
+
+    A report actor's process holds about 150,000 such objects. Walking them took 76 to
+    88 ms in a traced run of the fan-out benchmark, long enough to stall every edit of
+    the report in flight. Frozen objects are still freed when their last reference goes.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _delegate(name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
