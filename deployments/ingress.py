@@ -10,6 +10,7 @@ from ray import serve
 from config import Settings
 from config.logs import configure_logging
 from deployments.app import create_app
+from deployments.compression import turn_off_compression
 from deployments.services import Services
 
 logger = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ class PmrIngress:
 
     def __init__(self, settings: Settings) -> None:
         configure_logging(settings)
+        turn_off_compression()
         self._services = Services.create(settings)
         logger.info("API replica started on database %s", self._services.database)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from websockets.sync.client import connect
+
 if TYPE_CHECKING:
     from tests.collaboration.conftest import Server
 
@@ -53,3 +55,18 @@ def test_yjs_client_syncs_and_edits_with_json_client(clients: Server) -> None:
     assert ann_final == wanted
     assert bob_final == wanted
     assert rest["sections"][0]["content"]["body"] == wanted
+
+
+def test_upgrade_declines_per_message_compression(clients: Server) -> None:
+    report = clients.new_report()
+    url = f"{clients.ws_url}/{report['id']}/collaborate?token={clients.token('ann@example.com')}"
+
+    # The client offers permessage-deflate, as browsers and the Node ws package do.
+    with connect(url, compression="deflate", open_timeout=20) as websocket:
+        offered = websocket.request.headers.get("Sec-WebSocket-Extensions")
+        accepted = websocket.response.headers.get("Sec-WebSocket-Extensions")
+        first = websocket.recv(timeout=20)
+
+    assert offered is not None and "permessage-deflate" in offered
+    assert accepted is None
+    assert isinstance(first, bytes) and first[:2] == b"\x00\x00"
