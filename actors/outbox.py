@@ -16,6 +16,10 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pycrdt import merge_updates
+
+from crdt.protocol import sync_update
+
 logger = logging.getLogger(__name__)
 
 # Frames a subscription may hold before its replica counts as too slow.
@@ -38,6 +42,8 @@ class Frame:
     targets: frozenset[str] | None = None
     # Wall-clock time (time.time()) at which the update in this frame was stored, if any.
     stored_at: float | None = None
+    # The Yjs update a broadcast sync-update frame carries, so that queued ones can merge.
+    update: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +130,7 @@ class Outbox:
         while not subscription.queue.empty():
             items.append(subscription.queue.get_nowait())
         subscription.last_poll = time.monotonic()
-        return items
+        return coalesce_updates(items)
 
     def stale(self, now: float | None = None) -> list[str]:
         """Return subscriptions whose replica stopped polling, and forget them."""
@@ -138,3 +144,38 @@ class Outbox:
             logger.warning("subscription %s stopped polling; dropping it", subscription_id)
             self._subscriptions.pop(subscription_id, None)
         return gone
+
+
+def coalesce_updates(items: list[Outgoing]) -> list[Outgoing]:
+    """Merge each run of queued broadcast document updates into one sync-update frame.
+
+    A replica that falls behind then writes one frame per socket for all the updates it
+    missed instead of one per update, so the cost of catching up does not grow with the
+    backlog. Frames keep their order: only updates next to each other merge.
+    """
+    merged: list[Outgoing] = []
+    run: list[Frame] = []
+    for item in items:
+        if isinstance(item, Frame) and item.update is not None and item.targets is None:
+            run.append(item)
+            continue
+        merged.extend(_merged_run(run))
+        run = []
+        merged.append(item)
+    merged.extend(_merged_run(run))
+    return merged
+
+
+def _merged_run(run: list[Frame]) -> list[Frame]:
+    if len(run) < 2:
+        return run
+    update = merge_updates(*(frame.update for frame in run if frame.update is not None))
+    stored = [frame.stored_at for frame in run if frame.stored_at is not None]
+    return [
+        Frame(
+            FrameKind.BINARY,
+            sync_update(update),
+            stored_at=min(stored) if stored else None,
+            update=update,
+        )
+    ]

@@ -492,6 +492,7 @@ class ReportActor:
             live=checked or live,
         )
         self._document.apply(update)
+        self._collaboration.document_changed()
         self._revision.advance()
         if not checked:
             self._shadow.accept(update)
@@ -499,7 +500,9 @@ class ReportActor:
         # Published before the broadcast, so that a client who received the change and then
         # reads the report through the cache cannot get the body from before it.
         await self._revision.publish()
-        self._broadcast(Frame(FrameKind.BINARY, sync_update(update), stored_at=stored_at))
+        self._broadcast(
+            Frame(FrameKind.BINARY, sync_update(update), stored_at=stored_at, update=update)
+        )
         self._announce(user, sections, added, changed)
         for section_id in sections or ({section_hint} if section_hint else set()):
             self._changes.record(user, section_id, change_type)

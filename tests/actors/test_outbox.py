@@ -1,0 +1,72 @@
+"""The outbox's queues: frames a replica polls, with queued document updates merged."""
+
+from __future__ import annotations
+
+from pycrdt import Doc, Map
+
+from actors.outbox import Close, Frame, FrameKind, Outbox
+from crdt.protocol import SyncMessage, SyncStep, decode_message, sync_update
+
+
+def _updates(count: int) -> list[bytes]:
+    doc: Doc = Doc()
+    metrics = doc.get("metrics", type=Map)
+    updates: list[bytes] = []
+    doc.observe(lambda event: updates.append(event.update))
+    for index in range(count):
+        metrics[f"k{index}"] = index
+    return updates
+
+
+def _update_frame(update: bytes, stored_at: float) -> Frame:
+    return Frame(FrameKind.BINARY, sync_update(update), stored_at=stored_at, update=update)
+
+
+def _applied(frame: Frame) -> dict[str, float]:
+    assert isinstance(frame.payload, bytes)
+    message = decode_message(frame.payload)
+    assert isinstance(message, SyncMessage) and message.step is SyncStep.UPDATE
+    doc: Doc = Doc()
+    doc.apply_update(message.payload)
+    return dict(doc.get("metrics", type=Map))
+
+
+async def test_poll_merges_queued_updates_and_keeps_other_frames_in_place() -> None:
+    outbox = Outbox()
+    subscription = outbox.subscribe()
+    first, second, third, fourth = _updates(4)
+    awareness = Frame(FrameKind.BINARY, b"\x01\x01\x00")
+    targeted = Frame(FrameKind.BINARY, sync_update(fourth), targets=frozenset({"c1"}))
+    close = Close(4429, "slow", frozenset({"c2"}))
+    for item in (
+        _update_frame(first, 10.0),
+        _update_frame(second, 11.0),
+        awareness,
+        _update_frame(third, 12.0),
+        targeted,
+        close,
+    ):
+        outbox.publish(item)
+
+    polled = await outbox.poll(subscription, 0.01)
+
+    assert len(polled) == 5
+    merged, kept_awareness, alone, kept_targeted, kept_close = polled
+    assert isinstance(merged, Frame) and isinstance(alone, Frame)
+    assert _applied(merged) == {"k0": 0.0, "k1": 1.0}
+    assert merged.stored_at == 10.0
+    assert kept_awareness is awareness
+    assert _applied(alone) == {"k2": 2.0}
+    assert alone.stored_at == 12.0
+    assert kept_targeted is targeted
+    assert kept_close is close
+
+
+async def test_poll_returns_a_single_update_as_queued() -> None:
+    outbox = Outbox()
+    subscription = outbox.subscribe()
+    (only,) = _updates(1)
+    frame = _update_frame(only, 5.0)
+    outbox.publish(frame)
+
+    assert await outbox.poll(subscription, 0.01) == [frame]
