@@ -58,6 +58,8 @@ _MAX_JSON_CHARS = 2_000_000
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # A Yjs update with no structs and an empty delete set.
 _EMPTY_UPDATE = b"\x00\x00"
+# The state vector of a document with nothing in it: no clients.
+_EMPTY_STATE_VECTOR = b"\x00"
 
 
 def now_iso() -> str:
@@ -106,6 +108,12 @@ class Collaboration:
         self.awareness = AwarenessTable()
         self._store_update = store_update
         self._commit_edit = commit_edit
+        # The sync step 2 frame for a client with an empty document, until the next change.
+        self._whole_document_frame: Frame | None = None
+
+    def document_changed(self) -> None:
+        """Forget what was derived from the document; the actor calls it on every change."""
+        self._whole_document_frame = None
 
     # Binary frames -------------------------------------------------------------------------
 
@@ -127,6 +135,8 @@ class Collaboration:
 
     async def _sync(self, connection: Connection, message: SyncMessage) -> list[Outgoing]:
         if message.step is SyncStep.STEP1:
+            if message.payload == _EMPTY_STATE_VECTOR:
+                return [self._whole_document()]
             try:
                 missing = self.document.changes_since(message.payload)
             except Exception as error:  # pycrdt raises its own types on a bad state vector
@@ -152,6 +162,17 @@ class Collaboration:
             logger.info("rejected a Yjs update of %s: %s", connection.user, error)
             return [Frame(FrameKind.BINARY, permission_denied(str(error)))]
         return []
+
+    def _whole_document(self) -> Frame:
+        """Return sync step 2 for a new client, encoded once for all who join in a row.
+
+        Fifty clients opening a report of a megabyte would otherwise encode it fifty times
+        on the actor's event loop, while its edits wait.
+        """
+        if self._whole_document_frame is None:
+            whole = self.document.changes_since(_EMPTY_STATE_VECTOR)
+            self._whole_document_frame = Frame(FrameKind.BINARY, sync_step2(whole))
+        return self._whole_document_frame
 
     @staticmethod
     def _denial(connection: Connection) -> str:

@@ -12,6 +12,7 @@ from actors.collaboration import Collaboration
 from actors.connections import CLOSE_MALFORMED, Connection, Connections
 from actors.outbox import Close, Frame, FrameKind, Outbox
 from crdt import ReportDocument
+from crdt.protocol import SyncMessage, SyncStep, decode_message
 from storage import Permission
 
 
@@ -103,3 +104,28 @@ async def test_empty_sync_step2_is_neither_stored_nor_broadcast(permission: Perm
     assert outgoing == []
     assert stored == []
     assert await outbox.poll(subscription, 0.01) == []
+
+
+async def test_new_clients_get_the_document_as_it_is_after_each_change(
+    connection: Connection,
+) -> None:
+    document = ReportDocument()
+    document.set_meta({"title": "July"})
+    collaboration = Collaboration(document, Connections(), Outbox(), _store_update, _commit_edit)
+    empty_state_step1 = bytes([0, 0, 1, 0])
+
+    def titles(frames: list[Any]) -> str:
+        assert len(frames) == 1 and isinstance(frames[0].payload, bytes)
+        message = decode_message(frames[0].payload)
+        assert isinstance(message, SyncMessage) and message.step is SyncStep.STEP2
+        joined = ReportDocument.from_updates([message.payload])
+        return str(joined.meta()["title"])
+
+    first = await collaboration.receive_binary(connection, empty_state_step1)
+    second = await collaboration.receive_binary(connection, empty_state_step1)
+    document.set_meta({"title": "August"})
+    collaboration.document_changed()
+    third = await collaboration.receive_binary(connection, empty_state_step1)
+
+    assert titles(first) == titles(second) == "July"
+    assert titles(third) == "August"
