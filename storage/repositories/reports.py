@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.database import Database
@@ -202,10 +202,11 @@ class ReportRepository:
         increasing ranges because the report row stays locked until the commit.
         An empty batch stores nothing and returns the current highest seq.
         """
-        with self._database.session() as session:
-            last_seq = _reserve_seqs(session, report_id, len(updates))
+        # Every live edit passes here, so it runs on a Core connection, not a session.
+        with self._database.transaction() as connection:
+            last_seq = _reserve_seqs(connection, report_id, len(updates))
             if updates:
-                session.execute(
+                connection.execute(
                     insert(ReportUpdateRow), _update_rows(report_id, updates, last_seq)
                 )
         logger.debug(
@@ -268,7 +269,7 @@ class ReportRepository:
         )
 
 
-def _reserve_seqs(session: Session, report_id: uuid.UUID, count: int) -> int:
+def _reserve_seqs(session: Session | Connection, report_id: uuid.UUID, count: int) -> int:
     """Raise the report's highest seq by ``count`` and return the new value.
 
     A non-zero ``count`` also sets ``last_modified``, because the document changed.
