@@ -149,9 +149,10 @@ class Outbox:
 def coalesce_updates(items: list[Outgoing]) -> list[Outgoing]:
     """Merge each run of queued broadcast document updates into one sync-update frame.
 
-    A replica that falls behind then writes one frame per socket for all the updates it
+    A replica or a socket that falls behind then gets one frame for all the updates it
     missed instead of one per update, so the cost of catching up does not grow with the
-    backlog. Frames keep their order: only updates next to each other merge.
+    backlog. Frames keep their order: only updates next to each other merge. The last
+    merge is remembered, because the sockets of a room usually queue the same frames.
     """
     merged: list[Outgoing] = []
     run: list[Frame] = []
@@ -166,16 +167,30 @@ def coalesce_updates(items: list[Outgoing]) -> list[Outgoing]:
     return merged
 
 
+class _LastMerge:
+    """The frames of the last merged run, by identity, and the frame they merged into."""
+
+    run: tuple[Frame, ...] = ()
+    merged: Frame | None = None
+
+
 def _merged_run(run: list[Frame]) -> list[Frame]:
     if len(run) < 2:
         return run
+    last = _LastMerge
+    if (
+        last.merged is not None
+        and len(last.run) == len(run)
+        and all(seen is frame for seen, frame in zip(last.run, run, strict=True))
+    ):
+        return [last.merged]
     update = merge_updates(*(frame.update for frame in run if frame.update is not None))
     stored = [frame.stored_at for frame in run if frame.stored_at is not None]
-    return [
-        Frame(
-            FrameKind.BINARY,
-            sync_update(update),
-            stored_at=min(stored) if stored else None,
-            update=update,
-        )
-    ]
+    merged = Frame(
+        FrameKind.BINARY,
+        sync_update(update),
+        stored_at=min(stored) if stored else None,
+        update=update,
+    )
+    last.run, last.merged = tuple(run), merged
+    return [merged]

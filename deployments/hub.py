@@ -19,7 +19,14 @@ from ray.exceptions import RayActorError, RayTaskError
 
 from actors import report_actor_handle
 from actors.connections import CLOSE_SERVICE_RESTART, CLOSE_SLOW_CONSUMER
-from actors.outbox import Close, Frame, FrameKind, Outgoing, SubscriptionClosedError
+from actors.outbox import (
+    Close,
+    Frame,
+    FrameKind,
+    Outgoing,
+    SubscriptionClosedError,
+    coalesce_updates,
+)
 from config import Settings
 
 logger = logging.getLogger(__name__)
@@ -81,14 +88,18 @@ class Peer:
     async def _write(self) -> None:
         try:
             while True:
-                item = await self._queue.get()
-                if isinstance(item, Close):
-                    await self.websocket.close(code=item.code, reason=item.reason[:120])
-                    return
-                if isinstance(item.payload, bytes):
-                    await self.websocket.send_bytes(item.payload)
-                else:
-                    await self.websocket.send_text(item.payload)
+                queued = [await self._queue.get()]
+                while not self._queue.empty():
+                    queued.append(self._queue.get_nowait())
+                # Updates that queued up while the socket was busy go out as one frame.
+                for item in coalesce_updates(queued):
+                    if isinstance(item, Close):
+                        await self.websocket.close(code=item.code, reason=item.reason[:120])
+                        return
+                    if isinstance(item.payload, bytes):
+                        await self.websocket.send_bytes(item.payload)
+                    else:
+                        await self.websocket.send_text(item.payload)
         except Exception as error:  # the socket went away; its reader notices and leaves
             logger.debug("peer %s writer stopped: %s", self.id, error)
             self.closed.set()

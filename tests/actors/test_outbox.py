@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pycrdt import Doc, Map
 
-from actors.outbox import Close, Frame, FrameKind, Outbox
+from actors.outbox import Close, Frame, FrameKind, Outbox, coalesce_updates
 from crdt.protocol import SyncMessage, SyncStep, decode_message, sync_update
 
 
 def _updates(count: int) -> list[bytes]:
-    doc: Doc = Doc()
+    doc: Doc[Any] = Doc()
     metrics = doc.get("metrics", type=Map)
     updates: list[bytes] = []
     doc.observe(lambda event: updates.append(event.update))
@@ -25,8 +27,9 @@ def _update_frame(update: bytes, stored_at: float) -> Frame:
 def _applied(frame: Frame) -> dict[str, float]:
     assert isinstance(frame.payload, bytes)
     message = decode_message(frame.payload)
-    assert isinstance(message, SyncMessage) and message.step is SyncStep.UPDATE
-    doc: Doc = Doc()
+    assert isinstance(message, SyncMessage)
+    assert message.step is SyncStep.UPDATE
+    doc: Doc[Any] = Doc()
     doc.apply_update(message.payload)
     return dict(doc.get("metrics", type=Map))
 
@@ -52,7 +55,8 @@ async def test_poll_merges_queued_updates_and_keeps_other_frames_in_place() -> N
 
     assert len(polled) == 5
     merged, kept_awareness, alone, kept_targeted, kept_close = polled
-    assert isinstance(merged, Frame) and isinstance(alone, Frame)
+    assert isinstance(merged, Frame)
+    assert isinstance(alone, Frame)
     assert _applied(merged) == {"k0": 0.0, "k1": 1.0}
     assert merged.stored_at == 10.0
     assert kept_awareness is awareness
@@ -70,3 +74,18 @@ async def test_poll_returns_a_single_update_as_queued() -> None:
     outbox.publish(frame)
 
     assert await outbox.poll(subscription, 0.01) == [frame]
+
+
+def test_sockets_queueing_the_same_updates_share_one_merged_frame() -> None:
+    first, second, third = (_update_frame(update, 1.0) for update in _updates(3))
+
+    one_socket = coalesce_updates([first, second, third])
+    other_socket = coalesce_updates([first, second, third])
+    shorter_run = coalesce_updates([first, second])
+
+    assert len(one_socket) == len(other_socket) == len(shorter_run) == 1
+    assert one_socket[0] is other_socket[0]
+    assert isinstance(shorter_run[0], Frame)
+    assert _applied(shorter_run[0]) == {"k0": 0.0, "k1": 1.0}
+    assert isinstance(one_socket[0], Frame)
+    assert _applied(one_socket[0]) == {"k0": 0.0, "k1": 1.0, "k2": 2.0}
