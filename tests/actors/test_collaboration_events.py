@@ -115,9 +115,11 @@ async def test_new_clients_get_the_document_as_it_is_after_each_change(
     empty_state_step1 = bytes([0, 0, 1, 0])
 
     def titles(frames: list[Any]) -> str:
-        assert len(frames) == 1 and isinstance(frames[0].payload, bytes)
+        assert len(frames) == 1
+        assert isinstance(frames[0].payload, bytes)
         message = decode_message(frames[0].payload)
-        assert isinstance(message, SyncMessage) and message.step is SyncStep.STEP2
+        assert isinstance(message, SyncMessage)
+        assert message.step is SyncStep.STEP2
         joined = ReportDocument.from_updates([message.payload])
         return str(joined.meta()["title"])
 

@@ -63,10 +63,14 @@ def test_upgrade_declines_per_message_compression(clients: Server) -> None:
 
     # The client offers permessage-deflate, as browsers and the Node ws package do.
     with connect(url, compression="deflate", open_timeout=20) as websocket:
+        assert websocket.request is not None
+        assert websocket.response is not None
         offered = websocket.request.headers.get("Sec-WebSocket-Extensions")
         accepted = websocket.response.headers.get("Sec-WebSocket-Extensions")
         first = websocket.recv(timeout=20)
 
-    assert offered is not None and "permessage-deflate" in offered
+    assert offered is not None
+    assert "permessage-deflate" in offered
     assert accepted is None
-    assert isinstance(first, bytes) and first[:2] == b"\x00\x00"
+    assert isinstance(first, bytes)
+    assert first[:2] == b"\x00\x00"

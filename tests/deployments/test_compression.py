@@ -1,8 +1,10 @@
 """Turning per-message compression off in uvicorn's WebSocket protocols."""
 
 from __future__ import annotations
+
 from uvicorn.config import Config
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from uvicorn.server import ServerState
 
 from deployments.compression import turn_off_compression
 
@@ -17,16 +19,8 @@ async def test_protocol_reads_compression_as_off_twice_patched() -> None:
 
     first = turn_off_compression()
     second = turn_off_compression()
-    protocol = WebSocketsSansIOProtocol(config, server_state=_ServerState(), app_state={})
+    protocol = WebSocketsSansIOProtocol(config, server_state=ServerState(), app_state={})
 
     assert first == second >= 1
     assert config.ws_per_message_deflate is False
     assert protocol.conn.available_extensions == []
-
-
-class _ServerState:
-    def __init__(self) -> None:
-        self.total_requests = 0
-        self.connections: set[object] = set()
-        self.tasks: set[object] = set()
-        self.default_headers: list[tuple[bytes, bytes]] = []
