@@ -9,7 +9,9 @@ tests/interop/node_modules, then measures with the same Node harness
 
 1. one writer to N observers on one document, N = 1, 50, 200: propagation p50 and p99 and
    updates per second;
-2. an edit's p99 on a small document, idle and while 50 clients join a large document;
+2. an edit's p99 on a small document, idle and while 50 clients join a large document,
+   once with clients that read the document without applying it (tests/interop/
+   join-storm.mjs) and once with y-websocket providers that apply it;
 3. memory per open report (resident and unique memory of its actor process);
 4. the time to open a cold report (its actor stopped, a spare actor listed): a WebSocket
    connect until the sync reply arrives, and the part of it that is the report actor's
@@ -49,6 +51,7 @@ from schedules import sample_project_bytes
 
 INTEROP = Path(__file__).resolve().parents[1] / "tests" / "interop"
 HARNESS = INTEROP / "fanout-bench.mjs"
+JOIN_STORM = INTEROP / "join-storm.mjs"
 REFERENCE = INTEROP / "node_modules" / "@y" / "websocket-server" / "src" / "server.js"
 LARGE_BODY_CHARS = 900_000
 
@@ -197,12 +200,39 @@ def fanout(url: str, room_for: Any, token: str, sizes: list[int]) -> list[dict[s
     return rows
 
 
-def under_load(url: str, small_room: str, large_room: str, token: str) -> dict[str, Any]:
-    idle = harness(url, small_room, token, 1, 200, "idle")
-    storm = harness_in_background(url, large_room, token, 50, "storm")
-    loaded = harness(url, small_room, token, 1, 200, "load")
-    storm.wait(timeout=600)
+def join_storm_in_background(
+    url: str, room: str, token: str, clients: int
+) -> subprocess.Popen[str]:
+    config = {"url": url, "room": room, "token": token, "clients": clients, "stayMs": 5000}
+    return subprocess.Popen(
+        ["node", str(JOIN_STORM), json.dumps(config)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=INTEROP,
+    )
+
+
+def under_load(
+    url: str, small_room: str, large_room: str, token: str, storm_kind: str
+) -> dict[str, Any]:
+    """Time edits on the small room, idle and while 50 clients join the large room.
+
+    ``storm_kind`` "yjs": the joining clients are y-websocket providers that apply the
+    document. "read": they read the document's bytes without applying them.
+    """
+    idle = harness(url, small_room, token, 1, 200, f"idle-{storm_kind}")
+    if storm_kind == "yjs":
+        storm = harness_in_background(url, large_room, token, 50, "storm")
+    else:
+        storm = join_storm_in_background(url, large_room, token, 50)
+    loaded = harness(url, small_room, token, 1, 200, f"load-{storm_kind}")
+    out, _ = storm.communicate(timeout=600)
+    if storm.returncode != 0:
+        raise RuntimeError(f"the joining clients failed (exit code {storm.returncode})")
+    joined = json.loads(out.strip().splitlines()[-1]) if storm_kind == "read" else None
     return {
+        "storm": storm_kind,
+        "joined": joined,
         "idle_p99_ms": idle["p99_ms"],
         "loaded_p99_ms": loaded["p99_ms"],
         "idle_p50_ms": idle["p50_ms"],
@@ -285,11 +315,18 @@ def main() -> None:
                 ours.ws_url, lambda n: f"{rooms[n]}/collaborate", ours.token, sizes
             )
             results["reference_fanout"] = fanout(reference_url, lambda n: f"fanout-{n}", "", sizes)
-            results["ours_load"] = under_load(
-                ours.ws_url, f"{small}/collaborate", f"{large}/collaborate", ours.token
-            )
             prefill_reference(reference_url, "large", results["large_report_chars"])
-            results["reference_load"] = under_load(reference_url, "small", "large", "")
+            for storm_kind in ("read", "yjs"):
+                results[f"ours_load_{storm_kind}"] = under_load(
+                    ours.ws_url,
+                    f"{small}/collaborate",
+                    f"{large}/collaborate",
+                    ours.token,
+                    storm_kind,
+                )
+                results[f"reference_load_{storm_kind}"] = under_load(
+                    reference_url, "small", "large", "", storm_kind
+                )
             opened = [ours.new_report() for _ in range(reports_for_memory)]
             pids = [
                 ray.get(report_actor_handle(uuid.UUID(r), ours.settings).process_id.remote())
