@@ -142,7 +142,7 @@ class Collaboration:
             except Exception as error:  # pycrdt raises its own types on a bad state vector
                 return [Close(CLOSE_MALFORMED, f"invalid state vector: {error}")]
             return [Frame(FrameKind.BINARY, sync_step2(missing))]
-        # A new client answers the server's sync step 1 with an empty update. It changes
+        # A new client replies to the server's sync step 1 with an empty update. It changes
         # nothing, so it is neither stored nor broadcast, whoever sends it.
         if message.payload == _EMPTY_UPDATE:
             return []

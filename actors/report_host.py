@@ -99,7 +99,7 @@ class ReportHost:
 def _freeze_long_lived() -> None:
     """Leave the objects alive now, imports and the loaded report, out of full collections.
 
-    A report actor's process holds about 150,000 such objects. Walking them took 76 to
+    A report actor's process contains about 150,000 such objects. Walking them took 76 to
     88 ms in a traced run of the fan-out benchmark, long enough to stall every edit of
     the report in flight. Frozen objects are still freed when their last reference goes.
     """

@@ -2,8 +2,8 @@
 
 Serve starts each replica's HTTP server with uvicorn's defaults, which accept the
 permessage-deflate extension that browsers and the Node ``ws`` package offer. Compression
-keeps a zlib stream per connection, so every frame is compressed once per socket: a
-broadcast to 200 sockets is compressed 200 times, and 50 clients joining a report of a
+keeps a zlib stream per connection, so every frame is compressed once per socket. A
+broadcast to 200 sockets is compressed 200 times. Fifty clients joining a report of a
 megabyte cost 50 megabyte-sized compressions on the replica's event loop, while every
 other report's frames wait (docs/benchmarks.md, live co-editing, has the effect on
 the edits of a small report while 50 clients join a large one). The reference
@@ -37,8 +37,8 @@ def turn_off_compression() -> int:
     """Turn permessage-deflate off in uvicorn's WebSocket protocols; return how many.
 
     Idempotent. A protocol that cannot be imported (its library is not installed) is
-    left alone; if none can be, compression stays as uvicorn configures it and a warning
-    says so.
+    left alone. If none can be, compression stays as uvicorn configures it and a warning
+    is logged.
     """
     changed = 0
     for module_name, class_name in _PROTOCOLS:

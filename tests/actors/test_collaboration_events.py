@@ -79,7 +79,7 @@ async def test_surrogate_pair_is_one_character(
 
 
 @pytest.mark.parametrize("permission", list(Permission), ids=lambda p: p.value)
-async def test_empty_sync_step2_is_neither_stored_nor_broadcast(permission: Permission) -> None:
+async def test_empty_sync_step2_is_ignored(permission: Permission) -> None:
     stored: list[bytes] = []
 
     async def store_update(update: bytes, connection: Connection) -> None:
@@ -98,7 +98,7 @@ async def test_empty_sync_step2_is_neither_stored_nor_broadcast(permission: Perm
         kind=FrameKind.BINARY,
     )
 
-    # A new y-websocket client answers sync step 1 with an empty update: 0, 1, length 2.
+    # A new y-websocket client replies to sync step 1 with an empty update: 0, 1, length 2.
     outgoing = await collaboration.receive_binary(editor, bytes([0, 1, 2, 0, 0]))
 
     assert outgoing == []
@@ -106,7 +106,7 @@ async def test_empty_sync_step2_is_neither_stored_nor_broadcast(permission: Perm
     assert await outbox.poll(subscription, 0.01) == []
 
 
-async def test_new_clients_get_the_document_as_it_is_after_each_change(
+async def test_whole_document_frame_follows_changes(
     connection: Connection,
 ) -> None:
     document = ReportDocument()

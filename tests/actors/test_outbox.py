@@ -34,7 +34,7 @@ def _applied(frame: Frame) -> dict[str, float]:
     return dict(doc.get("metrics", type=Map))
 
 
-async def test_poll_merges_queued_updates_and_keeps_other_frames_in_place() -> None:
+async def test_poll_merges_adjacent_updates_only() -> None:
     outbox = Outbox()
     subscription = outbox.subscribe()
     first, second, third, fourth = _updates(4)
@@ -66,7 +66,7 @@ async def test_poll_merges_queued_updates_and_keeps_other_frames_in_place() -> N
     assert kept_close is close
 
 
-async def test_poll_returns_a_single_update_as_queued() -> None:
+async def test_poll_keeps_single_update() -> None:
     outbox = Outbox()
     subscription = outbox.subscribe()
     (only,) = _updates(1)
@@ -76,7 +76,7 @@ async def test_poll_returns_a_single_update_as_queued() -> None:
     assert await outbox.poll(subscription, 0.01) == [frame]
 
 
-def test_sockets_queueing_the_same_updates_share_one_merged_frame() -> None:
+def test_equal_runs_share_merged_frame() -> None:
     first, second, third = (_update_frame(update, 1.0) for update in _updates(3))
 
     one_socket = coalesce_updates([first, second, third])

@@ -13,7 +13,7 @@ async def _app(scope: object, receive: object, send: object) -> None:
     raise AssertionError("no request reaches the app here")
 
 
-async def test_protocol_reads_compression_as_off_twice_patched() -> None:
+async def test_protocol_gets_no_compression() -> None:
     config = Config(_app)
     assert config.ws_per_message_deflate is True
 

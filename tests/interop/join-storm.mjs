@@ -4,7 +4,7 @@
 //                         "token": "<jwt or empty>", "clients": 50, "stayMs": 5000}'
 //
 // Each client speaks the y-websocket protocol on a plain socket: it sends sync step 1 with an
-// empty state vector and waits for the server's sync step 2, which holds the whole document.
+// empty state vector and waits for the server's sync step 2, which contains the whole document.
 // It receives those bytes but does not apply them to a Y.Doc, so the machine's cores go to
 // the server under test rather than to 50 decodes of the same document in this process.
 // The clients stay connected for stayMs, then the script prints one JSON line:
