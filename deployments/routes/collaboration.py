@@ -123,6 +123,26 @@ async def get_session(report_id: uuid.UUID, services: ServicesDep, _: Viewer) ->
     return view
 
 
+@router.get(
+    "/{report_id}/collaborate/me", summary="The caller's permission for co-editing the report"
+)
+async def my_permission(
+    report_id: uuid.UUID, services: ServicesDep, caller: Viewer
+) -> dict[str, Any]:
+    """Return what the caller may do over the WebSocket, so a client can show it up front."""
+    actor = await _completed_actor(services, report_id)
+    granted = await actor.permission_for.remote(
+        caller.email, _ROLE_PERMISSION[caller.role].value, caller.role is Role.ADMIN
+    )
+    if granted is None:
+        raise PermissionDeniedError(
+            f"{caller.email} is not a participant of the collaboration session of report "
+            f"{report_id}; ask its project manager to add you",
+            code="not_a_participant",
+        )
+    return {"report_id": str(report_id), "user_id": caller.email, "permission": granted}
+
+
 @router.get("/{report_id}/comments", summary="Comments on the report, oldest first")
 async def list_comments(
     report_id: uuid.UUID,

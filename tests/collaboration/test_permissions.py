@@ -214,3 +214,39 @@ def test_refused_upgrade_body_is_a_problem_document(
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "not_a_participant"
+
+
+@pytest.mark.parametrize(
+    ("email", "expected"),
+    [
+        ("ann@example.com", "edit"),
+        ("cora@example.com", "comment"),
+        ("vic@example.com", "view"),
+    ],
+)
+def test_permission_endpoint_names_each_participant(
+    clients: Server, session_report: dict[str, Any], email: str, expected: str
+) -> None:
+    response = httpx.get(
+        f"{clients.url}/api/reports/pmr/{session_report['id']}/collaborate/me",
+        headers=clients.auth(email, Role.EDITOR),
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "report_id": session_report["id"],
+        "user_id": email,
+        "permission": expected,
+    }
+
+
+def test_permission_endpoint_refuses_non_participant(
+    clients: Server, session_report: dict[str, Any]
+) -> None:
+    response = httpx.get(
+        f"{clients.url}/api/reports/pmr/{session_report['id']}/collaborate/me",
+        headers=clients.auth("dave@example.com", Role.EDITOR),
+    )
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_a_participant"
