@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import math
 import re
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
@@ -293,7 +294,12 @@ def levels_in_order(value: Any) -> Any:
 
 
 def _number(value: Any) -> int:
-    """Read a Yjs number back as an integer; anything else (a client's mistake) counts as 0."""
+    """Read a Yjs number back as an integer; anything else (a client's mistake) counts as 0.
+
+    Yjs numbers are doubles, so a client can store Infinity or NaN, which ``int`` rejects.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return 0
     if isinstance(value, int | float) and not isinstance(value, bool):
         return int(value)
     return 0

@@ -16,6 +16,7 @@ them again later changes nothing, because Yjs updates are idempotent.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from pycrdt import Doc, Map, Text
@@ -41,6 +42,8 @@ def _section_problem(section_id: str, section: Any) -> str | None:
     order = section.get("order")
     if order is not None and (not isinstance(order, int | float) or isinstance(order, bool)):
         return f"section {section_id!r} order must be a number"
+    if isinstance(order, float) and not math.isfinite(order):
+        return f"section {section_id!r} order must be a finite number, got {order}"
     metrics = section.get("metrics")
     if metrics is not None and not isinstance(metrics, Map):
         return f"section {section_id!r} metrics must be a map"

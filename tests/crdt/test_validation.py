@@ -24,6 +24,10 @@ def client_update(document: ReportDocument, change: str) -> bytes:
         section["body"].insert(0, "Note: ")
     elif change == "order-as-text":
         section["order"] = "first"
+    elif change == "order-infinite":
+        section["order"] = float("inf")
+    elif change == "order-nan":
+        section["order"] = float("nan")
     elif change == "body-as-number":
         section["body"] = 3
     elif change == "new-section":
@@ -45,6 +49,8 @@ def test_valid_update_passes(change: str) -> None:
     ("change", "message"),
     [
         pytest.param("order-as-text", "order must be a number", id="order-as-text"),
+        pytest.param("order-infinite", "order must be a finite number", id="order-infinite"),
+        pytest.param("order-nan", "order must be a finite number", id="order-nan"),
         pytest.param("body-as-number", "body must be a shared text", id="body-as-number"),
     ],
 )
@@ -76,6 +82,24 @@ def test_layout_numbers_read_back_safely() -> None:
     view = document.to_dict()
 
     assert view["sections"][0]["order"] == 0
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_non_finite_numbers_read_back_as_zero(value: float) -> None:
+    # Reports stored before the order check may hold them, and JavaScript clients can
+    # write Infinity or NaN into any number field, such as the version in meta.
+    document = make_document()
+    section = document.sections_map()["risk"]
+    assert isinstance(section, Map)
+    with document.doc.transaction():
+        section["order"] = value
+    document.set_meta({"version": value})
+
+    view = document.to_dict()
+
+    assert view["sections"][0]["order"] == 0
+    assert view["meta"]["version"] == 0
+    assert document.bump_version("2024-03-31T00:00:00Z") == 1
 
 
 def body_update(document: ReportDocument, insert: str, *, at_end: bool = True) -> bytes:
