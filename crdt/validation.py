@@ -22,10 +22,13 @@ from typing import Any
 from pycrdt import Doc, Map, Text
 
 from crdt.annotations import SectionWatcher
-from crdt.document import MAX_BODY_CHARS, ROOT_TYPES, ReportDocument
+from crdt.document import COMMENTS, MAX_BODY_CHARS, ROOT_TYPES, ReportDocument
 from crdt.errors import ProtocolError, UpdateRejectedError
 
 logger = logging.getLogger(__name__)
+
+# Fields that crdt.annotations.add_comment writes as text and the comment listing reads.
+_COMMENT_TEXT_FIELDS = ("comment_id", "section_id", "content", "created_at")
 
 
 def _section_problem(section_id: str, section: Any) -> str | None:
@@ -47,6 +50,26 @@ def _section_problem(section_id: str, section: Any) -> str | None:
     metrics = section.get("metrics")
     if metrics is not None and not isinstance(metrics, Map):
         return f"section {section_id!r} metrics must be a map"
+    return None
+
+
+def _comment_problem(comment_id: str, comment: Any) -> str | None:
+    """Describe a comment that the comment listing could not read, or return None.
+
+    Listing comments sorts them by ``created_at`` and ``comment_id``, filters them by
+    ``section_id`` and decodes ``anchor`` as hex, so one comment without these fields
+    would break every JSON client's welcome and the comment routes.
+    """
+    if comment is None:
+        return None  # an editor removed the comment
+    if not isinstance(comment, Map):
+        return f"comment {comment_id!r} must be a map, got {type(comment).__name__}"
+    for field in _COMMENT_TEXT_FIELDS:
+        if not isinstance(comment.get(field), str):
+            return f"comment {comment_id!r} {field} must be text"
+    anchor = comment.get("anchor")
+    if anchor is not None and not isinstance(anchor, str):
+        return f"comment {comment_id!r} anchor must be text"
     return None
 
 
@@ -96,7 +119,8 @@ class ShadowValidator:
         """Apply ``update`` to the shadow and check what it changed.
 
         Raises:
-            ProtocolError: the update does not integrate or breaks a section's layout.
+            ProtocolError: the update does not integrate or breaks the layout of a section
+                or a comment.
             UpdateRejectedError: the update takes a section body past ``MAX_BODY_CHARS``
                 or creates a top-level shared type outside ``ROOT_TYPES``.
             In both cases the shadow is rebuilt from the live document, which never saw
@@ -104,7 +128,7 @@ class ShadowValidator:
         """
         try:
             self._shadow.apply(update)
-            sections, _, _ = self._watcher.take()
+            sections, comments_added, comments_changed = self._watcher.take()
             unknown_roots = set(self._shadow.doc.keys()) - self._allowed_roots
             changed = [
                 (section_id, self._shadow.sections_map().get(section_id))
@@ -112,6 +136,8 @@ class ShadowValidator:
             ]
             problems = (_section_problem(section_id, section) for section_id, section in changed)
             problem = next((found for found in problems if found is not None), None)
+            if problem is None:
+                problem = self._comments_problem(comments_added | comments_changed)
             too_long = (
                 _body_length_problem(section_id, section, self._live)
                 for section_id, section in changed
@@ -133,6 +159,14 @@ class ShadowValidator:
         if rejection is not None:
             self._recover()
             raise UpdateRejectedError(rejection)
+
+    def _comments_problem(self, comment_ids: set[str]) -> str | None:
+        comments = self._shadow.doc.get(COMMENTS, type=Map)
+        for comment_id in sorted(comment_ids):
+            problem = _comment_problem(comment_id, comments.get(comment_id))
+            if problem is not None:
+                return problem
+        return None
 
     def accept(self, update: bytes) -> None:
         """Bring the shadow up to date with an update stored without ``check``."""

@@ -5,7 +5,14 @@ from typing import Any
 import pytest
 from pycrdt import Doc, Map
 
-from crdt import MAX_BODY_CHARS, ProtocolError, ReportDocument, UpdateRejectedError
+from crdt import (
+    MAX_BODY_CHARS,
+    ProtocolError,
+    ReportDocument,
+    UpdateRejectedError,
+    add_comment,
+    list_comments,
+)
 from crdt.validation import ShadowValidator
 
 
@@ -180,7 +187,7 @@ def test_update_to_known_roots_passes() -> None:
     client.apply_update(document.snapshot())
     before = client.get_state()
     client.get("metrics", type=Map)["spi"] = 0.9
-    client.get("comments", type=Map)["c1"] = Map({"content": "Check the crane date."})
+    client.get("comments", type=Map)["c1"] = Map(comment_fields())
 
     validator.check(client.get_update(before))
 
@@ -196,3 +203,68 @@ def test_root_already_stored_stays_editable() -> None:
     legacy.get("scratch", type=Map)["note"] = "edited"
 
     validator.check(legacy.get_update(before))
+
+
+def comment_update(document: ReportDocument, comment: Any) -> bytes:
+    """Return a client's update that stores ``comment`` under the id ``c1``."""
+    client = ReportDocument(Doc())
+    client.apply(document.snapshot())
+    before = client.state_vector()
+    client.doc.get("comments", type=Map)["c1"] = comment
+    return client.changes_since(before)
+
+
+def comment_fields(**overrides: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "comment_id": "c1",
+        "section_id": "risk",
+        "content": "Check the crane contract.",
+        "user_id": "ann@example.com",
+        "created_at": "2024-03-31T09:00:00.000Z",
+        "resolved": False,
+    }
+    fields.update(overrides)
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+BROKEN_COMMENTS: dict[str, tuple[Any, str]] = {
+    "text instead of a map": ("see above", "comment 'c1' must be a map"),
+    "no created_at": (Map(comment_fields(created_at=None)), "created_at must be text"),
+    "no section_id": (Map(comment_fields(section_id=None)), "section_id must be text"),
+    "numeric comment_id": (Map(comment_fields(comment_id=7)), "comment_id must be text"),
+    "numeric anchor": (Map(comment_fields(anchor=5)), "anchor must be text"),
+}
+
+
+@pytest.mark.parametrize(
+    ("comment", "message"), BROKEN_COMMENTS.values(), ids=BROKEN_COMMENTS.keys()
+)
+def test_update_breaking_comment_layout_is_rejected(comment: Any, message: str) -> None:
+    document = make_document()
+    validator = ShadowValidator(document)
+
+    with pytest.raises(ProtocolError, match=message):
+        validator.check(comment_update(document, comment))
+
+    assert list_comments(document) == []
+
+
+def test_comment_as_stored_by_add_comment_passes() -> None:
+    document = make_document()
+    validator = ShadowValidator(document)
+    written = ReportDocument(Doc())
+    written.apply(document.snapshot())
+    add_comment(
+        written,
+        comment_id="c1",
+        section_id="risk",
+        content="Check the crane contract.",
+        user="ann@example.com",
+        created_at="2024-03-31T09:00:00.000Z",
+        position=5,
+    )
+
+    validator.check(written.changes_since(document.state_vector()))
+
+    document.apply(written.changes_since(document.state_vector()))
+    assert [comment["comment_id"] for comment in list_comments(document)] == ["c1"]
