@@ -308,9 +308,16 @@ class Collaboration:
         """
         if connection.cursor_section is None or connection.cursor_anchor is None:
             return
-        position = resolve_anchor(
-            self.document, connection.cursor_section, connection.cursor_anchor
-        )
+        try:
+            position = resolve_anchor(
+                self.document, connection.cursor_section, connection.cursor_anchor
+            )
+        except (DocumentError, KeyError):
+            # A Yjs editor removed the section or its body, so the cursor points nowhere.
+            # This runs after an update was stored, so it must not raise.
+            connection.cursor_section = None
+            connection.cursor_anchor = None
+            return
         self._publish_cursor_awareness(connection, position)
         payload = event(
             "user_cursor",

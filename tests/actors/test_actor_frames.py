@@ -1,0 +1,121 @@
+"""Frames sent to a ReportActor built in-process on the test database, without Ray."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from pycrdt import Doc, Map
+
+from actors.outbox import Close, Frame
+from actors.report_actor import ReportActor
+from config import Settings
+from crdt import ReportDocument
+from crdt.protocol import sync_update
+from storage import Database, ReportRepository
+
+CONTENT: dict[str, Any] = {
+    "meta": {"title": "March report"},
+    "sections": [
+        {"section_id": "risk", "title": "Risks", "body": "Crane hire is late.", "order": 0},
+        {"section_id": "summary", "title": "Summary", "body": "On plan.", "order": 1},
+    ],
+    "insights": [],
+    "metrics": {},
+}
+
+
+@pytest.fixture
+async def actor(
+    session_settings: Settings, new_report_id: uuid.UUID
+) -> AsyncIterator[ReportActor]:
+    report_actor = ReportActor(str(new_report_id), session_settings)
+    await report_actor.write_generated(CONTENT)
+    yield report_actor
+    # The housekeeping task would otherwise outlive the test's event loop.
+    if report_actor._housekeeping is not None:
+        report_actor._housekeeping.cancel()
+
+
+def stored_document(settings: Settings, report_id: uuid.UUID) -> dict[str, Any]:
+    """Return the report as a new actor would load it from the database."""
+    database = Database(settings.sqlalchemy_url)
+    try:
+        snapshot, rows = ReportRepository(database).load(report_id)
+    finally:
+        database.dispose()
+    updates = ([snapshot] if snapshot else []) + [update for _, update in rows]
+    return ReportDocument.from_updates(updates).to_dict()
+
+
+def yjs_update(actor: ReportActor, change: Any) -> bytes:
+    """Return a Yjs client's sync update frame for ``change`` applied to its sections map."""
+    client: Doc[Any] = Doc()
+    client.apply_update(actor._document.snapshot())
+    before = client.get_state()
+    change(client.get("sections", type=Map))
+    return sync_update(client.get_update(before))
+
+
+def remove_risk(sections: Map[Any]) -> None:
+    del sections["risk"]
+
+
+def remove_risk_body(sections: Map[Any]) -> None:
+    del sections["risk"]["body"]
+
+
+@pytest.mark.parametrize("change", [remove_risk, remove_risk_body], ids=["section", "body"])
+async def test_removal_under_json_cursor_succeeds(
+    actor: ReportActor, session_settings: Settings, new_report_id: uuid.UUID, change: Any
+) -> None:
+    subscription = await actor.subscribe()
+    await actor.connect(subscription, "reader", "ann@example.com", "edit", "text")
+    await actor.connect(subscription, "writer", "bob@example.com", "edit", "binary")
+    cursor = json.dumps({"type": "user_cursor", "section_id": "risk", "position": 3})
+    await actor.receive("reader", cursor)
+    before = await actor.read()
+
+    replies = await actor.receive("writer", yjs_update(actor, change))
+    later = await actor.receive("reader", json.dumps({"type": "ping"}))
+
+    assert replies == []
+    assert len(later) == 1
+    assert isinstance(later[0], Frame)
+    assert '"type": "ack"' in str(later[0].payload)
+    assert await actor.read() != before
+    assert stored_document(session_settings, new_report_id) == await actor.read()
+
+
+async def test_bad_frames_leave_stored_report_unchanged(
+    actor: ReportActor, session_settings: Settings, new_report_id: uuid.UUID
+) -> None:
+    subscription = await actor.subscribe()
+    await actor.connect(subscription, "writer", "bob@example.com", "edit", "binary")
+    before = stored_document(session_settings, new_report_id)
+
+    def comment_without_fields(sections: Map[Any]) -> None:
+        comments = sections.doc.get("comments", type=Map)
+        comments["c1"] = Map({"content": "no date or section"})
+
+    def infinite_order(sections: Map[Any]) -> None:
+        sections["risk"]["order"] = float("inf")
+
+    frames = [
+        b"\x00\x02\x05\x01",
+        yjs_update(actor, comment_without_fields),
+        yjs_update(actor, infinite_order),
+    ]
+    for frame in frames:
+        await actor.connect(subscription, "writer", "bob@example.com", "edit", "binary")
+        replies = await actor.receive("writer", frame)
+
+        assert len(replies) == 1
+        assert isinstance(replies[0], Close)
+        assert replies[0].code == 4400
+
+    assert stored_document(session_settings, new_report_id) == before
+    assert await actor.read() == before
