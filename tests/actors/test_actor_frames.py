@@ -14,7 +14,7 @@ from actors.outbox import Close, Frame
 from actors.report_actor import ReportActor
 from config import Settings
 from crdt import ReportDocument
-from crdt.protocol import sync_update
+from crdt.protocol import SyncMessage, decode_message, sync_update
 from storage import Database, ReportRepository
 
 CONTENT: dict[str, Any] = {
@@ -119,3 +119,49 @@ async def test_bad_frames_leave_stored_report_unchanged(
 
     assert stored_document(session_settings, new_report_id) == before
     assert await actor.read() == before
+
+
+def text_updates(snapshot: bytes) -> tuple[bytes, bytes]:
+    """Return two consecutive updates of one Yjs client that append to the risk body."""
+    client: Doc[Any] = Doc()
+    client.apply_update(snapshot)
+    before = client.get_state()
+    body = client.get("sections", type=Map)["risk"]["body"]
+    body.insert(len(body), " Rain")
+    first = client.get_update(before)
+    middle = client.get_state()
+    body.insert(len(body), " and wind.")
+    return first, client.get_update(middle)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an update whose structs wait for earlier ones is stored and broadcast, but "
+    "the whole document a newcomer gets leaves them out",
+)
+async def test_newcomer_converges_after_update_with_gap(actor: ReportActor) -> None:
+    subscription = await actor.subscribe()
+    await actor.connect(subscription, "writer", "bob@example.com", "edit", "binary")
+    first, second = text_updates(actor._document.snapshot())
+
+    # The second update arrives first, so its structs stay pending on the server.
+    await actor.receive("writer", sync_update(second))
+    await actor._outbox.poll(subscription, 0)
+    await actor.connect(subscription, "newcomer", "cat@example.com", "view", "binary")
+    whole = await actor.receive("newcomer", b"\x00\x00\x01\x00")
+    await actor.receive("writer", sync_update(first))
+    broadcast = await actor._outbox.poll(subscription, 0)
+
+    newcomer: Doc[Any] = Doc()
+    for frame in [*whole, *broadcast]:
+        assert isinstance(frame, Frame)
+        if not isinstance(frame.payload, bytes):
+            continue  # the JSON clients' presence events
+        message = decode_message(frame.payload)
+        if isinstance(message, SyncMessage):
+            newcomer.apply_update(message.payload)
+    server_body = (await actor.read())["sections"][0]["body"]
+    newcomer_body = str(newcomer.get("sections", type=Map)["risk"]["body"])
+
+    assert server_body == "Crane hire is late. Rain and wind."
+    assert newcomer_body == server_body
