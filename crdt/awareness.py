@@ -24,6 +24,9 @@ _MAX_STATE_BYTES = 64 * 1024
 # of others, which are skipped. Without a cap, one connection could introduce ids without
 # end, and the server would keep all of their states and send them to every newcomer.
 MAX_CLIENTS_PER_CONNECTION = 32
+# The server announces a client's departure with its clock + 1, which must still fit a lib0
+# varUint (at most 2^53 - 1), so a client's clock must stay below that maximum.
+_MAX_CLOCK = 2**53 - 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,11 @@ def decode_awareness(payload: bytes) -> list[AwarenessEntry]:
     for _ in range(count):
         client_id = reader.var_uint()
         clock = reader.var_uint()
+        if clock > _MAX_CLOCK:
+            raise ProtocolError(
+                f"awareness clock {clock} of client {client_id} exceeds {_MAX_CLOCK}, "
+                "so its removal could not be announced"
+            )
         text = reader.var_string()
         if len(text) > _MAX_STATE_BYTES:
             raise ProtocolError(f"awareness state of client {client_id} exceeds 64 KiB")

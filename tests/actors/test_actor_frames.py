@@ -14,7 +14,14 @@ from actors.outbox import Close, Frame
 from actors.report_actor import ReportActor
 from config import Settings
 from crdt import ReportDocument
-from crdt.protocol import SyncMessage, decode_message, sync_update
+from crdt.protocol import (
+    SyncMessage,
+    awareness_frame,
+    decode_message,
+    sync_update,
+    write_var_bytes,
+    write_var_uint,
+)
 from storage import Database, ReportRepository
 
 CONTENT: dict[str, Any] = {
@@ -165,3 +172,23 @@ async def test_newcomer_converges_after_update_with_gap(actor: ReportActor) -> N
 
     assert server_body == "Crane hire is late. Rain and wind."
     assert newcomer_body == server_body
+
+
+async def test_highest_awareness_clock_keeps_leave_announced(actor: ReportActor) -> None:
+    subscription = await actor.subscribe()
+    await actor.connect(subscription, "reader", "ann@example.com", "view", "text")
+    await actor.connect(subscription, "writer", "bob@example.com", "edit", "binary")
+    state = b'{"user": {"name": "bob"}}'
+    payload = write_var_uint(1) + write_var_uint(42) + write_var_uint(2**53 - 1)
+    payload += write_var_bytes(state)
+
+    replies = await actor.receive("writer", awareness_frame(payload))
+    await actor._outbox.poll(subscription, 0)
+    await actor.disconnect("writer")
+    after = await actor._outbox.poll(subscription, 0)
+
+    assert len(replies) == 1
+    assert isinstance(replies[0], Close)
+    assert replies[0].code == 4400
+    payloads = [frame.payload for frame in after if isinstance(frame, Frame)]
+    assert any('"event": "leave"' in str(payload) for payload in payloads)

@@ -126,3 +126,23 @@ def test_deeply_nested_state_is_protocol_error() -> None:
 
     with pytest.raises(ProtocolError, match="nests arrays or objects too deeply"):
         decode_awareness(payload)
+
+
+def test_clock_without_successor_is_rejected() -> None:
+    # 2^53 - 1 is the largest lib0 varUint, so clock + 1 for the removal would not encode.
+    payload = encode_awareness([entry(7, 2**53 - 1, {"user": {"name": "ann"}})])
+
+    with pytest.raises(ProtocolError, match="awareness clock 9007199254740991 of client 7"):
+        decode_awareness(payload)
+
+
+def test_removal_of_highest_accepted_clock_encodes() -> None:
+    table = AwarenessTable()
+    payload = encode_awareness([entry(7, 2**53 - 2, {"user": {"name": "ann"}})])
+    table.apply("c1", decode_awareness(payload))
+
+    removals = table.remove_connection("c1")
+
+    assert removals == [AwarenessEntry(7, 2**53 - 1, None)]
+    # One entry, client 7: encoding raised before the clock limit.
+    assert encode_awareness(removals).startswith(b"\x01\x07")
