@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -67,7 +68,28 @@ def now_iso() -> str:
 
 
 def event(kind: str, **fields: Any) -> str:
-    return json.dumps({"type": kind, **fields}, ensure_ascii=False)
+    """Encode a JSON event; a non-finite number in it is sent as null.
+
+    Yjs clients can store Infinity or NaN in the document, which ``json.dumps`` would
+    write as tokens that JSON parsers such as JavaScript's JSON.parse reject. Pydantic
+    writes them as null in the REST responses, and so does this.
+    """
+    message = {"type": kind, **fields}
+    try:
+        return json.dumps(message, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(message), ensure_ascii=False, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    """Return ``value`` with every non-finite float replaced by None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _contains_lone_surrogate(value: Any) -> bool:

@@ -131,3 +131,32 @@ async def test_whole_document_frame_follows_changes(
 
     assert titles(first) == titles(second) == "July"
     assert titles(third) == "August"
+
+
+def _reject_constant(constant: str) -> None:
+    raise ValueError(f"{constant} is not standard JSON")
+
+
+async def test_welcome_sends_non_finite_numbers_as_null(connection: Connection) -> None:
+    # A Yjs client can store Infinity or NaN; JavaScript's JSON.parse rejects those tokens.
+    document = ReportDocument()
+    document.put_section(
+        "risk",
+        title="Risks",
+        body="Crane hire is late.",
+        order=0,
+        metrics={"cost_performance": float("inf"), "schedule_performance": float("nan")},
+        confidence_score=float("-inf"),
+    )
+    collaboration = Collaboration(document, Connections(), Outbox(), _store_update, _commit_edit)
+
+    welcome = collaboration.welcome_json(connection)
+
+    assert len(welcome) == 1
+    assert isinstance(welcome[0], Frame)
+    assert isinstance(welcome[0].payload, str)
+    message = json.loads(welcome[0].payload, parse_constant=_reject_constant)
+    section = message["sections"][0]
+    assert section["metrics"] == {"cost_performance": None, "schedule_performance": None}
+    assert section["confidence_score"] is None
+    assert section["body"] == "Crane hire is late."
