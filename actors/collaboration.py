@@ -335,8 +335,8 @@ class Collaboration:
                 self.document, connection.cursor_section, connection.cursor_anchor
             )
         except (DocumentError, KeyError):
-            # A Yjs editor removed the section or its body, so the cursor points nowhere.
-            # This runs after an update was stored, so it must not raise.
+            # A Yjs editor removed or replaced the section or its body, so the cursor points
+            # nowhere. This runs after an update was stored, so it must not raise.
             connection.cursor_section = None
             connection.cursor_anchor = None
             return

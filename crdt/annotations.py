@@ -43,9 +43,25 @@ def anchor(document: ReportDocument, section_id: str, position: int) -> bytes:
 
 
 def resolve_anchor(document: ReportDocument, section_id: str, encoded: bytes) -> int:
-    """Return the current character position of a sticky index made by ``anchor``."""
+    """Return the current character position of a sticky index made by ``anchor``.
+
+    Raises:
+        DocumentError: the section is gone, or its body is no longer the text the index
+            was made in.
+    """
     body = _body(document, section_id)
-    offset = StickyIndex.decode(encoded, body).get_index()
+    try:
+        offset = StickyIndex.decode(encoded, body).get_index()
+    except BaseException as error:
+        # pycrdt 0.14.13 panics (Option::unwrap on None in sticky_index.rs) when a Yjs
+        # client replaced the body, so the index names an item of a deleted text. pyo3
+        # raises the panic as PanicException, a BaseException that cannot be imported,
+        # so it is recognised by name and everything else propagates.
+        if type(error).__name__ != "PanicException":
+            raise
+        raise DocumentError(
+            f"the anchor no longer points into the body of section {section_id!r}"
+        ) from None
     return _char_offset(str(body), offset)
 
 

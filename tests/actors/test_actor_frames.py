@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pycrdt import Doc, Map
+from pycrdt import Doc, Map, Text
 
 from actors.outbox import Close, Frame
 from actors.report_actor import ReportActor
@@ -75,7 +75,15 @@ def remove_risk_body(sections: Map[Any]) -> None:
     del sections["risk"]["body"]
 
 
-@pytest.mark.parametrize("change", [remove_risk, remove_risk_body], ids=["section", "body"])
+def replace_risk_body(sections: Map[Any]) -> None:
+    sections["risk"]["body"] = Text("Rewritten.")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [remove_risk, remove_risk_body, replace_risk_body],
+    ids=["section", "body", "new body"],
+)
 async def test_removal_under_json_cursor_succeeds(
     actor: ReportActor, session_settings: Settings, new_report_id: uuid.UUID, change: Any
 ) -> None:
@@ -95,6 +103,24 @@ async def test_removal_under_json_cursor_succeeds(
     assert '"type": "ack"' in str(later[0].payload)
     assert await actor.read() != before
     assert stored_document(session_settings, new_report_id) == await actor.read()
+
+
+async def test_comment_in_replaced_body_keeps_joins_working(actor: ReportActor) -> None:
+    subscription = await actor.subscribe()
+    await actor.connect(subscription, "reader", "ann@example.com", "comment", "text")
+    await actor.connect(subscription, "writer", "bob@example.com", "edit", "binary")
+    comment = {"type": "comment_added", "section_id": "risk", "content": "Why?", "position": 4}
+    await actor.receive("reader", json.dumps(comment))
+
+    replies = await actor.receive("writer", yjs_update(actor, replace_risk_body))
+    welcome = await actor.connect(subscription, "late", "cat@example.com", "view", "text")
+
+    assert replies == []
+    assert len(welcome) == 1
+    assert isinstance(welcome[0], Frame)
+    comments = json.loads(str(welcome[0].payload))["comments"]
+    assert [item["content"] for item in comments] == ["Why?"]
+    assert comments[0]["position"] is None
 
 
 async def test_bad_frames_leave_stored_report_unchanged(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from pycrdt import Text
 
 from crdt import (
     CommentNotFoundError,
@@ -46,6 +47,36 @@ def test_anchor_outside_text_is_rejected() -> None:
 
     with pytest.raises(DocumentError, match="outside the section text"):
         anchor(document, "risk", 500)
+
+
+def test_anchor_in_replaced_body_is_document_error() -> None:
+    document = make_document()
+    sticky = anchor(document, "risk", 5)
+
+    # A Yjs client may set a new shared text as the body, which deletes the old one.
+    document.section_map("risk")["body"] = Text("Rewritten.")
+
+    with pytest.raises(DocumentError, match="no longer points into the body"):
+        resolve_anchor(document, "risk", sticky)
+
+
+def test_comment_in_replaced_body_lists_without_position() -> None:
+    document = make_document()
+    add_comment(
+        document,
+        comment_id="c1",
+        section_id="risk",
+        content="Which crane?",
+        user="ann@example.com",
+        created_at="2025-01-01T00:00:00Z",
+        position=5,
+    )
+
+    document.section_map("risk")["body"] = Text("Rewritten.")
+    comments = list_comments(document)
+
+    assert [comment["comment_id"] for comment in comments] == ["c1"]
+    assert comments[0]["position"] is None
 
 
 def test_comment_is_listed_with_current_position() -> None:
