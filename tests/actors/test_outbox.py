@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from pycrdt import Doc, Map, Text
@@ -133,24 +132,3 @@ def test_long_run_of_three_clients_merges() -> None:
     assert str(receiver.get("body", type=Text)) == expected
     assert merged.stored_at == 0.0
 
-
-def _merge_seconds(frames: list[Frame]) -> float:
-    """Return the best of three times to coalesce ``frames``, each with a fresh run."""
-    timings = []
-    for _ in range(3):
-        run: list[Outgoing] = [Frame(f.kind, f.payload, update=f.update) for f in frames]
-        start = time.perf_counter()
-        coalesce_updates(run)
-        timings.append(time.perf_counter() - start)
-    return min(timings)
-
-
-def test_merge_time_near_linear_in_run_length() -> None:
-    updates = _updates(10_000)
-    frames = [_update_frame(update, 1.0) for update in updates]
-
-    short = _merge_seconds(frames[:1_000])
-    long = _merge_seconds(frames)
-
-    # Ten times the updates took about 95 times as long when they merged all at once.
-    assert long < 30 * short
