@@ -131,4 +131,3 @@ def test_long_run_of_three_clients_merges() -> None:
     receiver.apply_update(message.payload)
     assert str(receiver.get("body", type=Text)) == expected
     assert merged.stored_at == 0.0
-
