@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from deployments.auth import Role
 from tests.collaboration.conftest import INTEROP, require_node
 
 if TYPE_CHECKING:
@@ -93,3 +94,47 @@ def test_page_edit_reaches_second_browser(served: Server, report: dict[str, Any]
     assert "–" not in seen["metrics"]
     assert "token=" not in seen["readerUrl"]
     assert stored["sections"][0]["content"]["body"] == seen["readerText"]
+
+
+def test_page_shows_permission_and_refusals(served: Server, report: dict[str, Any]) -> None:
+    node = require_node()
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"Chromium not found at {CHROMIUM}; install Debian's chromium package")
+    page = f"{served.url}/app/reports/{report['id']}"
+    unknown = f"{served.url}/app/reports/00000000-0000-0000-0000-000000000000"
+    config = {
+        "pages": [
+            f"{page}?token={served.token('ann@example.com', Role.EDITOR)}",
+            f"{page}?token={served.token('vic@example.com', Role.VIEWER)}",
+            f"{page}?token=not-a-token",
+            f"{unknown}?token={served.token('ann@example.com', Role.EDITOR)}",
+        ]
+    }
+
+    finished = subprocess.run(
+        [node, str(INTEROP / "page-states.mjs"), json.dumps(config)],
+        cwd=INTEROP,
+        capture_output=True,
+        text=True,
+        timeout=BROWSER_SECONDS,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    editor, viewer, bad_token, unknown_report = json.loads(
+        finished.stdout.strip().splitlines()[-1]
+    )["pages"]
+
+    assert editor["status"] == "synced"
+    assert editor["notice"] is None
+    assert editor["readOnly"]
+    assert not any(editor["readOnly"])
+    assert viewer["status"] == "synced"
+    assert "read-only" in viewer["notice"]
+    assert viewer["readOnly"]
+    assert all(viewer["readOnly"])
+    assert bad_token["status"] == "refused"
+    assert bad_token["title"] == "Cannot open this report"
+    assert "token" in bad_token["subtitle"]
+    assert unknown_report["status"] == "refused"
+    assert "not found" in unknown_report["subtitle"]
+    for shown in (editor, viewer, bad_token, unknown_report):
+        assert shown["errors"] == []

@@ -4,7 +4,8 @@
 // update as soon as anyone changes them. The bearer token arrives once as ?token= in the
 // page address; it is kept in sessionStorage and removed from the address bar.
 import * as Y from 'yjs'
-import { WebsocketProvider } from 'y-websocket'
+import { WebsocketProvider, messageAuth } from 'y-websocket'
+import { readAuthMessage } from 'y-protocols/auth'
 import { bindTextarea } from './textarea.js'
 import { drawCarets } from './carets.js'
 
@@ -27,6 +28,14 @@ function readToken () {
   }
   return sessionStorage.getItem('pmr-token')
 }
+
+// What a user with each permission may do here; the server enforces it on every update.
+const PERMISSION_NOTES = {
+  comment: 'You can comment on this report through the API; the text is read-only here.',
+  view: 'You can view this report; the text is read-only.'
+}
+// A reason the server gave for refusing a change, shown once after the page reloads.
+const NOTICE_KEY = 'pmr-notice'
 
 // The token's subject, for display only: the server verifies the token itself.
 function userName (token) {
@@ -85,6 +94,7 @@ class SectionView {
     this.textarea = element('textarea')
     this.textarea.setAttribute('aria-label', `Text of ${sectionId}`)
     this.textarea.spellcheck = true
+    this.textarea.readOnly = !page.canEdit
     this.carets = element('div', 'carets')
     this.editor.append(this.textarea, this.carets)
     this.root.append(this.heading, this.figures, this.editor)
@@ -135,14 +145,23 @@ class SectionView {
 }
 
 class ReportPage {
-  constructor (root, token) {
+  constructor (root, token, permission) {
     this.root = root
+    this.canEdit = permission === 'edit'
     this.doc = new Y.Doc()
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
     this.provider = new WebsocketProvider(
       `${scheme}//${location.host}/ws/reports/pmr`, `${root.dataset.reportId}/collaborate`, this.doc,
       { params: { token } }
     )
+    // The server refuses a change it will not store with an auth message. The change stays
+    // in this page's document, so the page reloads to start again from the server's copy.
+    this.provider.messageHandlers[messageAuth] = (_encoder, decoder) => {
+      readAuthMessage(decoder, this.doc, (_doc, reason) => {
+        sessionStorage.setItem(NOTICE_KEY, `Your last change was not saved: ${reason}`)
+        location.reload()
+      })
+    }
     this.awareness = this.provider.awareness
     const name = userName(token)
     this.awareness.setLocalStateField('user', { name, color: colorFor(name) })
@@ -231,6 +250,43 @@ class ReportPage {
   }
 }
 
+function showNotice (text) {
+  const notice = document.getElementById('notice')
+  notice.textContent = text
+  notice.hidden = !text
+}
+
+function showRefusal (title, detail) {
+  document.getElementById('title').textContent = title
+  document.getElementById('subtitle').textContent = detail
+  const badge = document.getElementById('status')
+  badge.textContent = 'refused'
+  badge.dataset.status = 'refused'
+}
+
+// Ask the API what this user may do before connecting. A browser cannot read why a
+// WebSocket upgrade was refused, and y-websocket would retry a refused one forever.
+async function openReport (root, token) {
+  let response
+  try {
+    response = await fetch(`/api/reports/pmr/${root.dataset.reportId}/collaborate/me`, {
+      headers: { Authorization: `Bearer ${token}` }
+    })
+  } catch (error) {
+    showRefusal('Cannot reach the server', String(error))
+    return
+  }
+  const body = await response.json().catch(() => ({}))
+  if (!response.ok) {
+    showRefusal('Cannot open this report', body.detail ?? `HTTP ${response.status}`)
+    return
+  }
+  const notes = [sessionStorage.getItem(NOTICE_KEY), PERMISSION_NOTES[body.permission]]
+  sessionStorage.removeItem(NOTICE_KEY)
+  showNotice(notes.filter(Boolean).join(' '))
+  window.pmrPage = new ReportPage(root, token, body.permission)
+}
+
 const root = document.getElementById('app')
 const token = readToken()
 if (!token) {
@@ -238,5 +294,5 @@ if (!token) {
   document.getElementById('subtitle').textContent =
     'Open this page with ?token=<bearer token> in its address; `pmr token create` issues one.'
 } else {
-  window.pmrPage = new ReportPage(root, token)
+  openReport(root, token)
 }
