@@ -31,3 +31,5 @@ def wait_for_interrupt() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
     stopped.wait()
+    # Serve keeps each replica reachable for its draining period before it exits.
+    click.echo("Stopping the server; this takes up to about 40 s.")

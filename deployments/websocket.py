@@ -173,6 +173,17 @@ async def _join(
 @router.websocket("/ws/reports/pmr/{report_id}/collaborate")
 async def collaborate(websocket: WebSocket, report_id: str) -> None:
     services: Services = websocket.app.state.services
+    wire_format = websocket.query_params.get("format")
+    if wire_format not in (None, "json"):
+        await _deny(
+            websocket,
+            ApiError(
+                f"format={wire_format!r} is not a connection format: use format=json for JSON "
+                "events, or leave it out for the Yjs protocol",
+                code="invalid_format",
+            ),
+        )
+        return
     try:
         report_uuid = uuid.UUID(report_id)
         principal, permission = await _admit(websocket, services, report_uuid)
@@ -190,7 +201,7 @@ async def collaborate(websocket: WebSocket, report_id: str) -> None:
         return
     _, subprotocol = _offered_token(websocket)
     await websocket.accept(subprotocol=subprotocol)
-    kind = FrameKind.TEXT if websocket.query_params.get("format") == "json" else FrameKind.BINARY
+    kind = FrameKind.TEXT if wire_format == "json" else FrameKind.BINARY
     peer = Peer(websocket, kind, services.settings.ws_send_queue_frames)
     try:
         room, initial = await _join(services, report_uuid, peer, principal, permission)
@@ -244,3 +255,16 @@ async def _relay(websocket: WebSocket, services: Services, room: Room, peer: Pee
         room.deliver(replies, only=peer)
         if any(isinstance(reply, Close) for reply in replies):
             return
+
+
+@router.websocket("/ws/{path:path}")
+async def unknown_socket(websocket: WebSocket, path: str) -> None:
+    """Refuse an upgrade on any other path with a problem document instead of a bare 403."""
+    await _deny(
+        websocket,
+        NotFoundError(
+            f"no WebSocket at /ws/{path}; co-editing is at "
+            "/ws/reports/pmr/{report_id}/collaborate",
+            code="not_found",
+        ),
+    )

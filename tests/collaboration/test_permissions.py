@@ -250,3 +250,36 @@ def test_permission_endpoint_refuses_non_participant(
 
     assert response.status_code == 403
     assert response.json()["code"] == "not_a_participant"
+
+
+UPGRADE_HEADERS = {
+    "Connection": "Upgrade",
+    "Upgrade": "websocket",
+    "Sec-WebSocket-Version": "13",
+    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+}
+
+
+def test_unknown_format_is_refused_with_400(clients: Server, report: dict[str, Any]) -> None:
+    url = f"{clients.url}/ws/reports/pmr/{report['id']}/collaborate"
+    params = {"token": clients.token("ann@example.com"), "format": "xml"}
+
+    response = httpx.get(url, params=params, headers=UPGRADE_HEADERS)
+
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "invalid_format"
+    assert "format=json" in response.json()["detail"]
+
+
+def test_unknown_socket_path_is_refused_with_404(
+    clients: Server, report: dict[str, Any]
+) -> None:
+    url = f"{clients.url}/ws/reports/pmr/{report['id']}"
+    params = {"token": clients.token("ann@example.com")}
+
+    response = httpx.get(url, params=params, headers=UPGRADE_HEADERS)
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "/collaborate" in response.json()["detail"]
