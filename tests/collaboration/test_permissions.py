@@ -272,9 +272,7 @@ def test_unknown_format_is_refused_with_400(clients: Server, report: dict[str, A
     assert "format=json" in response.json()["detail"]
 
 
-def test_unknown_socket_path_is_refused_with_404(
-    clients: Server, report: dict[str, Any]
-) -> None:
+def test_unknown_socket_path_is_refused_with_404(clients: Server, report: dict[str, Any]) -> None:
     url = f"{clients.url}/ws/reports/pmr/{report['id']}"
     params = {"token": clients.token("ann@example.com")}
 
