@@ -136,5 +136,5 @@ def test_page_shows_permission_and_refusals(served: Server, report: dict[str, An
     assert "token" in bad_token["subtitle"]
     assert unknown_report["status"] == "refused"
     assert "not found" in unknown_report["subtitle"]
-    for shown in (editor, viewer, bad_token, unknown_report):
-        assert shown["errors"] == []
+    for seen in (editor, viewer, bad_token, unknown_report):
+        assert seen["errors"] == []

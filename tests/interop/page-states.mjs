@@ -29,7 +29,7 @@ async function state (url) {
     timeout: TIMEOUT
   })
   const notice = page.locator('#notice')
-  const shown = {
+  const seen = {
     status: await page.locator('#status').getAttribute('data-status'),
     title: await page.locator('#title').textContent(),
     subtitle: await page.locator('#subtitle').textContent(),
@@ -40,7 +40,7 @@ async function state (url) {
     errors
   }
   await context.close()
-  return shown
+  return seen
 }
 
 try {

@@ -29,7 +29,7 @@ function readToken () {
   return sessionStorage.getItem('pmr-token')
 }
 
-// What a user with each permission may do here; the server enforces it on every update.
+// The note shown to users without edit permission; the server enforces it on every update.
 const PERMISSION_NOTES = {
   comment: 'You can comment on this report through the API; the text is read-only here.',
   view: 'You can view this report; the text is read-only.'
@@ -256,7 +256,7 @@ function showNotice (text) {
   notice.hidden = !text
 }
 
-function showRefusal (title, detail) {
+function showRejection (title, detail) {
   document.getElementById('title').textContent = title
   document.getElementById('subtitle').textContent = detail
   const badge = document.getElementById('status')
@@ -273,12 +273,12 @@ async function openReport (root, token) {
       headers: { Authorization: `Bearer ${token}` }
     })
   } catch (error) {
-    showRefusal('Cannot reach the server', String(error))
+    showRejection('Cannot reach the server', String(error))
     return
   }
   const body = await response.json().catch(() => ({}))
   if (!response.ok) {
-    showRefusal('Cannot open this report', body.detail ?? `HTTP ${response.status}`)
+    showRejection('Cannot open this report', body.detail ?? `HTTP ${response.status}`)
     return
   }
   const notes = [sessionStorage.getItem(NOTICE_KEY), PERMISSION_NOTES[body.permission]]
