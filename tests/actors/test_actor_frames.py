@@ -12,7 +12,7 @@ from pycrdt import Doc, Map, Text
 
 from actors.outbox import Close, Frame
 from actors.report_actor import ReportActor
-from config import Settings
+from config import Settings, logs
 from crdt import ReportDocument
 from crdt.protocol import (
     SyncMessage,
@@ -37,8 +37,11 @@ CONTENT: dict[str, Any] = {
 
 @pytest.fixture
 async def actor(
-    session_settings: Settings, new_report_id: uuid.UUID
+    session_settings: Settings, new_report_id: uuid.UUID, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[ReportActor]:
+    # A report actor tags every line its process logs with its report id. Here the process
+    # is the test run, so the tag is dropped again when the test ends.
+    monkeypatch.setattr(logs, "_process_context", {})
     report_actor = ReportActor(str(new_report_id), session_settings)
     await report_actor.write_generated(CONTENT)
     yield report_actor

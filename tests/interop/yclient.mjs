@@ -16,15 +16,49 @@ import * as decoding from 'lib0/decoding'
 
 const config = JSON.parse(process.argv[2])
 const doc = new Y.Doc()
-// Hex of each update this client sent, with the label of the edit it carries.
-const sent = new Map()
+// The updates this client sent and has not yet seen come back, each with its edit's label.
+let pending = []
+let edits = 0
 
 function emit (message) {
   process.stdout.write(JSON.stringify(message) + '\n')
 }
 
-function hex (bytes) {
-  return Buffer.from(bytes).toString('hex')
+// Whether `received` ends at or after every struct of `sent` and starts no later.
+function coversStructs (received, sent) {
+  for (const [client, to] of sent.to) {
+    const from = received.from.get(client)
+    if (from === undefined || from > sent.from.get(client) || received.to.get(client) < to) return false
+  }
+  return true
+}
+
+// Whether the deletions of `received` include every range that `sent` deletes.
+function coversDeletes (received, sent) {
+  for (const [client, items] of sent.clients) {
+    const ranges = [...(received.clients.get(client) ?? [])].sort((a, b) => a.clock - b.clock)
+    for (const { clock, len } of items) {
+      let reached = clock
+      for (const range of ranges) {
+        if (range.clock > reached) break
+        reached = Math.max(reached, range.clock + range.len)
+      }
+      if (reached < clock + len) return false
+    }
+  }
+  return true
+}
+
+// Emits `echoed` for each sent update that `update` contains. The server may merge updates
+// that queued up into one, so an echo is recognised by its content, not its bytes.
+function noteEchoes (update) {
+  const meta = Y.parseUpdateMeta(update)
+  const { ds } = Y.decodeUpdate(update)
+  pending = pending.filter((entry) => {
+    if (!coversStructs(meta, entry.meta) || !coversDeletes(ds, entry.ds)) return true
+    emit({ event: 'echoed', label: entry.label })
+    return false
+  })
 }
 
 // Reports what arrives on the socket; the provider handles the same frames as usual.
@@ -35,8 +69,7 @@ function watchFrame (data) {
     decoding.readVarUint(decoder)
     emit({ event: 'denied', reason: decoding.readVarString(decoder) })
   } else if (type === 0 && decoding.readVarUint(decoder) === 2) {
-    const label = sent.get(hex(decoding.readVarUint8Array(decoder)))
-    if (label !== undefined) emit({ event: 'echoed', label })
+    noteEchoes(decoding.readVarUint8Array(decoder))
   }
 }
 
@@ -87,7 +120,10 @@ function edit (label, change) {
   doc.on('update', capture)
   doc.transact(change, label)
   doc.off('update', capture)
-  if (update !== null) sent.set(hex(update), label)
+  edits += 1
+  if (update !== null) {
+    pending.push({ label, meta: Y.parseUpdateMeta(update), ds: Y.decodeUpdate(update).ds })
+  }
 }
 
 async function typeTokens ({ section, tokens, intervalMs }) {
@@ -121,12 +157,12 @@ const commands = {
   insert: ({ section, index, text, repeat, label }) => {
     const target = body(section)
     const content = text.repeat(repeat ?? 1)
-    edit(label ?? `insert-${sent.size}`, () => target.insert(index < 0 ? target.length : index, content))
+    edit(label ?? `insert-${edits}`, () => target.insert(index < 0 ? target.length : index, content))
     return target.length
   },
   delete: ({ section, index, length }) => {
     const target = body(section)
-    edit(`delete-${sent.size}`, () => target.delete(index, length))
+    edit(`delete-${edits}`, () => target.delete(index, length))
     return target.length
   },
   type: typeTokens,
