@@ -5,18 +5,10 @@
 //
 // Prints one JSON line: what each page showed. Uses the Debian chromium at /usr/bin/chromium
 // (PMR_CHROMIUM overrides it); Playwright never downloads a browser here.
-import { chromium } from 'playwright-core'
+import { TIMEOUT, launchChromium } from './chromium.mjs'
 
 const config = JSON.parse(process.argv[2])
-const TIMEOUT = 30_000
-const browser = await chromium.launch({
-  executablePath: process.env.PMR_CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'
-  ]
-})
+const browser = await launchChromium()
 
 async function openPage (url) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 } })

@@ -6,18 +6,10 @@
 // Prints one JSON line: for each page its status, title, subtitle, notice and whether each
 // section's text is read-only. Uses the Debian chromium at /usr/bin/chromium (PMR_CHROMIUM
 // overrides it).
-import { chromium } from 'playwright-core'
+import { TIMEOUT, launchChromium } from './chromium.mjs'
 
 const config = JSON.parse(process.argv[2])
-const TIMEOUT = 30_000
-const browser = await chromium.launch({
-  executablePath: process.env.PMR_CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'
-  ]
-})
+const browser = await launchChromium()
 
 async function state (url) {
   const context = await browser.newContext()
