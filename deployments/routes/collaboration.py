@@ -88,10 +88,16 @@ async def _completed_actor(services: Services, report_id: uuid.UUID) -> Any:
     return services.hub.actor_for(report_id)
 
 
-async def _require(actor: Any, caller: Principal, needed: Permission) -> None:
-    granted = await actor.permission_for.remote(
+async def _granted(actor: Any, caller: Principal) -> str | None:
+    """Return the caller's permission on the actor's report, or None for a non-participant."""
+    granted: str | None = await actor.permission_for.remote(
         caller.email, _ROLE_PERMISSION[caller.role].value, caller.role is Role.ADMIN
     )
+    return granted
+
+
+async def _require(actor: Any, caller: Principal, needed: Permission) -> None:
+    granted = await _granted(actor, caller)
     if granted is None or not Permission(granted).includes(needed):
         raise PermissionDeniedError(
             f"{caller.email} needs {needed.value} permission on this report and has "
@@ -131,9 +137,7 @@ async def my_permission(
 ) -> dict[str, Any]:
     """Return what the caller may do over the WebSocket, so a client can show it up front."""
     actor = await _completed_actor(services, report_id)
-    granted = await actor.permission_for.remote(
-        caller.email, _ROLE_PERMISSION[caller.role].value, caller.role is Role.ADMIN
-    )
+    granted = await _granted(actor, caller)
     if granted is None:
         raise PermissionDeniedError(
             f"{caller.email} is not a participant of the collaboration session of report "
