@@ -68,7 +68,7 @@ def now_iso() -> str:
 
 
 def event(kind: str, **fields: Any) -> str:
-    """Encode a JSON event; a non-finite number in it is sent as null.
+    """Encode a JSON event, sending each non-finite number in it as null.
 
     Yjs clients can store Infinity or NaN in the document, which ``json.dumps`` would
     write as tokens that JSON parsers such as JavaScript's JSON.parse reject. Pydantic
@@ -134,7 +134,7 @@ class Collaboration:
         self._whole_document_frame: Frame | None = None
 
     def document_changed(self) -> None:
-        """Forget what was derived from the document; the actor calls it on every change."""
+        """Forget what was derived from the document. The actor calls this on every change."""
         self._whole_document_frame = None
 
     # Binary frames -------------------------------------------------------------------------
@@ -165,7 +165,7 @@ class Collaboration:
                 return [Close(CLOSE_MALFORMED, f"invalid state vector: {error}")]
             return [Frame(FrameKind.BINARY, sync_step2(missing))]
         # A new client replies to the server's sync step 1 with an empty update. It changes
-        # nothing, so it is neither stored nor broadcast, whoever sends it.
+        # nothing, so it is neither stored nor broadcast, from any connection.
         if message.payload == _EMPTY_UPDATE:
             return []
         # Commenters comment through JSON events or REST: a Yjs update cannot be limited to

@@ -28,7 +28,7 @@ SUBSCRIPTION_QUEUE_FRAMES = 10_000
 SUBSCRIPTION_TIMEOUT_SECONDS = 30.0
 # pycrdt 0.14's merge_updates takes time quadratic in the number of updates it gets, so a
 # long run merges in chunks of this many updates, and then the chunks merge. Measured on
-# 10,000 one-character updates (bench machine, 2 cores): 0.52 s at once, 14 ms in chunks.
+# 10,000 one-character updates once, outside bench/ (2 cores): 0.52 s at once, 14 ms in chunks.
 _MERGE_CHUNK_UPDATES = 64
 
 

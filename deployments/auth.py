@@ -85,7 +85,7 @@ class TokenService:
             raise AuthenticationError("the bearer token has expired; request a new one") from error
         except jwt.InvalidSignatureError as error:
             raise AuthenticationError(
-                "the bearer token's signature is invalid: it was signed with another secret; "
+                "the bearer token's signature is invalid: it was signed with another secret. "
                 "create tokens with the server's PMR_DATA_DIR or PMR_JWT_SECRET"
             ) from error
         except jwt.PyJWTError as error:

@@ -5,8 +5,8 @@ permessage-deflate extension that browsers and the Node ``ws`` package offer. Co
 keeps a zlib stream per connection, so every frame is compressed once per socket. A
 broadcast to 200 sockets is compressed 200 times. Fifty clients joining a report of a
 megabyte cost 50 megabyte-sized compressions on the replica's event loop, while every
-other report's frames wait (docs/benchmarks.md, live co-editing, has the effect on
-the edits of a small report while 50 clients join a large one). The reference
+other report's frames wait. docs/benchmarks.md (live co-editing) gives the edit latency
+of a small report while 50 clients join a large one. The reference
 y-websocket server does not compress either.
 
 Serve offers no setting for it, so ``turn_off_compression`` makes uvicorn's WebSocket
@@ -34,7 +34,7 @@ _MARK = "_pmr_without_compression"
 
 
 def turn_off_compression() -> int:
-    """Turn permessage-deflate off in uvicorn's WebSocket protocols; return how many.
+    """Turn permessage-deflate off in uvicorn's WebSocket protocols and return how many.
 
     Idempotent. A protocol that cannot be imported (its library is not installed) is
     left alone. If none can be, compression stays as uvicorn configures it and a warning

@@ -175,6 +175,7 @@ async def collaborate(websocket: WebSocket, report_id: str) -> None:
     services: Services = websocket.app.state.services
     wire_format = websocket.query_params.get("format")
     if wire_format not in (None, "json"):
+        logger.info("rejected a WebSocket upgrade on report %s: format=%r", report_id, wire_format)
         await _deny(
             websocket,
             ApiError(
@@ -259,7 +260,8 @@ async def _relay(websocket: WebSocket, services: Services, room: Room, peer: Pee
 
 @router.websocket("/ws/{path:path}")
 async def unknown_socket(websocket: WebSocket, path: str) -> None:
-    """Refuse an upgrade on any other path with a problem document instead of a bare 403."""
+    """Reject an upgrade on any other path with a problem document instead of a bare 403."""
+    logger.info("rejected a WebSocket upgrade on the unknown path /ws/%s", path)
     await _deny(
         websocket,
         NotFoundError(

@@ -1,5 +1,5 @@
-// Starts the Debian chromium at /usr/bin/chromium headless for the page checks (PMR_CHROMIUM
-// overrides the path); Playwright never downloads a browser here.
+// Starts the Debian chromium at /usr/bin/chromium headless for the page checks. PMR_CHROMIUM
+// overrides the path, and Playwright never downloads a browser here.
 import { chromium } from 'playwright-core'
 
 // How long a check waits for the page to reach a state, in milliseconds.

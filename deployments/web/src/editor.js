@@ -29,7 +29,7 @@ function readToken () {
   return sessionStorage.getItem('pmr-token')
 }
 
-// The note shown to users without edit permission; the server enforces it on every update.
+// The note shown to users without edit permission. The server enforces it on every update.
 const PERMISSION_NOTES = {
   comment: 'You can comment on this report through the API; the text is read-only here.',
   view: 'You can view this report; the text is read-only.'
@@ -154,7 +154,7 @@ class ReportPage {
       `${scheme}//${location.host}/ws/reports/pmr`, `${root.dataset.reportId}/collaborate`, this.doc,
       { params: { token } }
     )
-    // The server refuses a change it will not store with an auth message. The change stays
+    // The server rejects a change it will not store with an auth message. The change stays
     // in this page's document, so the page reloads to start again from the server's copy.
     this.provider.messageHandlers[messageAuth] = (_encoder, decoder) => {
       readAuthMessage(decoder, this.doc, (_doc, reason) => {
