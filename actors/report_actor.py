@@ -33,6 +33,7 @@ from actors.errors import ReportUnloadingError, UnknownConnectionError
 from actors.outbox import Close, Frame, FrameKind, Outbox, Outgoing
 from actors.revisions import DocumentRevision
 from actors.session_log import ChangeLog
+from actors.stream import StreamServer, StreamTicket
 from actors.update_writer import UpdateWriter
 from config import Settings
 from config.logs import bind_process, configure_logging
@@ -97,6 +98,13 @@ class ReportActor:
         self._shadow = ShadowValidator(self._document)
         self._outbox = Outbox()
         self._connections = Connections()
+        self._stream = StreamServer(
+            self._outbox,
+            self.receive,
+            self.unsubscribe,
+            host=node_host,
+            frame_limit=settings.max_frame_bytes,
+        )
         self._changes = ChangeLog(self._report_id, self._sessions)
         self._audit = AuditTrail(self._report_id, AuditRepository(self._database), self._document)
         self._revision = DocumentRevision(self._report_id, settings)
@@ -353,14 +361,10 @@ class ReportActor:
         self._touch()
         return self._outbox.subscribe()
 
-    async def poll(self, subscription_id: str, wait_seconds: float = 10.0) -> list[Outgoing]:
-        self._touch()
-        items = await self._outbox.poll(subscription_id, wait_seconds)
-        handed_at = time.time()
-        for item in items:
-            if isinstance(item, Frame) and item.stored_at is not None:
-                metrics.fanout_observed(handed_at - item.stored_at)
-        return items
+    async def open_stream(self) -> StreamTicket:
+        """Subscribe a replica and return the ticket for its direct stream (actors/stream.py)."""
+        subscription = await self.subscribe()
+        return await self._stream.ticket(subscription)
 
     async def subscription_count(self) -> int:
         """Return how many replicas subscribe to this report, one per replica with sockets."""
@@ -645,6 +649,7 @@ class ReportActor:
             self._unloading = False
             raise
         metrics.report_loaded(False)
+        await self._stream.stop()
         self._watcher.close()
         logger.info(
             "report %s unloaded after %.0f s idle",
@@ -671,6 +676,17 @@ class ReportActor:
         up_to = await asyncio.to_thread(compact_log, self._reports, self._report_id)
         self._log_rows = max(self._log_rows - rows, 0)
         logger.info("report %s compacted up to update %d", self._report_id, up_to)
+
+
+def node_host() -> str:
+    """Return the address of this process's Ray node, or loopback outside Ray."""
+    if not ray.is_initialized():
+        return "127.0.0.1"
+    node_id = ray.get_runtime_context().get_node_id()
+    for node in ray.nodes():  # type: ignore[no-untyped-call]
+        if node.get("NodeID") == node_id:
+            return str(node["NodeManagerAddress"])
+    return "127.0.0.1"
 
 
 def compact_log(reports: ReportRepository, report_id: uuid.UUID) -> int:

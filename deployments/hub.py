@@ -1,8 +1,9 @@
-"""Per-replica fan-out: one subscription to each report actor, shared by the local sockets.
+"""Per-replica fan-out: one stream to each report actor, shared by the local sockets.
 
-The actor queues each outgoing frame once per replica; the room here copies it into each
-socket's bounded send queue. A socket whose queue is full is closed (4429) rather than
-skipped, because a Yjs client that misses one update stays out of sync.
+The actor sends each outgoing frame once per replica over the room's stream
+(actors/stream.py); the room here copies it into each socket's bounded send queue. A
+socket whose queue is full is closed (4429) rather than skipped, because a Yjs client that
+misses one update stays out of sync.
 
 NOTE: every frame costs one socket write per client here and another in HAProxy. On the
 2-core benchmark machine, 200 observers of one report made this server fall behind the
@@ -23,19 +24,12 @@ from ray.exceptions import RayActorError, RayTaskError
 
 from actors import report_actor_handle
 from actors.connections import CLOSE_SERVICE_RESTART, CLOSE_SLOW_CONSUMER
-from actors.outbox import (
-    Close,
-    Frame,
-    FrameKind,
-    Outgoing,
-    SubscriptionClosedError,
-    coalesce_updates,
-)
+from actors.outbox import Close, Frame, FrameKind, Outgoing, coalesce_updates
+from actors.stream import StreamClient, StreamError
 from config import Settings
 
 logger = logging.getLogger(__name__)
 
-_POLL_SECONDS = 10.0
 # How long a closing socket may take to flush its queue and send its close frame.
 _CLOSE_GRACE_SECONDS = 2.0
 
@@ -119,17 +113,38 @@ class Peer:
 
 
 class Room:
-    """The sockets of one report on this replica and their shared subscription."""
+    """The sockets of one report on this replica and their shared stream to its actor.
 
-    def __init__(
-        self, hub: ReportHub, report_id: uuid.UUID, actor: Any, subscription: str
-    ) -> None:
+    Opened by ``open`` and ended by ``close``; a stream that breaks closes every socket of
+    the room with 4503 so that their clients reconnect and resync.
+    """
+
+    def __init__(self, hub: ReportHub, report_id: uuid.UUID, actor: Any) -> None:
         self.hub = hub
         self.report_id = report_id
         self.actor = actor
-        self.subscription = subscription
+        self.subscription = ""
         self.peers: dict[str, Peer] = {}
-        self._pump = asyncio.get_running_loop().create_task(self._poll())
+        self._stream: StreamClient | None = None
+
+    @classmethod
+    async def open(cls, hub: ReportHub, report_id: uuid.UUID, actor: Any) -> Room:
+        """Subscribe to the report's actor and open the stream its ticket names.
+
+        Raises:
+            StreamError: the actor's stream could not be reached.
+        """
+        room = cls(hub, report_id, actor)
+        ticket = await actor.open_stream.remote()
+        room.subscription = ticket.subscription
+        try:
+            room._stream = await StreamClient.connect(
+                ticket, deliver=room.deliver, still_needed=room._has_peers, on_end=room._ended
+            )
+        except StreamError:
+            await room._unsubscribe()
+            raise
+        return room
 
     def deliver(
         self, items: Iterable[Outgoing], only: Peer | None = None, *, first: bool = False
@@ -146,30 +161,30 @@ class Room:
                 else:
                     peer.deliver(item, first=first)
 
-    async def _poll(self) -> None:
-        try:
-            while await self._has_peers():
-                items = await self.actor.poll.remote(self.subscription, _POLL_SECONDS)
-                self.deliver(items)
-        except asyncio.CancelledError:
-            raise
-        except (SubscriptionClosedError, RayActorError, RayTaskError) as error:
-            logger.warning(
-                "report %s subscription ended (%s); closing its sockets", self.report_id, error
+    async def receive(self, peer: Peer, data: bytes | str) -> list[Outgoing]:
+        """Pass one of ``peer``'s frames to the actor; return the replies meant for it alone.
+
+        Raises:
+            StreamError: the stream ended or the actor failed on the frame.
+        """
+        if self._stream is None:
+            raise StreamError("the room is not open")
+        return await self._stream.receive(peer.id, data)
+
+    def _ended(self, reason: str) -> None:
+        logger.warning("report %s stream ended (%s); closing its sockets", self.report_id, reason)
+        self.hub.forget(self)
+        for peer in list(self.peers.values()):
+            peer.close(
+                CLOSE_SERVICE_RESTART, "the report restarted or fell behind; reconnect to resync"
             )
-            self.hub.forget(self)
-            for peer in list(self.peers.values()):
-                peer.close(
-                    CLOSE_SERVICE_RESTART,
-                    "the report restarted or fell behind; reconnect to resync",
-                )
-            return
-        # Every socket left without releasing the room (its handler was cancelled midway):
-        # stop polling so the actor can go idle and unload.
-        await self._unsubscribe()
 
     async def _has_peers(self) -> bool:
-        """Return whether the room still serves sockets, forgetting an empty one under the lock."""
+        """Return whether the room still serves sockets, forgetting an empty one under the lock.
+
+        Asked on each keepalive: when every socket left without releasing the room (its
+        handler was cancelled midway), the stream ends so the actor can go idle and unload.
+        """
         async with self.hub.lock:
             if self.peers:
                 return True
@@ -186,10 +201,9 @@ class Room:
             await self.hub.release(self)
 
     async def close(self) -> None:
-        self._pump.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self._pump
-        await self._unsubscribe()
+        """End the stream; the actor drops the subscription when it sees the stream close."""
+        if self._stream is not None:
+            await self._stream.close()
 
     async def _unsubscribe(self) -> None:
         with contextlib.suppress(RayActorError, RayTaskError):
@@ -211,8 +225,7 @@ class ReportHub:
         async with self.lock:
             room = self._rooms.get(report_id)
             if room is None:
-                subscription = await actor.subscribe.remote()
-                room = Room(self, report_id, actor, subscription)
+                room = await Room.open(self, report_id, actor)
                 self._rooms[report_id] = room
             room.peers[peer.id] = peer
             return room

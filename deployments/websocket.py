@@ -21,6 +21,7 @@ from ray.exceptions import RayActorError, RayTaskError
 from actors.connections import CLOSE_MALFORMED, CLOSE_SERVICE_RESTART, CLOSE_TOO_BIG
 from actors.errors import ReportUnloadingError
 from actors.outbox import Close, FrameKind
+from actors.stream import StreamError
 from deployments.auth import Principal, Role
 from deployments.errors import (
     ApiError,
@@ -206,7 +207,7 @@ async def collaborate(websocket: WebSocket, report_id: str) -> None:
     peer = Peer(websocket, kind, services.settings.ws_send_queue_frames)
     try:
         room, initial = await _join(services, report_uuid, peer, principal, permission)
-    except (ReportUnloadingError, RayActorError, RayTaskError) as error:
+    except (ReportUnloadingError, RayActorError, RayTaskError, StreamError) as error:
         logger.error("report %s: joining failed: %s", report_uuid, error)
         await websocket.close(
             code=CLOSE_SERVICE_RESTART, reason="the report is restarting; reconnect"
@@ -246,8 +247,8 @@ async def _relay(websocket: WebSocket, services: Services, room: Room, peer: Pee
             peer.close(CLOSE_MALFORMED, f"this connection carries {expected} frames")
             return
         try:
-            replies = await room.actor.receive.remote(peer.id, data)
-        except (RayActorError, RayTaskError) as error:
+            replies = await room.receive(peer, data)
+        except StreamError as error:
             logger.warning(
                 "report %s: frame not handled (%s); closing the socket", room.report_id, error
             )

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
-from config import Settings
+from actors.report_actor import ReportActor
+from config import Settings, logs
 from schedules import import_schedule, sample_project_bytes
 from storage import Database, ProjectRepository, ReportRepository
 
@@ -29,3 +32,31 @@ def new_report_id(session_settings: Settings, sample_project_id: uuid.UUID) -> u
     finally:
         database.dispose()
     return record.id
+
+
+# A small generated report for the in-process actor.
+CONTENT: dict[str, Any] = {
+    "meta": {"title": "March report"},
+    "sections": [
+        {"section_id": "risk", "title": "Risks", "body": "Crane hire is late.", "order": 0},
+        {"section_id": "summary", "title": "Summary", "body": "On plan.", "order": 1},
+    ],
+    "insights": [],
+    "metrics": {},
+}
+
+
+@pytest.fixture
+async def actor(
+    session_settings: Settings, new_report_id: uuid.UUID, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[ReportActor]:
+    # A report actor tags every line its process logs with its report id. Here the process
+    # is the test run, so the tag is dropped again when the test ends.
+    monkeypatch.setattr(logs, "_process_context", {})
+    report_actor = ReportActor(str(new_report_id), session_settings)
+    await report_actor.write_generated(CONTENT)
+    yield report_actor
+    # The housekeeping task would otherwise outlive the test's event loop.
+    if report_actor._housekeeping is not None:
+        report_actor._housekeeping.cancel()
+    await report_actor._stream.stop()

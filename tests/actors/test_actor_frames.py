@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ from pycrdt import Doc, Map, Text
 
 from actors.outbox import Close, Frame
 from actors.report_actor import ReportActor
-from config import Settings, logs
+from config import Settings
 from crdt import ReportDocument
 from crdt.protocol import (
     SyncMessage,
@@ -23,31 +22,6 @@ from crdt.protocol import (
     write_var_uint,
 )
 from storage import Database, ReportRepository
-
-CONTENT: dict[str, Any] = {
-    "meta": {"title": "March report"},
-    "sections": [
-        {"section_id": "risk", "title": "Risks", "body": "Crane hire is late.", "order": 0},
-        {"section_id": "summary", "title": "Summary", "body": "On plan.", "order": 1},
-    ],
-    "insights": [],
-    "metrics": {},
-}
-
-
-@pytest.fixture
-async def actor(
-    session_settings: Settings, new_report_id: uuid.UUID, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[ReportActor]:
-    # A report actor tags every line its process logs with its report id. Here the process
-    # is the test run, so the tag is dropped again when the test ends.
-    monkeypatch.setattr(logs, "_process_context", {})
-    report_actor = ReportActor(str(new_report_id), session_settings)
-    await report_actor.write_generated(CONTENT)
-    yield report_actor
-    # The housekeeping task would otherwise outlive the test's event loop.
-    if report_actor._housekeeping is not None:
-        report_actor._housekeeping.cancel()
 
 
 def stored_document(settings: Settings, report_id: uuid.UUID) -> dict[str, Any]:

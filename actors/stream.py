@@ -1,0 +1,432 @@
+"""A direct TCP stream between a Serve replica and a report actor, for live co-editing frames.
+
+A Ray actor call costs about a millisecond each way on the benchmark machine
+(docs/benchmarks.md), and every edit used to make two: the client's frame into the actor
+and the broadcast back out through a long poll. Instead, the room of each replica opens
+one stream per report, with a ticket from an ordinary Ray call (``ReportActor.open_stream``).
+The stream carries the client frames in and, in order, the actor's replies and broadcasts
+out. Everything else (joining, leaving, REST) stays a Ray call.
+
+Wire format: each message is a 4-byte big-endian length and a msgpack array whose first
+element names it.
+
+- replica to actor: ``["hello", subscription, secret]`` once, then
+  ``["recv", request, connection, frame]`` and ``["ping"]``;
+- actor to replica: ``["items", request or None, [outgoing...]]`` (None for broadcasts and
+  keepalives), ``["error", request, message]`` and ``["closed", reason]``.
+
+The actor listens on its node's address. A connection must present the ticket's secret
+first; the secret is single-use and travels only inside Ray's own calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import itertools
+import logging
+import secrets
+import struct
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgpack
+
+from actors import metrics
+from actors.outbox import Close, Frame, FrameKind, Outbox, Outgoing, SubscriptionClosedError
+
+logger = logging.getLogger(__name__)
+
+_LENGTH = struct.Struct("!I")
+# How long a new connection may take to present its ticket.
+HELLO_SECONDS = 5.0
+# An idle stream carries a keepalive this often in each direction.
+KEEPALIVE_SECONDS = 10.0
+# A stream silent for this long is taken for dead (a node that vanished sends no FIN).
+SILENCE_SECONDS = 30.0
+# Room for a message's envelope around a client frame of the largest allowed size.
+_ENVELOPE_BYTES = 4096
+
+Receive = Callable[[str, bytes | str], Awaitable[list[Outgoing]]]
+Unsubscribe = Callable[[str], Awaitable[None]]
+
+
+class StreamError(Exception):
+    """The stream broke, its peer broke the protocol, or the actor failed a request."""
+
+
+@dataclass(frozen=True, slots=True)
+class StreamTicket:
+    """Where and how a replica connects to a report actor's stream."""
+
+    subscription: str
+    host: str
+    port: int
+    secret: str
+
+
+def encode(message: list[Any]) -> bytes:
+    """Return ``message`` framed for the stream."""
+    body: bytes = msgpack.packb(message, use_bin_type=True)
+    return _LENGTH.pack(len(body)) + body
+
+
+async def read_message(reader: asyncio.StreamReader, limit: int | None = None) -> list[Any]:
+    """Read one message; raise StreamError on a closed stream or a malformed message.
+
+    Args:
+        limit: the largest body accepted, in bytes; None accepts any size.
+    """
+    try:
+        (size,) = _LENGTH.unpack(await reader.readexactly(_LENGTH.size))
+        if limit is not None and size > limit:
+            raise StreamError(f"message of {size:,} bytes exceeds the limit of {limit:,}")
+        body = await reader.readexactly(size)
+    except (asyncio.IncompleteReadError, ConnectionError) as error:
+        raise StreamError(f"the stream closed: {error}") from error
+    try:
+        message = msgpack.unpackb(body, raw=False)
+    except (ValueError, msgpack.UnpackException) as error:
+        raise StreamError(f"undecodable message: {error}") from error
+    if not isinstance(message, list) or not message or not isinstance(message[0], str):
+        raise StreamError("a message must be an array that starts with its name")
+    return message
+
+
+def pack_items(items: list[Outgoing]) -> list[list[Any]]:
+    """Return frames and closes as plain msgpack values."""
+    packed: list[list[Any]] = []
+    for item in items:
+        targets = sorted(item.targets) if item.targets is not None else None
+        if isinstance(item, Close):
+            packed.append(["close", item.code, item.reason, targets])
+        else:
+            packed.append(
+                ["frame", item.kind.value, item.payload, targets, item.stored_at, item.update]
+            )
+    return packed
+
+
+def unpack_items(values: list[list[Any]]) -> list[Outgoing]:
+    """Return the frames and closes that ``pack_items`` packed."""
+    items: list[Outgoing] = []
+    for value in values:
+        targets = frozenset(value[3]) if value[3] is not None else None
+        if value[0] == "close":
+            items.append(Close(value[1], value[2], targets))
+        else:
+            _, kind, payload, _, stored_at, update = value
+            items.append(Frame(FrameKind(kind), payload, targets, stored_at, update))
+    return items
+
+
+class StreamServer:
+    """The report actor's end: accepts replica streams and serves their subscriptions.
+
+    Started by the first ``ticket`` call and stopped by ``stop``.
+    """
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        receive: Receive,
+        unsubscribe: Unsubscribe,
+        *,
+        host: Callable[[], str],
+        frame_limit: int,
+    ) -> None:
+        self._outbox = outbox
+        self._receive = receive
+        self._unsubscribe = unsubscribe
+        self._host = host
+        self._limit = frame_limit + _ENVELOPE_BYTES
+        self._secrets: dict[str, str] = {}
+        self._server: asyncio.Server | None = None
+        self._address: tuple[str, int] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def ticket(self, subscription: str) -> StreamTicket:
+        """Return a single-use ticket for the replica that owns ``subscription``."""
+        host, port = await self._listen()
+        secret = secrets.token_urlsafe(32)
+        self._secrets[subscription] = secret
+        return StreamTicket(subscription, host, port, secret)
+
+    async def stop(self) -> None:
+        """Stop listening and close every stream; their replicas close their sockets."""
+        if self._server is not None:
+            self._server.close()
+        for writer in list(self._writers):
+            writer.close()
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def _listen(self) -> tuple[str, int]:
+        if self._address is None:
+            host = await asyncio.to_thread(self._host)
+            self._server = await asyncio.start_server(self._serve, host, 0)
+            port = self._server.sockets[0].getsockname()[1]
+            self._address = (host, port)
+            logger.info("report stream listening on %s:%d", host, port)
+        return self._address
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # Nothing awaits a connection's task, so its cancellation (on ``stop``) ends it quietly.
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._serve_stream(reader, writer)
+
+    async def _serve_stream(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        subscription: str | None = None
+        self._writers.add(writer)
+        try:
+            subscription = await self._hello(reader)
+            await self._session(subscription, reader, writer)
+        except StreamError as error:
+            logger.info("report stream from %s ended: %s", _peer_name(writer), error)
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+            if subscription is not None:
+                await self._unsubscribe(subscription)
+
+    async def _hello(self, reader: asyncio.StreamReader) -> str:
+        try:
+            message = await asyncio.wait_for(read_message(reader, 1024), HELLO_SECONDS)
+        except TimeoutError as error:
+            raise StreamError(f"no ticket within {HELLO_SECONDS:.0f} s") from error
+        if len(message) != 3 or message[0] != "hello":
+            raise StreamError("the first message must be the ticket (hello)")
+        _, subscription, secret = message
+        expected = self._secrets.pop(str(subscription), None)
+        if expected is None or not hmac.compare_digest(expected, str(secret)):
+            raise StreamError("the ticket is unknown, used or wrong")
+        return str(subscription)
+
+    async def _session(
+        self, subscription: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        pump = asyncio.get_running_loop().create_task(self._pump(subscription, writer))
+        try:
+            while not pump.done():
+                read = asyncio.wait_for(read_message(reader, self._limit), SILENCE_SECONDS)
+                try:
+                    message = await read
+                except TimeoutError as error:
+                    raise StreamError(f"silent for {SILENCE_SECONDS:.0f} s") from error
+                self._dispatch(message, writer)
+        finally:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pump
+
+    def _dispatch(self, message: list[Any], writer: asyncio.StreamWriter) -> None:
+        if message[0] == "ping":
+            return
+        if message[0] != "recv" or len(message) != 4:
+            raise StreamError(f"unexpected message {message[0]!r}")
+        _, request, connection, frame = message
+        if not isinstance(connection, str) or not isinstance(frame, bytes | str):
+            raise StreamError("recv carries a connection id and a binary or text frame")
+        # One task per frame, so that a write waiting for storage holds up nobody else. A
+        # replica sends a socket's next frame only after this one's answer, keeping order.
+        task = asyncio.get_running_loop().create_task(
+            self._answer(writer, request, connection, frame)
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _answer(
+        self, writer: asyncio.StreamWriter, request: Any, connection: str, frame: bytes | str
+    ) -> None:
+        try:
+            replies = await self._receive(connection, frame)
+            message = ["items", request, pack_items(replies)]
+        except Exception as error:  # the replica closes that socket and reports it
+            message = ["error", request, f"{type(error).__name__}: {error}"]
+        with contextlib.suppress(ConnectionError):
+            writer.write(encode(message))
+            await writer.drain()
+
+    async def _pump(self, subscription: str, writer: asyncio.StreamWriter) -> None:
+        """Write the subscription's frames as they are published; a keepalive when idle.
+
+        Closing the writer when this ends also ends the session's read loop.
+        """
+        try:
+            while True:
+                try:
+                    items = await self._outbox.poll(subscription, KEEPALIVE_SECONDS)
+                except SubscriptionClosedError as error:
+                    writer.write(encode(["closed", error.reason]))
+                    await writer.drain()
+                    return
+                handed_at = time.time()
+                for item in items:
+                    if isinstance(item, Frame) and item.stored_at is not None:
+                        metrics.fanout_observed(handed_at - item.stored_at)
+                writer.write(encode(["items", None, pack_items(items)]))
+                await writer.drain()
+        finally:
+            writer.close()
+
+
+def _peer_name(writer: asyncio.StreamWriter) -> str:
+    peer = writer.get_extra_info("peername")
+    return f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else "an unknown peer"
+
+
+class StreamClient:
+    """A replica's end of one report stream: opened by ``connect``, ended by ``close``.
+
+    Broadcasts go to ``deliver`` as they arrive. On each keepalive, ``still_needed`` says
+    whether to keep the stream; a stream that ends for any other reason than ``close`` or
+    that answer calls ``on_end`` with the reason, so the room can close its sockets.
+    """
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        deliver: Callable[[list[Outgoing]], None],
+        still_needed: Callable[[], Awaitable[bool]],
+        on_end: Callable[[str], None],
+    ) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._deliver = deliver
+        self._still_needed = still_needed
+        self._on_end = on_end
+        self._pending: dict[int, asyncio.Future[list[Outgoing]]] = {}
+        self._requests = itertools.count()
+        self._ended: str | None = None
+        self._last_write = time.monotonic()
+        self._task = asyncio.get_running_loop().create_task(self._read())
+
+    @classmethod
+    async def connect(
+        cls,
+        ticket: StreamTicket,
+        *,
+        deliver: Callable[[list[Outgoing]], None],
+        still_needed: Callable[[], Awaitable[bool]],
+        on_end: Callable[[str], None],
+    ) -> StreamClient:
+        """Open the stream that ``ticket`` names.
+
+        Raises:
+            StreamError: the actor's address could not be reached in time.
+        """
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(ticket.host, ticket.port), HELLO_SECONDS
+            )
+        except (OSError, TimeoutError) as error:
+            raise StreamError(
+                f"cannot reach the report actor's stream at {ticket.host}:{ticket.port} "
+                f"({error or type(error).__name__}); the Serve replicas must reach every "
+                "Ray node's addresses"
+            ) from error
+        writer.write(encode(["hello", ticket.subscription, ticket.secret]))
+        return cls(reader, writer, deliver=deliver, still_needed=still_needed, on_end=on_end)
+
+    async def receive(self, connection: str, frame: bytes | str) -> list[Outgoing]:
+        """Pass a client frame to the actor; return what goes back to that client only.
+
+        Raises:
+            StreamError: the stream ended, or the actor failed to handle the frame.
+        """
+        if self._ended is not None:
+            raise StreamError(self._ended)
+        request = next(self._requests)
+        future: asyncio.Future[list[Outgoing]] = asyncio.get_running_loop().create_future()
+        self._pending[request] = future
+        try:
+            self._send(["recv", request, connection, frame])
+            await self._writer.drain()
+            return await future
+        except ConnectionError as error:
+            raise StreamError(f"the stream closed: {error}") from error
+        finally:
+            self._pending.pop(request, None)
+
+    async def close(self) -> None:
+        """End the stream; the actor then drops this replica's subscription."""
+        self._finish("the room closed")
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    async def _read(self) -> None:
+        reason = "the report actor closed the stream"
+        try:
+            while await self._handle(await self._next()):
+                pass
+            reason = ""
+        except StreamError as error:
+            reason = str(error)
+        except Exception as error:  # a bug here must still close the room's sockets
+            logger.exception("report stream reader failed")
+            reason = f"the stream reader failed: {type(error).__name__}: {error}"
+        if self._finish(reason or "the room has no sockets left") and reason:
+            self._on_end(reason)
+
+    async def _next(self) -> list[Any]:
+        try:
+            return await asyncio.wait_for(read_message(self._reader), SILENCE_SECONDS)
+        except TimeoutError as error:
+            silence = f"the report actor was silent for {SILENCE_SECONDS:.0f} s"
+            raise StreamError(silence) from error
+
+    async def _handle(self, message: list[Any]) -> bool:
+        """Act on one message; return False once the stream is no longer needed."""
+        name = message[0]
+        if name == "closed":
+            raise StreamError(f"the report actor closed the stream: {message[1]}")
+        if name == "error":
+            self._settle(message[1], StreamError(f"the report actor failed: {message[2]}"))
+            return True
+        if name != "items":
+            raise StreamError(f"unexpected message {name!r} from the report actor")
+        _, request, values = message
+        items = unpack_items(values)
+        if request is not None:
+            self._settle(request, items)
+            return True
+        # A replica that only receives broadcasts still tells the actor it is alive.
+        if time.monotonic() - self._last_write >= KEEPALIVE_SECONDS:
+            self._send(["ping"])
+        if items:
+            self._deliver(items)
+            return True
+        return await self._still_needed()
+
+    def _send(self, message: list[Any]) -> None:
+        self._writer.write(encode(message))
+        self._last_write = time.monotonic()
+
+    def _settle(self, request: int, outcome: list[Outgoing] | StreamError) -> None:
+        future = self._pending.get(request)
+        if future is None or future.done():
+            return
+        if isinstance(outcome, StreamError):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+    def _finish(self, reason: str) -> bool:
+        """Mark the stream ended and fail what waits on it; return False if it already was."""
+        if self._ended is not None:
+            return False
+        self._ended = reason
+        self._writer.close()
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(StreamError(reason))
+        return True

@@ -1,0 +1,241 @@
+"""The direct stream between a replica and a ReportActor built in-process, without Ray."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import msgpack
+import pytest
+from pycrdt import Doc, Map
+
+from actors.outbox import Close, Frame, FrameKind, Outgoing
+from actors.report_actor import ReportActor
+from actors.stream import (
+    StreamClient,
+    StreamError,
+    StreamTicket,
+    encode,
+    pack_items,
+    read_message,
+    unpack_items,
+)
+from crdt.protocol import sync_update
+
+
+async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
+
+
+class Replica:
+    """What a room gives its stream: the frames it delivered and the reason it ended."""
+
+    def __init__(self) -> None:
+        self.delivered: list[Outgoing] = []
+        self.ended: list[str] = []
+        self.needed = True
+
+    async def still_needed(self) -> bool:
+        return self.needed
+
+    async def connect(self, ticket: StreamTicket) -> StreamClient:
+        return await StreamClient.connect(
+            ticket,
+            deliver=self.delivered.extend,
+            still_needed=self.still_needed,
+            on_end=self.ended.append,
+        )
+
+
+def edit_risk(actor: ReportActor, text: str) -> bytes:
+    client: Doc[Any] = Doc()
+    client.apply_update(actor._document.snapshot())
+    before = client.get_state()
+    body = client.get("sections", type=Map)["risk"]["body"]
+    body.insert(len(body), text)
+    return sync_update(client.get_update(before))
+
+
+def updates(items: list[Outgoing]) -> list[Frame]:
+    return [item for item in items if isinstance(item, Frame) and item.update is not None]
+
+
+async def raw_stream(ticket: StreamTicket) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    return await asyncio.open_connection(ticket.host, ticket.port)
+
+
+def test_items_survive_packing() -> None:
+    items: list[Outgoing] = [
+        Frame(FrameKind.BINARY, b"\x00\x02\x01", None, 12.5, b"\x01"),
+        Frame(FrameKind.TEXT, '{"type": "ack"}', frozenset({"a", "b"})),
+        Close(4503, "restarting", frozenset({"c"})),
+    ]
+
+    unpacked = unpack_items(msgpack.unpackb(msgpack.packb(pack_items(items)), raw=False))
+
+    assert unpacked == items
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\x00\x00\x10\x00" + b"\x00" * 4096, "exceeds the limit"),
+        (b"\x00\x00\x00\x01\xc1", "undecodable"),
+        (encode({"type": "recv"}), "must be an array"),  # type: ignore[arg-type]
+        (b"\x00\x00\x00\x09\x92", "closed"),
+    ],
+    ids=["too long", "undecodable", "not an array", "cut short"],
+)
+async def test_bad_messages_raise_stream_error(data: bytes, message: str) -> None:
+    reader = asyncio.StreamReader()
+    reader.feed_data(data)
+    reader.feed_eof()
+
+    with pytest.raises(StreamError, match=message):
+        await read_message(reader, limit=1024)
+
+
+async def test_frame_in_and_broadcast_out(actor: ReportActor) -> None:
+    ticket = await actor.open_stream()
+    writer_side, observer_side = Replica(), Replica()
+    stream = await writer_side.connect(ticket)
+    observer = await observer_side.connect(await actor.open_stream())
+    await actor.connect(ticket.subscription, "writer", "bob@example.com", "edit", "binary")
+    before = actor._document.snapshot()
+
+    replies = await stream.receive("writer", edit_risk(actor, " Now booked."))
+    await until(lambda: bool(updates(observer_side.delivered)))
+
+    assert replies == []
+    [frame] = updates(observer_side.delivered)
+    assert frame.kind is FrameKind.BINARY
+    observed: Doc[Any] = Doc()
+    observed.apply_update(before)
+    observed.apply_update(frame.update or b"")
+    body = observed.get("sections", type=Map)["risk"]["body"]
+    assert str(body) == "Crane hire is late. Now booked."
+    await stream.close()
+    await observer.close()
+
+
+async def test_failed_frame_answers_with_error(actor: ReportActor) -> None:
+    replica = Replica()
+    stream = await replica.connect(await actor.open_stream())
+
+    with pytest.raises(StreamError, match="UnknownConnectionError"):
+        await stream.receive("nobody", b"\x00\x00\x00")
+
+    assert replica.ended == []
+    await stream.close()
+
+
+async def test_wrong_secret_ends_stream(actor: ReportActor) -> None:
+    ticket = await actor.open_stream()
+    forged = StreamTicket(ticket.subscription, ticket.host, ticket.port, "not-the-secret")
+    replica = Replica()
+    stream = await replica.connect(forged)
+
+    await until(lambda: bool(replica.ended))
+
+    assert "closed" in replica.ended[0]
+    with pytest.raises(StreamError):
+        await stream.receive("writer", b"\x00")
+
+
+async def test_ticket_works_once(actor: ReportActor) -> None:
+    ticket = await actor.open_stream()
+    first, second = Replica(), Replica()
+    stream = await first.connect(ticket)
+    await actor.connect(ticket.subscription, "writer", "bob@example.com", "edit", "binary")
+    # Sync step 1 with an empty state vector: the actor answers with the whole document.
+    answer = await stream.receive("writer", b"\x00\x00\x01\x00")
+
+    await second.connect(ticket)
+    await until(lambda: bool(second.ended))
+
+    assert len(answer) == 1
+    assert first.ended == []
+    await stream.close()
+
+
+async def test_garbage_after_ticket_drops_subscription(actor: ReportActor) -> None:
+    ticket = await actor.open_stream()
+    reader, writer = await raw_stream(ticket)
+    writer.write(encode(["hello", ticket.subscription, ticket.secret]))
+
+    writer.write(b"\x00\x00\x00\x03abc")
+    await writer.drain()
+
+    await until(lambda: ticket.subscription not in actor._outbox.subscriptions)
+    assert await reader.read() == b""
+    writer.close()
+
+
+async def test_closing_stream_drops_subscription_and_connections(actor: ReportActor) -> None:
+    ticket = await actor.open_stream()
+    replica = Replica()
+    stream = await replica.connect(ticket)
+    await actor.connect(ticket.subscription, "writer", "bob@example.com", "edit", "binary")
+
+    await stream.close()
+
+    await until(lambda: ticket.subscription not in actor._outbox.subscriptions)
+    assert actor._connections.get("writer") is None
+    assert replica.ended == []
+
+
+async def test_unneeded_stream_ends_without_closing_sockets(
+    actor: ReportActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("actors.stream.KEEPALIVE_SECONDS", 0.05)
+    replica = Replica()
+    replica.needed = False
+    ticket = await actor.open_stream()
+
+    await replica.connect(ticket)
+
+    await until(lambda: ticket.subscription not in actor._outbox.subscriptions)
+    assert replica.ended == []
+
+
+async def test_stream_without_ticket_times_out(
+    actor: ReportActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("actors.stream.HELLO_SECONDS", 0.1)
+    ticket = await actor.open_stream()
+    reader, writer = await raw_stream(ticket)
+
+    closed = await asyncio.wait_for(reader.read(), 5.0)
+
+    assert closed == b""
+    assert ticket.subscription in actor._outbox.subscriptions
+    writer.close()
+
+
+async def test_busy_stream_keeps_replica_heard(
+    actor: ReportActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("actors.stream.KEEPALIVE_SECONDS", 0.05)
+    monkeypatch.setattr("actors.stream.SILENCE_SECONDS", 0.3)
+    ticket = await actor.open_stream()
+    writer_side, observer_side = Replica(), Replica()
+    stream = await writer_side.connect(ticket)
+    observer = await observer_side.connect(await actor.open_stream())
+    await actor.connect(ticket.subscription, "writer", "bob@example.com", "edit", "binary")
+
+    # The observer's replica sends no frames while broadcasts keep arriving for a second,
+    # longer than the silence the actor tolerates.
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        await stream.receive("writer", edit_risk(actor, "."))
+        await asyncio.sleep(0.02)
+
+    assert observer_side.ended == []
+    assert writer_side.ended == []
+    await stream.close()
+    await observer.close()
