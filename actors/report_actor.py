@@ -55,6 +55,7 @@ from storage import (
     Database,
     Permission,
     ReportRepository,
+    SqliteUpdateLog,
     StorageError,
 )
 
@@ -93,7 +94,15 @@ class ReportActor:
         self._document = ReportDocument.from_updates(stored)
         self._session = self._sessions.get(self._report_id)
         self._log_rows = len(rows)
-        self._writer = UpdateWriter(self._report_id, self._reports.append_updates)
+        # Live edits on the embedded database skip SQLAlchemy (storage/sqlite_log.py).
+        self._log = (
+            SqliteUpdateLog(self._database) if SqliteUpdateLog.suits(self._database) else None
+        )
+        self._writer = UpdateWriter(
+            self._report_id,
+            self._log.append if self._log is not None else self._reports.append_updates,
+            inline=self._log is not None,
+        )
         self._watcher = SectionWatcher(self._document)
         self._shadow = ShadowValidator(self._document)
         self._outbox = Outbox()
@@ -650,6 +659,8 @@ class ReportActor:
             raise
         metrics.report_loaded(False)
         await self._stream.stop()
+        if self._log is not None:
+            self._log.close()
         self._watcher.close()
         logger.info(
             "report %s unloaded after %.0f s idle",

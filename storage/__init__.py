@@ -53,6 +53,7 @@ from storage.repositories import (
     normalise_email,
     template_sections,
 )
+from storage.sqlite_log import SqliteUpdateLog
 
 __all__ = [
     "DETAILED_TEMPLATE_ID",
@@ -87,6 +88,7 @@ __all__ = [
     "ReportRepository",
     "ReportStatus",
     "SectionSuggestions",
+    "SqliteUpdateLog",
     "StorageError",
     "StoredDocument",
     "TemplateContent",
