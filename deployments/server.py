@@ -59,10 +59,22 @@ def proxy_environment(settings: Settings) -> dict[str, str]:
     }
 
 
+def serve_environment(settings: Settings) -> dict[str, str]:
+    """Return the variables Serve's processes start with: the proxy's and the replicas'.
+
+    By default a replica runs the application on an event loop of its own, in a second
+    thread, so every WebSocket message crosses between threads twice. In one-off runs of
+    the co-editing fan-out at one observer (outside bench/), the main loop lowered the
+    median propagation from 3.3-3.6 ms to 2.1-2.4 ms. The application never blocks its
+    loop: storage calls go to threads.
+    """
+    return {**proxy_environment(settings), "RAY_SERVE_RUN_USER_CODE_IN_SEPARATE_THREAD": "0"}
+
+
 def start(settings: Settings) -> str:
     """Migrate the database, start Serve and deploy the API; return its base URL."""
     Database(settings.sqlalchemy_url).migrate()
-    environment = proxy_environment(settings)
+    environment = serve_environment(settings)
     # Serve reads these in the driver as well as in the workers.
     os.environ.update(environment)
     connect(settings, env_vars=environment)

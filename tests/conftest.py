@@ -35,11 +35,11 @@ def ray_cluster() -> Iterator[None]:
     import ray
 
     from actors.cluster import WORKER_NICENESS
-    from deployments.server import proxy_environment
+    from deployments.server import serve_environment
 
     # Serve in the tests takes the production path: HAProxy with direct ingress where
     # haproxy is installed. Serve reads these variables in the driver and in the workers.
-    environment = proxy_environment(Settings())
+    environment = serve_environment(Settings())
     os.environ.update(environment)
     ray.init(
         num_cpus=2,

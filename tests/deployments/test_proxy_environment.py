@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from config import Settings
-from deployments.server import ServerStartError, proxy_environment
+from deployments.server import ServerStartError, proxy_environment, serve_environment
 
 
 def test_off_uses_serve_proxy() -> None:
@@ -25,3 +25,10 @@ def test_configured_binary_turns_haproxy_on() -> None:
     assert environment["RAY_SERVE_ENABLE_HA_PROXY"] == "1"
     assert environment["RAY_SERVE_ENABLE_DIRECT_INGRESS"] == "1"
     assert environment["RAY_SERVE_HAPROXY_BINARY_PATH"] == sys.executable
+
+
+@pytest.mark.parametrize("haproxy", ["off", sys.executable], ids=["default proxy", "haproxy"])
+def test_replicas_run_the_application_on_their_main_loop(haproxy: str) -> None:
+    environment = serve_environment(Settings(haproxy_binary=haproxy))
+
+    assert environment["RAY_SERVE_RUN_USER_CODE_IN_SEPARATE_THREAD"] == "0"
