@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -28,7 +29,13 @@ class PmrIngress:
         logger.info("API replica started on database %s", self._services.database)
 
     def __serve_build_asgi_app__(self) -> Any:
-        return create_app(self._services)
+        app = create_app(self._services)
+        # Leave the objects of the imports and the app out of later full collections. In a
+        # traced fan-out run, one full collection in a replica took 166 ms before this and
+        # 0.3 ms after; every socket of the replica waits while one runs.
+        gc.collect()
+        gc.freeze()
+        return app
 
     def __del__(self) -> None:
         self._services.close()
