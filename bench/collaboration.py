@@ -1,6 +1,6 @@
 """Measure live co-editing against the reference Node server, side by side in one run.
 
-    python bench/collaboration.py [--quick]
+    python bench/collaboration.py [--quick] [--updates N]
 
 Starts this server (Ray Serve, behind HAProxy where haproxy is installed) on a temporary
 SQLite database and the reference server @y/websocket-server 0.1.1 (yjs 13) from
@@ -193,10 +193,12 @@ def prefill_reference(url: str, room: str, chars: int) -> None:
     )
 
 
-def fanout(url: str, room_for: Any, token: str, sizes: list[int]) -> list[dict[str, Any]]:
+def fanout(
+    url: str, room_for: Any, token: str, sizes: list[int], updates: int
+) -> list[dict[str, Any]]:
     rows = []
     for observers in sizes:
-        rows.append(harness(url, room_for(observers), token, observers, 200, f"n{observers}x"))
+        rows.append(harness(url, room_for(observers), token, observers, updates, f"n{observers}x"))
     return rows
 
 
@@ -298,6 +300,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="N = 1 and 50 only, 5 reports.")
+    parser.add_argument(
+        "--updates",
+        type=int,
+        default=1000,
+        help="updates the writer sends per fan-out size, at 50 a second (default 1000: a p99 "
+        "over 200 updates is the second slowest and varies from run to run)",
+    )
     arguments = parser.parse_args()
     sizes = [1, 50] if arguments.quick else [1, 50, 200]
     reports_for_memory = 5 if arguments.quick else 20
@@ -312,9 +321,15 @@ def main() -> None:
             small, large = ours.new_report(), ours.new_report()
             results["large_report_chars"] = ours.enlarge(large)
             results["ours_fanout"] = fanout(
-                ours.ws_url, lambda n: f"{rooms[n]}/collaborate", ours.token, sizes
+                ours.ws_url,
+                lambda n: f"{rooms[n]}/collaborate",
+                ours.token,
+                sizes,
+                arguments.updates,
             )
-            results["reference_fanout"] = fanout(reference_url, lambda n: f"fanout-{n}", "", sizes)
+            results["reference_fanout"] = fanout(
+                reference_url, lambda n: f"fanout-{n}", "", sizes, arguments.updates
+            )
             prefill_reference(reference_url, "large", results["large_report_chars"])
             for storm_kind in ("read", "yjs"):
                 results[f"ours_load_{storm_kind}"] = under_load(
