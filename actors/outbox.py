@@ -1,8 +1,9 @@
 """Frames from a report actor to the Serve replicas that hold its WebSockets.
 
-Each replica subscribes once per report and long-polls its own bounded queue. A frame is
-encoded once and queued once per replica, whatever the number of sockets behind it; the
-replica copies it to its sockets. A queue that overflows closes its subscription rather
+Each replica subscribes once per report and gets its own bounded queue, which the report's
+stream to that replica drains (actors/stream.py). A frame is encoded once and queued once
+per replica, whatever the number of sockets behind it; the replica copies it to its
+sockets. A queue that overflows closes its subscription rather
 than drop a frame, because a Yjs client missing one update stays out of sync until it
 reconnects.
 """
@@ -24,7 +25,8 @@ logger = logging.getLogger(__name__)
 
 # Frames a subscription may hold before its replica counts as too slow.
 SUBSCRIPTION_QUEUE_FRAMES = 10_000
-# A replica that has not polled for this long is taken for dead.
+# A subscription not drained for this long is taken for dead: its replica got a ticket but
+# never opened the stream.
 SUBSCRIPTION_TIMEOUT_SECONDS = 30.0
 # pycrdt 0.14's merge_updates takes time quadratic in the number of updates it gets, so a
 # long run merges in chunks of this many updates, and then the chunks merge. Measured on

@@ -115,8 +115,8 @@ class Peer:
 class Room:
     """The sockets of one report on this replica and their shared stream to its actor.
 
-    Opened by ``open`` and ended by ``close``; a stream that breaks closes every socket of
-    the room with 4503 so that their clients reconnect and resync.
+    Opened by ``open`` and ended by ``close``. A stream that breaks closes every socket of
+    the room with 1012, so that their clients reconnect and resync.
     """
 
     def __init__(self, hub: ReportHub, report_id: uuid.UUID, actor: Any) -> None:
