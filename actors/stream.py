@@ -49,6 +49,9 @@ KEEPALIVE_SECONDS = 10.0
 SILENCE_SECONDS = 30.0
 # Room for a message's envelope around a client frame of the largest allowed size.
 _ENVELOPE_BYTES = 4096
+# Max answers to recv messages that one stream may have in progress or unsent. Further recv
+# messages wait unread, so a replica that stops reading costs at most this many answers.
+MAX_ANSWERS_IN_FLIGHT = 64
 
 Receive = Callable[[str, bytes | str], Awaitable[list[Outgoing]]]
 Unsubscribe = Callable[[str], Awaitable[None]]
@@ -212,6 +215,7 @@ class StreamServer:
         self, subscription: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         pump = asyncio.get_running_loop().create_task(self._pump(subscription, writer))
+        answers = asyncio.Semaphore(MAX_ANSWERS_IN_FLIGHT)
         try:
             while not pump.done():
                 read = asyncio.wait_for(read_message(reader, self._limit), SILENCE_SECONDS)
@@ -219,13 +223,15 @@ class StreamServer:
                     message = await read
                 except TimeoutError as error:
                     raise StreamError(f"silent for {SILENCE_SECONDS:.0f} s") from error
-                self._dispatch(message, writer)
+                await self._dispatch(message, writer, answers)
         finally:
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await pump
 
-    def _dispatch(self, message: list[Any], writer: asyncio.StreamWriter) -> None:
+    async def _dispatch(
+        self, message: list[Any], writer: asyncio.StreamWriter, answers: asyncio.Semaphore
+    ) -> None:
         if message[0] == "ping":
             return
         if message[0] != "recv" or len(message) != 4:
@@ -235,9 +241,15 @@ class StreamServer:
             raise StreamError("recv carries a connection id and a binary or text frame")
         # One task per frame, so that a write waiting for storage holds up nobody else. A
         # replica sends a socket's next frame only after this one's answer, keeping order.
+        # Each answer holds a slot of ``answers`` until the replica has taken it in.
+        await answers.acquire()
+        if writer.is_closing():  # an answer's write aborted the stream meanwhile
+            answers.release()
+            raise StreamError("the stream closed while answers waited to be sent")
         task = asyncio.get_running_loop().create_task(
             self._answer(writer, request, connection, frame)
         )
+        task.add_done_callback(lambda _: answers.release())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -249,9 +261,8 @@ class StreamServer:
             message = ["items", request, pack_items(replies)]
         except Exception as error:  # the replica closes that socket and reports it
             message = ["error", request, f"{type(error).__name__}: {error}"]
-        with contextlib.suppress(ConnectionError):
-            writer.write(encode(message))
-            await writer.drain()
+        with contextlib.suppress(ConnectionError, StreamError):
+            await _send(writer, message)
 
     async def _pump(self, subscription: str, writer: asyncio.StreamWriter) -> None:
         """Write the subscription's frames as they are published; a keepalive when idle.
@@ -263,17 +274,39 @@ class StreamServer:
                 try:
                     items = await self._outbox.poll(subscription, KEEPALIVE_SECONDS)
                 except SubscriptionClosedError as error:
-                    writer.write(encode(["closed", error.reason]))
-                    await writer.drain()
+                    await _send(writer, ["closed", error.reason])
                     return
                 handed_at = time.time()
                 for item in items:
                     if isinstance(item, Frame) and item.stored_at is not None:
                         metrics.fanout_observed(handed_at - item.stored_at)
-                writer.write(encode(["items", None, pack_items(items)]))
-                await writer.drain()
+                await _send(writer, ["items", None, pack_items(items)])
         finally:
             writer.close()
+
+
+async def _send(writer: asyncio.StreamWriter, message: list[Any]) -> None:
+    """Write ``message`` and wait until the replica takes it in.
+
+    Raises:
+        StreamError: the replica stopped reading, so that what waited to be sent did not
+            drain within ``SILENCE_SECONDS``. The connection is then aborted, because
+            closing it would keep the unsent bytes until they are read.
+    """
+    writer.write(encode(message))
+    try:
+        # Unlike Python 3.11's wait_for, a timeout block never swallows a cancellation that
+        # arrives as the drain completes, so ``_session`` can always stop the pump.
+        async with asyncio.timeout(SILENCE_SECONDS):
+            await writer.drain()
+    except TimeoutError as error:
+        peer = _peer_name(writer)
+        if not writer.is_closing():  # log once when several answers time out
+            logger.warning(
+                "report stream to %s aborted: it stopped reading for %.0f s", peer, SILENCE_SECONDS
+            )
+            writer.transport.abort()
+        raise StreamError(f"{peer} stopped reading for {SILENCE_SECONDS:.0f} s") from error
 
 
 def _peer_name(writer: asyncio.StreamWriter) -> str:

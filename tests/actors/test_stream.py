@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -239,3 +240,38 @@ async def test_busy_stream_keeps_replica_heard(
     assert writer_side.ended == []
     await stream.close()
     await observer.close()
+
+
+async def test_unread_stream_is_aborted(
+    actor: ReportActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("actors.stream.MAX_ANSWERS_IN_FLIGHT", 4)
+    monkeypatch.setattr("actors.stream.SILENCE_SECONDS", 1.0)
+    await actor.update_section(
+        "risk", title=None, body="x" * 200_000, metrics=None, strategy="replace"
+    )
+    ticket = await actor.open_stream()
+    await actor.connect(ticket.subscription, "reader", "bob@example.com", "edit", "binary")
+    handled: list[str] = []
+    receive = actor._stream._receive
+
+    async def counting_receive(connection: str, frame: bytes | str) -> list[Outgoing]:
+        handled.append(connection)
+        return await receive(connection, frame)
+
+    monkeypatch.setattr(actor._stream, "_receive", counting_receive)
+    # A small receive buffer, so that the kernel buffers few of the actor's answers.
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect((ticket.host, ticket.port))
+    _, writer = await asyncio.open_connection(sock=sock)
+    writer.write(encode(["hello", ticket.subscription, ticket.secret]))
+
+    # Each sync step 1 requests the whole document, about 200 kB, and nothing is read.
+    for request in range(300):
+        writer.write(encode(["recv", request, "reader", b"\x00\x00\x01\x00"]))
+    await until(lambda: ticket.subscription not in actor._outbox.subscriptions, 30.0)
+
+    assert len(handled) < 100
+    assert actor._connections.get("reader") is None
+    writer.close()
