@@ -206,10 +206,13 @@ class StreamServer:
         if len(message) != 3 or message[0] != "hello":
             raise StreamError("the first message must be the ticket (hello)")
         _, subscription, secret = message
-        expected = self._secrets.pop(str(subscription), None)
-        if expected is None or not hmac.compare_digest(expected, str(secret)):
+        if not isinstance(subscription, str) or not isinstance(secret, str):
+            raise StreamError("the ticket (hello) must carry its subscription and secret as text")
+        expected = self._secrets.pop(subscription, None)
+        # Compared as bytes, because compare_digest rejects str with non-ASCII characters.
+        if expected is None or not hmac.compare_digest(expected.encode(), secret.encode()):
             raise StreamError("the ticket is unknown, used or wrong")
-        return str(subscription)
+        return subscription
 
     async def _session(
         self, subscription: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter

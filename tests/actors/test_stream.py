@@ -275,3 +275,35 @@ async def test_unread_stream_is_aborted(
     assert len(handled) < 100
     assert actor._connections.get("reader") is None
     writer.close()
+
+
+@pytest.mark.parametrize(
+    "hello",
+    [
+        ["hello", None, "é" * 43],
+        ["hello", None, b"secret"],
+        ["hello", 7, None],
+        ["hello", {"a": 1}, ["b"]],
+    ],
+    ids=["non-ascii secret", "binary secret", "number subscription", "nested values"],
+)
+async def test_malformed_ticket_ends_only_its_stream(
+    actor: ReportActor, hello: list[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    ticket = await actor.open_stream()
+    if hello[1] is None:
+        hello[1] = ticket.subscription
+    reader, writer = await raw_stream(ticket)
+
+    writer.write(encode(hello))
+    closed = await asyncio.wait_for(reader.read(), 5.0)
+    other = await actor.open_stream()
+    stream = await Replica().connect(other)
+    await actor.connect(other.subscription, "writer", "bob@example.com", "edit", "binary")
+    answer = await stream.receive("writer", b"\x00\x00\x01\x00")
+
+    assert closed == b""
+    assert len(answer) == 1
+    assert [record for record in caplog.records if record.levelname == "ERROR"] == []
+    writer.close()
+    await stream.close()
