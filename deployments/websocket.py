@@ -237,10 +237,9 @@ async def _relay(websocket: WebSocket, services: Services, room: Room, peer: Pee
         if data is None:
             peer.close(CLOSE_MALFORMED, "empty WebSocket message")
             return
-        if len(data) > limit:
-            peer.close(
-                CLOSE_TOO_BIG, f"frame of {len(data):,} bytes exceeds the limit of {limit:,}"
-            )
+        size = len(data) if isinstance(data, bytes) else len(data.encode())
+        if size > limit:
+            peer.close(CLOSE_TOO_BIG, f"frame of {size:,} bytes exceeds the limit of {limit:,}")
             return
         if isinstance(data, bytes) != (peer.kind is FrameKind.BINARY):
             expected = "binary Yjs" if peer.kind is FrameKind.BINARY else "text JSON"
