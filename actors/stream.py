@@ -113,17 +113,47 @@ def pack_items(items: list[Outgoing]) -> list[list[Any]]:
     return packed
 
 
-def unpack_items(values: list[list[Any]]) -> list[Outgoing]:
-    """Return the frames and closes that ``pack_items`` packed."""
+def unpack_items(values: Any) -> list[Outgoing]:
+    """Return the frames and closes that ``pack_items`` packed.
+
+    Raises:
+        StreamError: ``values`` is not a list of packed frames and closes.
+    """
+    if not isinstance(values, list):
+        raise StreamError(f"items must be a list, got {type(values).__name__}")
     items: list[Outgoing] = []
     for value in values:
-        targets = frozenset(value[3]) if value[3] is not None else None
-        if value[0] == "close":
-            items.append(Close(value[1], value[2], targets))
-        else:
-            _, kind, payload, _, stored_at, update = value
-            items.append(Frame(FrameKind(kind), payload, targets, stored_at, update))
+        try:
+            items.append(_unpack_item(value))
+        except (TypeError, ValueError) as error:
+            raise StreamError(f"malformed item {value!r:.200}: {error}") from error
     return items
+
+
+def _unpack_item(value: Any) -> Outgoing:
+    match value:
+        case ["close", int() as code, str() as reason, targets]:
+            return Close(code, reason, _unpack_targets(targets))
+        case ["frame", str() as kind, bytes() | str() as payload, targets, stored_at, update]:
+            if stored_at is not None and not isinstance(stored_at, int | float):
+                raise TypeError("stored_at must be a number or None")
+            if update is not None and not isinstance(update, bytes):
+                raise TypeError("update must be bytes or None")
+            return Frame(FrameKind(kind), payload, _unpack_targets(targets), stored_at, update)
+    raise ValueError("expected a packed frame or close")
+
+
+def _unpack_targets(targets: Any) -> frozenset[str] | None:
+    if targets is None:
+        return None
+    if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+        raise TypeError("targets must be a list of connection ids or None")
+    return frozenset(targets)
+
+
+def _is_request(value: Any) -> bool:
+    """Return whether ``value`` is a request id: an integer that is not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class StreamServer:
@@ -240,6 +270,8 @@ class StreamServer:
         if message[0] != "recv" or len(message) != 4:
             raise StreamError(f"unexpected message {message[0]!r}")
         _, request, connection, frame = message
+        if not _is_request(request):
+            raise StreamError(f"recv carries the invalid request id {request!r:.200}")
         if not isinstance(connection, str) or not isinstance(frame, bytes | str):
             raise StreamError("recv carries a connection id and a binary or text frame")
         # One task per frame, so that a write waiting for storage holds up nobody else. A
@@ -423,14 +455,16 @@ class StreamClient:
     async def _handle(self, message: list[Any]) -> bool:
         """Act on one message; return False once the stream is no longer needed."""
         name = message[0]
-        if name == "closed":
+        if name == "closed" and len(message) == 2:
             raise StreamError(f"the report actor closed the stream: {message[1]}")
-        if name == "error":
+        if name == "error" and len(message) == 3 and _is_request(message[1]):
             self._settle(message[1], StreamError(f"the report actor failed: {message[2]}"))
             return True
-        if name != "items":
-            raise StreamError(f"unexpected message {name!r} from the report actor")
+        if name != "items" or len(message) != 3:
+            raise StreamError(f"unexpected message {message!r:.200} from the report actor")
         _, request, values = message
+        if request is not None and not _is_request(request):
+            raise StreamError(f"items for the invalid request id {request!r:.200}")
         items = unpack_items(values)
         if request is not None:
             self._settle(request, items)

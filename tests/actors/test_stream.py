@@ -307,3 +307,57 @@ async def test_malformed_ticket_ends_only_its_stream(
     assert [record for record in caplog.records if record.levelname == "ERROR"] == []
     writer.close()
     await stream.close()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        ["closed"],
+        ["error", 0],
+        ["error", [0], "failed"],
+        ["items", 0],
+        ["items", [0], []],
+        ["items", 0, "not a list"],
+        ["items", 0, [["frame"]]],
+        ["items", 0, [["frame", "unknown kind", b"", None, None, None]]],
+        ["items", 0, [["frame", "binary", b"", None, "yesterday", None]]],
+        ["items", 0, [["close", 1000, "bye", 5]]],
+        ["items", 0, [["close", "1000", "bye", None]]],
+        ["items", None, [["frame", "binary", b"", None, None, None, "extra"]]],
+    ],
+)
+async def test_malformed_actor_message_ends_stream(
+    message: list[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    async def fake_actor(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_message(reader)  # the ticket
+        await read_message(reader)  # the recv
+        writer.write(encode(message))
+        await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(fake_actor, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    replica = Replica()
+    stream = await replica.connect(StreamTicket("subscription", "127.0.0.1", port, "secret"))
+
+    with pytest.raises(StreamError) as raised:
+        await stream.receive("writer", b"\x00")
+
+    assert "the stream reader failed" not in str(raised.value)
+    assert replica.ended == [str(raised.value)]
+    assert [record for record in caplog.records if record.levelname == "ERROR"] == []
+    server.close()
+
+
+async def test_recv_with_invalid_request_id_ends_stream(actor: ReportActor) -> None:
+    ticket = await actor.open_stream()
+    reader, writer = await raw_stream(ticket)
+    writer.write(encode(["hello", ticket.subscription, ticket.secret]))
+
+    # A valid recv for an unknown connection gets an "error" answer that echoes the request id.
+    writer.write(encode(["recv", {"nested": {"map": 1}}, "nobody", b"\x00\x00\x01\x00"]))
+
+    assert await asyncio.wait_for(reader.read(), 5.0) == b""
+    await until(lambda: ticket.subscription not in actor._outbox.subscriptions)
+    writer.close()
