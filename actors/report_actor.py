@@ -413,10 +413,17 @@ class ReportActor:
             return self._collaboration.welcome_binary()
         return self._collaboration.welcome_json(connection)
 
-    async def receive(self, connection_id: str, frame: bytes | str) -> list[Outgoing]:
-        """Handle one frame of a connection; return what goes back to that connection only."""
+    async def receive(
+        self, connection_id: str, frame: bytes | str, subscription_id: str | None = None
+    ) -> list[Outgoing]:
+        """Handle one frame of a connection; return what goes back to that connection only.
+
+        Raises:
+            UnknownConnectionError: the connection is unknown, or it belongs to another
+                subscription than ``subscription_id``.
+        """
         connection = self._connections.get(connection_id)
-        if connection is None:
+        if connection is None or subscription_id not in (None, connection.subscription):
             raise UnknownConnectionError(connection_id)
         self._touch()
         try:

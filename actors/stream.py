@@ -53,7 +53,8 @@ _ENVELOPE_BYTES = 4096
 # messages wait unread, so a replica that stops reading costs at most this many answers.
 MAX_ANSWERS_IN_FLIGHT = 64
 
-Receive = Callable[[str, bytes | str], Awaitable[list[Outgoing]]]
+# Handles a frame: connection id, frame, and the subscription of the stream it came over.
+Receive = Callable[[str, bytes | str, str], Awaitable[list[Outgoing]]]
 Unsubscribe = Callable[[str], Awaitable[None]]
 
 
@@ -256,14 +257,18 @@ class StreamServer:
                     message = await read
                 except TimeoutError as error:
                     raise StreamError(f"silent for {SILENCE_SECONDS:.0f} s") from error
-                await self._dispatch(message, writer, answers)
+                await self._dispatch(message, subscription, writer, answers)
         finally:
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await pump
 
     async def _dispatch(
-        self, message: list[Any], writer: asyncio.StreamWriter, answers: asyncio.Semaphore
+        self,
+        message: list[Any],
+        subscription: str,
+        writer: asyncio.StreamWriter,
+        answers: asyncio.Semaphore,
     ) -> None:
         if message[0] == "ping":
             return
@@ -282,17 +287,22 @@ class StreamServer:
             answers.release()
             raise StreamError("the stream closed while answers waited to be sent")
         task = asyncio.get_running_loop().create_task(
-            self._answer(writer, request, connection, frame)
+            self._answer(writer, request, connection, frame, subscription)
         )
         task.add_done_callback(lambda _: answers.release())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _answer(
-        self, writer: asyncio.StreamWriter, request: Any, connection: str, frame: bytes | str
+        self,
+        writer: asyncio.StreamWriter,
+        request: int,
+        connection: str,
+        frame: bytes | str,
+        subscription: str,
     ) -> None:
         try:
-            replies = await self._receive(connection, frame)
+            replies = await self._receive(connection, frame, subscription)
             message = ["items", request, pack_items(replies)]
         except Exception as error:  # the replica closes that socket and reports it
             message = ["error", request, f"{type(error).__name__}: {error}"]

@@ -255,9 +255,11 @@ async def test_unread_stream_is_aborted(
     handled: list[str] = []
     receive = actor._stream._receive
 
-    async def counting_receive(connection: str, frame: bytes | str) -> list[Outgoing]:
+    async def counting_receive(
+        connection: str, frame: bytes | str, subscription: str
+    ) -> list[Outgoing]:
         handled.append(connection)
-        return await receive(connection, frame)
+        return await receive(connection, frame, subscription)
 
     monkeypatch.setattr(actor._stream, "_receive", counting_receive)
     # A small receive buffer, so that the kernel buffers few of the actor's answers.
@@ -361,3 +363,18 @@ async def test_recv_with_invalid_request_id_ends_stream(actor: ReportActor) -> N
     assert await asyncio.wait_for(reader.read(), 5.0) == b""
     await until(lambda: ticket.subscription not in actor._outbox.subscriptions)
     writer.close()
+
+
+async def test_connection_of_other_stream_is_unknown(actor: ReportActor) -> None:
+    own, other = await actor.open_stream(), await actor.open_stream()
+    stream = await Replica().connect(own)
+    other_stream = await Replica().connect(other)
+    await actor.connect(other.subscription, "theirs", "bob@example.com", "edit", "binary")
+
+    with pytest.raises(StreamError, match="UnknownConnectionError"):
+        await stream.receive("theirs", b"\x00\x00\x01\x00")
+    answer = await other_stream.receive("theirs", b"\x00\x00\x01\x00")
+
+    assert len(answer) == 1
+    await stream.close()
+    await other_stream.close()
