@@ -65,6 +65,7 @@ class SqliteUpdateLog:
         self._blob = _processor(columns.update.type, dialect)
         self._raw = database.engine.raw_connection()
         self._lock = threading.Lock()
+        self._closed = False
 
     @staticmethod
     def suits(database: Database) -> bool:
@@ -79,10 +80,13 @@ class SqliteUpdateLog:
 
         Raises:
             NotFound: the report does not exist.
-            StorageError: the database refused or failed; nothing was stored.
+            StorageError: the database refused or failed, or the log is closed; nothing was
+                stored.
         """
         key, now = self._id(report_id), self._time(utc_now())
         with self._lock:
+            if self._closed:
+                raise StorageError(f"the update log on {self._url} is closed")
             cursor = self._raw.cursor()
             try:
                 cursor.execute(self._reserve_sql, (len(updates), now, key))
@@ -114,7 +118,9 @@ class SqliteUpdateLog:
 
     def close(self) -> None:
         with self._lock:
-            self._raw.close()
+            if not self._closed:
+                self._closed = True
+                self._raw.close()
 
 
 def _compiled(statement: Any, dialect: Any, order: list[str]) -> str:

@@ -102,3 +102,14 @@ def test_in_memory_database_is_refused() -> None:
         assert not SqliteUpdateLog.suits(database)
         with pytest.raises(ValueError, match="not a SQLite database file"):
             SqliteUpdateLog(database)
+
+
+def test_append_after_close_raises_storage_error(database: Database, report_id: uuid.UUID) -> None:
+    log = SqliteUpdateLog(database)
+    log.close()
+
+    with pytest.raises(StorageError, match="closed"):
+        log.append(report_id, [b"late"])
+    log.close()
+
+    assert ReportRepository(database).load(report_id).updates == []
