@@ -383,6 +383,7 @@ class ReportActor:
         for connection in self._connections.of_subscription(subscription_id):
             self._drop(connection.id)
         self._outbox.unsubscribe(subscription_id)
+        self._stream.forget(subscription_id)
 
     async def connect(
         self,
@@ -640,6 +641,7 @@ class ReportActor:
         if expired:
             self._collaboration.broadcast_awareness(expired)
         for subscription_id in self._outbox.stale():
+            self._stream.forget(subscription_id)
             for connection in self._connections.of_subscription(subscription_id):
                 self._drop(connection.id)
         await self._changes.flush_due()

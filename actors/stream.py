@@ -190,6 +190,10 @@ class StreamServer:
         self._secrets[subscription] = secret
         return StreamTicket(subscription, host, port, secret)
 
+    def forget(self, subscription: str) -> None:
+        """Invalidate the unused ticket of ``subscription``, if any, once it is gone."""
+        self._secrets.pop(subscription, None)
+
     async def stop(self) -> None:
         """Stop listening and close every stream; their replicas close their sockets."""
         if self._server is not None:

@@ -378,3 +378,16 @@ async def test_connection_of_other_stream_is_unknown(actor: ReportActor) -> None
     assert len(answer) == 1
     await stream.close()
     await other_stream.close()
+
+
+async def test_unused_ticket_ends_with_subscription(
+    actor: ReportActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dropped, stale = await actor.open_stream(), await actor.open_stream()
+    monkeypatch.setattr("actors.outbox.SUBSCRIPTION_TIMEOUT_SECONDS", 0.0)
+
+    await actor.unsubscribe(dropped.subscription)
+    await actor._housekeeping_round()
+
+    assert dropped.subscription not in actor._stream._secrets
+    assert stale.subscription not in actor._stream._secrets
