@@ -3,9 +3,8 @@
 Each replica subscribes once per report and gets its own bounded queue, which the report's
 stream to that replica drains (actors/stream.py). A frame is encoded once and queued once
 per replica, whatever the number of sockets behind it; the replica copies it to its
-sockets. A queue that overflows closes its subscription rather
-than drop a frame, because a Yjs client missing one update stays out of sync until it
-reconnects.
+sockets. A queue that overflows closes its subscription rather than drop a frame, because
+a Yjs client missing one update stays out of sync until it reconnects.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Appending live edits to a report's update log on SQLite, through the driver directly.
 
-Every live edit is appended before anyone sees it. Through SQLAlchemy the append took
-0.8 to 1.2 ms at the median on the benchmark machine, when edits arrive 20 ms apart;
-the same two statements through the sqlite3 driver took 0.15 ms. The statements are
+Every live edit is appended before it is broadcast. With edits 20 ms apart, one-off
+timings on the 2-core benchmark machine (outside bench/) gave a median of 0.8 to 1.2 ms
+for the append through SQLAlchemy and 0.15 ms for the same two statements through the
+sqlite3 driver. The statements are
 compiled by SQLAlchemy once and values pass its column types' own bind processors, so
 the rows are exactly what ``ReportRepository.append_updates`` would write. PostgreSQL
 keeps that path: its cost is the round trip, not the library.

@@ -15,7 +15,7 @@ REPORT = uuid.uuid4()
 
 
 class Log:
-    """An update log in memory that can be told to fail."""
+    """An update log in memory whose appends fail while ``fail`` is set."""
 
     def __init__(self) -> None:
         self.batches: list[list[bytes]] = []
