@@ -6,8 +6,9 @@ socket whose queue is full is closed (4429) rather than skipped, because a Yjs c
 misses one update stays out of sync.
 
 NOTE: every frame costs one socket write per client here and another in HAProxy. On the
-2-core benchmark machine, 200 observers of one report made this server fall behind the
-writer's 50 updates a second (docs/benchmarks.md, live co-editing).
+2-core benchmark machine, with 200 observers of one report the server kept the writer's
+50 updates a second, but a backlog built up once per run and took seconds to drain
+(docs/benchmarks.md, live co-editing).
 """
 
 from __future__ import annotations
