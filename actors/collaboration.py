@@ -46,6 +46,7 @@ from crdt.protocol import (
     permission_denied,
     sync_step1,
     sync_step2,
+    sync_update,
 )
 
 logger = logging.getLogger(__name__)
@@ -132,10 +133,28 @@ class Collaboration:
         self._commit_edit = commit_edit
         # The sync step 2 frame for a client with an empty document, until the next change.
         self._whole_document_frame: Frame | None = None
+        # Stored updates whose structs wait for an earlier update of their client. Their
+        # structs are in no sync step 2, so newcomers get these updates after it.
+        # NOTE: they stay in memory until an update fills the gap; a client that never
+        # sends it leaves them here for the actor's lifetime.
+        self._waiting: list[bytes] = []
 
-    def document_changed(self) -> None:
-        """Forget what was derived from the document. The actor calls this on every change."""
+    def document_changed(self, update: bytes | None = None) -> None:
+        """Forget what was derived from the document. The actor calls this on every change.
+
+        Args:
+            update: the client update just applied, if any, to keep while it waits.
+        """
         self._whole_document_frame = None
+        candidates = self._waiting + ([update] if update is not None else [])
+        if not candidates:
+            return
+        self._waiting = [item for item in candidates if not self.document.integrates(item)]
+        if update is not None and update in self._waiting:
+            logger.info(
+                "a stored update waits for an earlier update of its client; %d waiting",
+                len(self._waiting),
+            )
 
     # Binary frames -------------------------------------------------------------------------
 
@@ -158,12 +177,12 @@ class Collaboration:
     async def _sync(self, connection: Connection, message: SyncMessage) -> list[Outgoing]:
         if message.step is SyncStep.STEP1:
             if message.payload == _EMPTY_STATE_VECTOR:
-                return [self._whole_document()]
+                return [self._whole_document(), *self._waiting_frames()]
             try:
                 missing = self.document.changes_since(message.payload)
             except Exception as error:  # pycrdt raises its own types on a bad state vector
                 return [Close(CLOSE_MALFORMED, f"invalid state vector: {error}")]
-            return [Frame(FrameKind.BINARY, sync_step2(missing))]
+            return [Frame(FrameKind.BINARY, sync_step2(missing)), *self._waiting_frames()]
         # A new client replies to the server's sync step 1 with an empty update. It changes
         # nothing, so it is neither stored nor broadcast, from any connection.
         if message.payload == _EMPTY_UPDATE:
@@ -195,6 +214,9 @@ class Collaboration:
             whole = self.document.changes_since(_EMPTY_STATE_VECTOR)
             self._whole_document_frame = Frame(FrameKind.BINARY, sync_step2(whole))
         return self._whole_document_frame
+
+    def _waiting_frames(self) -> list[Outgoing]:
+        return [Frame(FrameKind.BINARY, sync_update(update)) for update in self._waiting]
 
     @staticmethod
     def _denial(connection: Connection) -> str:
@@ -434,10 +456,9 @@ def _reply(kind: str, request_id: Any, **fields: Any) -> Frame:
 def _check_update(update: bytes) -> None:
     """Reject bytes that are not a Yjs update before they reach the log."""
     # NOTE: pycrdt ignores bytes after a complete update, so such trailing bytes pass here.
-    # NOTE: an update whose structs wait for an earlier update of the same client passes as
-    # well. It is stored and broadcast, but the whole document a newcomer gets leaves it out,
-    # and when the missing update arrives only that one is broadcast. pycrdt 0.14 does not
-    # expose pending structs, so catching this needs a parser of the update's struct headers.
+    # An update whose structs wait for an earlier update of the same client passes as well:
+    # it is stored and broadcast, and newcomers get it after the whole document until the
+    # gap is filled (``Collaboration.document_changed``).
     try:
         Doc().apply_update(update)
     except Exception as error:  # pycrdt reports decoding failures with its own exception types

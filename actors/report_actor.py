@@ -513,7 +513,7 @@ class ReportActor:
             live=checked or live,
         )
         self._document.apply(update)
-        self._collaboration.document_changed()
+        self._collaboration.document_changed(update if checked else None)
         self._revision.advance()
         if not checked:
             self._shadow.accept(update)

@@ -30,6 +30,7 @@ from typing import Any
 from pycrdt import Array, Doc, Map, Text
 
 from crdt.errors import DocumentError, SectionNotFoundError
+from crdt.protocol import decode_state_vector, update_start_clocks
 
 META = "meta"
 SECTIONS = "sections"
@@ -96,6 +97,20 @@ class ReportDocument:
 
     def apply(self, update: bytes) -> None:
         self.doc.apply_update(update)
+
+    def integrates(self, update: bytes) -> bool:
+        """Return whether the structs of ``update``, applied before, are part of this document.
+
+        Structs that follow a gap in their client's clock wait inside pycrdt, left out of
+        the state vector and of every ``changes_since``, until an update fills the gap.
+        """
+        starts = update_start_clocks(update)
+        if starts is None:
+            # NOTE: structs of several clients in one update are taken as integrated; Yjs
+            # clients send each local transaction as one client's update.
+            return True
+        present = decode_state_vector(self.state_vector())
+        return all(present.get(client, 0) > clock for client, clock in starts.items())
 
     def snapshot(self) -> bytes:
         """Return the whole document as one update."""

@@ -111,6 +111,42 @@ class Reader:
             raise ProtocolError(f"string is not valid UTF-8: {error}") from error
 
 
+def decode_state_vector(data: bytes) -> dict[int, int]:
+    """Return a Yjs state vector as the next expected clock of each client id.
+
+    Raises:
+        ProtocolError: ``data`` is not an encoded state vector.
+    """
+    reader = Reader(data)
+    clocks: dict[int, int] = {}
+    for _ in range(reader.var_uint()):
+        client = reader.var_uint()
+        clocks[client] = reader.var_uint()
+    return clocks
+
+
+def update_start_clocks(update: bytes) -> dict[int, int] | None:
+    """Return the clock at which a one-client Yjs update's structs start, by client id.
+
+    Returns an empty dict for an update without structs, and None when the update holds
+    structs of several clients: finding where the second client's block starts would
+    mean decoding every struct of the first.
+
+    Raises:
+        ProtocolError: the update's header is truncated.
+    """
+    reader = Reader(update)
+    clients = reader.var_uint()
+    if clients == 0:
+        return {}
+    if clients > 1:
+        return None
+    structs = reader.var_uint()
+    client = reader.var_uint()
+    clock = reader.var_uint()
+    return {client: clock} if structs else {}
+
+
 def write_var_uint(value: int) -> bytes:
     if value < 0 or value > _MAX_VAR_UINT:
         raise ValueError(f"varUint out of range: {value}")

@@ -144,11 +144,6 @@ def text_updates(snapshot: bytes) -> tuple[bytes, bytes]:
     return first, client.get_update(middle)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an update whose structs wait for earlier ones is stored and broadcast, but "
-    "the whole document a newcomer gets leaves them out",
-)
 async def test_newcomer_converges_after_update_with_gap(actor: ReportActor) -> None:
     subscription = await actor.subscribe()
     await actor.connect(subscription, "writer", "bob@example.com", "edit", "binary")

@@ -10,10 +10,12 @@ from crdt.protocol import (
     SyncMessage,
     SyncStep,
     decode_message,
+    decode_state_vector,
     permission_denied,
     sync_step1,
     sync_step2,
     sync_update,
+    update_start_clocks,
     write_var_uint,
 )
 
@@ -79,3 +81,48 @@ def test_var_uint_encodes_lib0_groups() -> None:
     assert write_var_uint(127) == b"\x7f"
     assert write_var_uint(128) == b"\x80\x01"
     assert write_var_uint(300) == b"\xac\x02"
+
+
+def two_text_updates() -> tuple[Doc[Text], bytes, bytes]:
+    """Return a document and two consecutive updates of its one client."""
+    doc: Doc[Text] = Doc()
+    text = doc.get("text", type=Text)
+    text += "ab"
+    first = doc.get_update()
+    middle = doc.get_state()
+    text += "cd"
+    return doc, first, doc.get_update(middle)
+
+
+def test_update_start_clocks_reads_first_block() -> None:
+    doc, first, second = two_text_updates()
+
+    assert update_start_clocks(first) == {doc.client_id: 0}
+    assert update_start_clocks(second) == {doc.client_id: 2}
+
+
+def test_update_start_clocks_of_empty_update() -> None:
+    assert update_start_clocks(b"\x00\x00") == {}
+
+
+def test_update_start_clocks_of_several_clients() -> None:
+    first_client: Doc[Text] = Doc()
+    second_client: Doc[Text] = Doc()
+    first_client.get("text", type=Text).insert(0, "a")
+    second_client.get("text", type=Text).insert(0, "b")
+    both: Doc[Text] = Doc()
+    both.apply_update(first_client.get_update())
+    both.apply_update(second_client.get_update())
+
+    assert update_start_clocks(both.get_update()) is None
+
+
+def test_update_start_clocks_of_truncated_update() -> None:
+    with pytest.raises(ProtocolError, match="truncated"):
+        update_start_clocks(b"\x01\x05")
+
+
+def test_decode_state_vector_of_document() -> None:
+    doc, _, _ = two_text_updates()
+
+    assert decode_state_vector(doc.get_state()) == {doc.client_id: 4}
