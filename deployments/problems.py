@@ -69,6 +69,13 @@ def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
     return fields
 
 
+def _body_not_an_object(error: RequestValidationError) -> bool:
+    return any(
+        tuple(item.get("loc", ())) == ("body",) and item.get("type") == "model_attributes_type"
+        for item in error.errors()
+    )
+
+
 async def _api_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ApiError)
     return problem_response(error, request)
@@ -77,6 +84,18 @@ async def _api_error(request: Request, error: Exception) -> JSONResponse:
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     fields = _field_errors(error)
+    content_type = request.headers.get("content-type", "")
+    if _body_not_an_object(error) and "json" not in content_type:
+        # FastAPI reads a JSON body only when the request says it is JSON; curl -d sends
+        # application/x-www-form-urlencoded unless told otherwise.
+        sent = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
+        fields = [
+            {
+                "field": "body",
+                "message": f"expected a JSON object with Content-Type application/json, "
+                f"got {sent}",
+            }
+        ]
     summary = "; ".join(f"{item['field']}: {item['message']}" for item in fields)
     problem = UnprocessableError(
         f"the request is invalid: {summary}", code="validation_failed", errors=fields

@@ -124,6 +124,30 @@ async def test_invalid_generation_request_names_field(
 
 
 @pytest.mark.parametrize(
+    ("content_type", "named"),
+    [
+        pytest.param("application/x-www-form-urlencoded", "'application/x-www-form-urlencoded'"),
+        pytest.param(None, "no Content-Type", id="none"),
+    ],
+)
+async def test_json_body_without_json_content_type_names_header(
+    client: httpx.AsyncClient, auth: Auth, content_type: str | None, named: str
+) -> None:
+    headers = auth(Role.PROJECT_MANAGER)
+    if content_type is not None:
+        headers["content-type"] = content_type
+    body = b'{"project_id": "00000000-0000-0000-0000-000000000000", "report_month": "2024-03"}'
+
+    response = await client.post("/api/reports/pmr/generate", content=body, headers=headers)
+
+    problem = response.json()
+    assert response.status_code == 422
+    assert problem["code"] == "validation_failed"
+    assert "Content-Type application/json" in problem["detail"]
+    assert named in problem["detail"]
+
+
+@pytest.mark.parametrize(
     ("strategy", "expected_start", "expected_end"),
     [
         pytest.param("replace", "New summary.", "New summary.", id="replace"),
