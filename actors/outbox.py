@@ -128,8 +128,11 @@ class Outbox:
             raise SubscriptionClosedError(subscription_id, subscription.closed_reason)
         items: list[Outgoing] = []
         if subscription.queue.empty():
+            # A timeout block, unlike Python 3.11's wait_for, starts no task per call and
+            # never swallows a cancellation that arrives as the frame does.
             try:
-                items.append(await asyncio.wait_for(subscription.queue.get(), wait_seconds))
+                async with asyncio.timeout(wait_seconds):
+                    items.append(await subscription.queue.get())
             except TimeoutError:
                 return []
         while not subscription.queue.empty():

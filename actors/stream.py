@@ -256,9 +256,9 @@ class StreamServer:
         answers = asyncio.Semaphore(MAX_ANSWERS_IN_FLIGHT)
         try:
             while not pump.done():
-                read = asyncio.wait_for(read_message(reader, self._limit), SILENCE_SECONDS)
                 try:
-                    message = await read
+                    async with asyncio.timeout(SILENCE_SECONDS):
+                        message = await read_message(reader, self._limit)
                 except TimeoutError as error:
                     raise StreamError(f"silent for {SILENCE_SECONDS:.0f} s") from error
                 await self._dispatch(message, subscription, writer, answers)
@@ -461,7 +461,8 @@ class StreamClient:
 
     async def _next(self) -> list[Any]:
         try:
-            return await asyncio.wait_for(read_message(self._reader), SILENCE_SECONDS)
+            async with asyncio.timeout(SILENCE_SECONDS):
+                return await read_message(self._reader)
         except TimeoutError as error:
             silence = f"the report actor was silent for {SILENCE_SECONDS:.0f} s"
             raise StreamError(silence) from error
