@@ -49,6 +49,9 @@ KEEPALIVE_SECONDS = 10.0
 SILENCE_SECONDS = 30.0
 # Room for a message's envelope around a client frame of the largest allowed size.
 _ENVELOPE_BYTES = 4096
+# Max connections that may wait for their ticket at once; later ones are closed at once, so
+# that connections which never present one cannot use up the actor's file descriptors.
+MAX_CONNECTIONS_WITHOUT_TICKET = 32
 # Max answers to recv messages that one stream may have in progress or unsent. Further recv
 # messages wait unread, so a replica that stops reading costs at most this many answers.
 MAX_ANSWERS_IN_FLIGHT = 64
@@ -182,6 +185,7 @@ class StreamServer:
         self._address: tuple[str, int] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
+        self._without_ticket = 0
 
     async def ticket(self, subscription: str) -> StreamTicket:
         """Return a single-use ticket for the replica that owns ``subscription``."""
@@ -221,9 +225,21 @@ class StreamServer:
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         subscription: str | None = None
+        if self._without_ticket >= MAX_CONNECTIONS_WITHOUT_TICKET:
+            logger.warning(
+                "report stream from %s closed: %d connections already wait for their ticket",
+                _peer_name(writer),
+                self._without_ticket,
+            )
+            writer.close()
+            return
         self._writers.add(writer)
         try:
-            subscription = await self._hello(reader)
+            self._without_ticket += 1
+            try:
+                subscription = await self._hello(reader)
+            finally:
+                self._without_ticket -= 1
             await self._session(subscription, reader, writer)
         except StreamError as error:
             logger.info("report stream from %s ended: %s", _peer_name(writer), error)

@@ -391,3 +391,30 @@ async def test_unused_ticket_ends_with_subscription(
 
     assert dropped.subscription not in actor._stream._secrets
     assert stale.subscription not in actor._stream._secrets
+
+
+async def test_connections_without_ticket_are_capped(
+    actor: ReportActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("actors.stream.MAX_CONNECTIONS_WITHOUT_TICKET", 2)
+    # Long enough that only the cap can close the third connection within the test.
+    monkeypatch.setattr("actors.stream.HELLO_SECONDS", 60.0)
+    ticket = await actor.open_stream()
+    idle = [await raw_stream(ticket) for _ in range(2)]
+    await until(lambda: actor._stream._without_ticket == 2)
+
+    reader, writer = await raw_stream(ticket)
+    closed = await asyncio.wait_for(reader.read(), 5.0)
+    for _, idle_writer in idle:
+        idle_writer.close()
+    writer.close()
+    await until(lambda: actor._stream._without_ticket == 0)
+    replica = Replica()
+    stream = await replica.connect(ticket)
+    await actor.connect(ticket.subscription, "writer", "bob@example.com", "edit", "binary")
+    answer = await stream.receive("writer", b"\x00\x00\x01\x00")
+
+    assert closed == b""
+    assert len(answer) == 1
+    assert replica.ended == []
+    await stream.close()
