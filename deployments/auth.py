@@ -86,7 +86,7 @@ class TokenService:
         except jwt.InvalidSignatureError as error:
             raise AuthenticationError(
                 "the bearer token's signature is invalid: it was signed with another secret. "
-                "create tokens with the server's PMR_DATA_DIR or PMR_JWT_SECRET"
+                "Create tokens with the server's PMR_DATA_DIR or PMR_JWT_SECRET"
             ) from error
         except jwt.PyJWTError as error:
             raise AuthenticationError(f"the bearer token is invalid: {error}") from error
