@@ -69,6 +69,13 @@ def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
     return fields
 
 
+def _missing_file(error: RequestValidationError) -> bool:
+    return any(
+        tuple(item.get("loc", ())) == ("body", "file") and item.get("type") == "missing"
+        for item in error.errors()
+    )
+
+
 def _body_not_an_object(error: RequestValidationError) -> bool:
     return any(
         tuple(item.get("loc", ())) == ("body",) and item.get("type") == "model_attributes_type"
@@ -85,7 +92,16 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     fields = _field_errors(error)
     content_type = request.headers.get("content-type", "")
-    if _body_not_an_object(error) and "json" not in content_type:
+    if _missing_file(error) and not content_type.startswith("multipart/form-data"):
+        sent = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
+        fields = [
+            {
+                "field": "body.file",
+                "message": "expected the file as a multipart/form-data field named 'file' "
+                f"(curl -F file=@PATH), got {sent}",
+            }
+        ]
+    elif _body_not_an_object(error) and "json" not in content_type:
         # FastAPI reads a JSON body only when the request says it is JSON; curl -d sends
         # application/x-www-form-urlencoded unless told otherwise.
         sent = f"Content-Type {content_type!r}" if content_type else "no Content-Type"

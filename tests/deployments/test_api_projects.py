@@ -138,6 +138,30 @@ async def test_import_as_viewer_is_403(client: httpx.AsyncClient, auth: Auth) ->
     assert response.json()["code"] == "role_too_weak"
 
 
+@pytest.mark.parametrize(
+    ("content_type", "named"),
+    [
+        pytest.param("application/json", "'application/json'", id="json"),
+        pytest.param("application/octet-stream", "'application/octet-stream'", id="binary"),
+    ],
+)
+async def test_import_without_multipart_names_form_field(
+    client: httpx.AsyncClient, auth: Auth, content_type: str, named: str
+) -> None:
+    headers = {**auth(Role.PROJECT_MANAGER), "content-type": content_type}
+
+    response = await client.post(
+        "/api/projects/import", content=sample_project_bytes(), headers=headers
+    )
+
+    problem = response.json()
+    assert response.status_code == 422
+    assert problem["errors"][0]["field"] == "body.file"
+    assert "multipart/form-data" in problem["detail"]
+    assert "-F file=@PATH" in problem["detail"]
+    assert named in problem["detail"]
+
+
 async def test_openapi_lists_the_endpoints(client: httpx.AsyncClient) -> None:
     response = await client.get("/openapi.json")
 
