@@ -258,15 +258,14 @@ async def _relay(websocket: WebSocket, services: Services, room: Room, peer: Pee
             return
 
 
-@router.websocket("/ws/{path:path}")
+@router.websocket("/{path:path}")
 async def unknown_socket(websocket: WebSocket, path: str) -> None:
     """Reject an upgrade on any other path with a problem document instead of a bare 403."""
-    logger.info("rejected a WebSocket upgrade on the unknown path /ws/%s", path)
+    logger.info("rejected a WebSocket upgrade on the unknown path /%s", path)
     await _deny(
         websocket,
         NotFoundError(
-            f"no WebSocket at /ws/{path}; co-editing is at "
-            "/ws/reports/pmr/{report_id}/collaborate",
+            f"no WebSocket at /{path}; co-editing is at /ws/reports/pmr/{{report_id}}/collaborate",
             code="not_found",
         ),
     )

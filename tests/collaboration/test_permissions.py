@@ -272,12 +272,19 @@ def test_unknown_format_is_refused_with_400(clients: Server, report: dict[str, A
     assert "format=json" in response.json()["detail"]
 
 
-def test_unknown_socket_path_is_refused_with_404(clients: Server, report: dict[str, Any]) -> None:
-    url = f"{clients.url}/ws/reports/pmr/{report['id']}"
+@pytest.mark.parametrize(
+    "path",
+    ["/ws/reports/pmr/{id}", "/api/reports/pmr/{id}/collaborate"],
+    ids=["without collaborate", "under api"],
+)
+def test_unknown_socket_path_is_refused_with_404(
+    clients: Server, report: dict[str, Any], path: str
+) -> None:
+    url = clients.url + path.format(id=report["id"])
     params = {"token": clients.token("ann@example.com")}
 
     response = httpx.get(url, params=params, headers=UPGRADE_HEADERS)
 
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
-    assert "/collaborate" in response.json()["detail"]
+    assert "/ws/reports/pmr/{report_id}/collaborate" in response.json()["detail"]
