@@ -108,6 +108,7 @@ def test_page_shows_permission_and_refusals(served: Server, report: dict[str, An
             f"{page}?token={served.token('vic@example.com', Role.VIEWER)}",
             f"{page}?token=not-a-token",
             f"{unknown}?token={served.token('ann@example.com', Role.EDITOR)}",
+            page,
         ]
     }
 
@@ -119,7 +120,7 @@ def test_page_shows_permission_and_refusals(served: Server, report: dict[str, An
         timeout=BROWSER_SECONDS,
     )
     assert finished.returncode == 0, finished.stderr[-3000:]
-    editor, viewer, bad_token, unknown_report = json.loads(
+    editor, viewer, bad_token, unknown_report, no_token = json.loads(
         finished.stdout.strip().splitlines()[-1]
     )["pages"]
 
@@ -136,5 +137,8 @@ def test_page_shows_permission_and_refusals(served: Server, report: dict[str, An
     assert "token" in bad_token["subtitle"]
     assert unknown_report["status"] == "refused"
     assert "not found" in unknown_report["subtitle"]
-    for seen in (editor, viewer, bad_token, unknown_report):
+    assert no_token["status"] == "refused"
+    assert no_token["title"] == "Sign-in token missing"
+    assert "?token=" in no_token["subtitle"]
+    for seen in (editor, viewer, bad_token, unknown_report, no_token):
         assert seen["errors"] == []

@@ -290,9 +290,10 @@ async function openReport (root, token) {
 const root = document.getElementById('app')
 const token = readToken()
 if (!token) {
-  document.getElementById('title').textContent = 'Sign-in token missing'
-  document.getElementById('subtitle').textContent =
+  showRejection(
+    'Sign-in token missing',
     'Open this page with ?token=<bearer token> in its address; `pmr token create` issues one.'
+  )
 } else {
   openReport(root, token)
 }
