@@ -102,8 +102,8 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
             }
         ]
     elif _body_not_an_object(error) and "json" not in content_type:
-        # FastAPI reads a JSON body only when the request says it is JSON; curl -d sends
-        # application/x-www-form-urlencoded unless told otherwise.
+        # FastAPI reads a JSON body only when the request declares JSON, and curl -d sends
+        # application/x-www-form-urlencoded unless -H sets another Content-Type.
         sent = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
         fields = [
             {
