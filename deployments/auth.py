@@ -88,6 +88,11 @@ class TokenService:
                 "the bearer token's signature is invalid: it was signed with another secret. "
                 "Create tokens with the server's PMR_DATA_DIR or PMR_JWT_SECRET"
             ) from error
+        except jwt.DecodeError as error:
+            raise AuthenticationError(
+                "the bearer token is not a JWT (three base64url parts separated by dots): "
+                f"{error}; pass the token that `pmr token create` prints"
+            ) from error
         except jwt.PyJWTError as error:
             raise AuthenticationError(f"the bearer token is invalid: {error}") from error
         try:

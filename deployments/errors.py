@@ -63,6 +63,11 @@ class PayloadTooLargeError(ApiError):
     title = "Payload too large"
 
 
+class UpgradeRequiredError(ApiError):
+    status = 426
+    title = "Upgrade required"
+
+
 class UnprocessableError(ApiError):
     status = 422
     title = "Unprocessable content"

@@ -22,6 +22,7 @@ from deployments.errors import (
     ServiceUnavailableError,
     UnprocessableError,
     UnsupportedMediaError,
+    UpgradeRequiredError,
 )
 from schedules import ScheduleImportError
 from storage import (
@@ -45,7 +46,12 @@ _IMPORT_STATUS = {
 
 
 def problem_response(error: ApiError, request: Request) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, AuthenticationError) else None
+    headers: dict[str, str] | None = None
+    if isinstance(error, AuthenticationError):
+        headers = {"WWW-Authenticate": "Bearer"}
+    elif isinstance(error, UpgradeRequiredError):
+        # RFC 9110 section 15.5.22: a 426 names the protocol to switch to.
+        headers = {"Upgrade": "websocket"}
     return JSONResponse(
         error.problem(instance=request.url.path),
         status_code=error.status,
@@ -121,7 +127,11 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    problem = ApiError(str(error.detail), code=f"http_{error.status_code}")
+    detail = str(error.detail)
+    if error.status_code == 404 and detail == "Not Found":
+        # Starlette's text when no route matches the path at all.
+        detail = f"no endpoint at {request.url.path}; /openapi.json lists the API's paths"
+    problem = ApiError(detail, code=f"http_{error.status_code}")
     problem.status = error.status_code
     problem.title = "HTTP error"
     return problem_response(problem, request)

@@ -30,6 +30,7 @@ from deployments.errors import (
     NotFoundError,
     PermissionDeniedError,
     ServiceUnavailableError,
+    UpgradeRequiredError,
 )
 from deployments.hub import Peer, Room
 from deployments.problems import PROBLEM_JSON
@@ -256,6 +257,16 @@ async def _relay(websocket: WebSocket, services: Services, room: Room, peer: Pee
         room.deliver(replies, only=peer)
         if any(isinstance(reply, Close) for reply in replies):
             return
+
+
+@router.get("/ws/{path:path}", include_in_schema=False)
+async def plain_request(path: str) -> None:
+    """Answer a plain HTTP request on a WebSocket path, which a 404 would misreport."""
+    raise UpgradeRequiredError(
+        f"/ws/{path} is a WebSocket endpoint: connect with a WebSocket client, for example "
+        "y-websocket with server URL ws://HOST/ws/reports/pmr",
+        code="websocket_required",
+    )
 
 
 @router.websocket("/{path:path}")

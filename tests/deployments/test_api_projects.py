@@ -170,3 +170,22 @@ async def test_openapi_lists_the_endpoints(client: httpx.AsyncClient) -> None:
     assert "/api/reports/pmr/generate" in paths
     assert "/api/reports/pmr/{report_id}/sections/{section_id}" in paths
     assert "/api/jobs/{job_id}" in paths
+
+
+async def test_unknown_route_points_to_openapi(client: httpx.AsyncClient, auth: Auth) -> None:
+    response = await client.get("/api/report/pmr/abc", headers=auth(Role.VIEWER))
+
+    problem = response.json()
+    assert response.status_code == 404
+    assert "/api/report/pmr/abc" in problem["detail"]
+    assert "/openapi.json" in problem["detail"]
+
+
+async def test_plain_request_on_socket_path_is_426(client: httpx.AsyncClient) -> None:
+    response = await client.get("/ws/reports/pmr/abc/collaborate")
+
+    problem = response.json()
+    assert response.status_code == 426
+    assert response.headers["upgrade"] == "websocket"
+    assert problem["code"] == "websocket_required"
+    assert "WebSocket client" in problem["detail"]

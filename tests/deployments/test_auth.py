@@ -47,6 +47,15 @@ def test_unsigned_token_is_rejected() -> None:
         tokens.verify(unsigned)
 
 
+def test_garbage_token_is_named_not_a_jwt() -> None:
+    tokens = TokenService(SECRET, timedelta(hours=1))
+
+    with pytest.raises(AuthenticationError, match="not a JWT") as raised:
+        tokens.verify("garbage")
+
+    assert "pmr token create" in str(raised.value)
+
+
 def test_unknown_role_is_rejected() -> None:
     claims = {"sub": "x@example.com", "role": "owner", "iss": "enhanced-pmr", "exp": 4102444800}
     token = jwt.encode(claims, SECRET, algorithm="HS256")
