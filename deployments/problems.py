@@ -50,7 +50,7 @@ def problem_response(error: ApiError, request: Request) -> JSONResponse:
     if isinstance(error, AuthenticationError):
         headers = {"WWW-Authenticate": "Bearer"}
     elif isinstance(error, UpgradeRequiredError):
-        # RFC 9110 section 15.5.22: a 426 names the protocol to switch to.
+        # RFC 9110 (status 426): a 426 response must name the protocol in an Upgrade header.
         headers = {"Upgrade": "websocket"}
     return JSONResponse(
         error.problem(instance=request.url.path),

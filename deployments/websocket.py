@@ -261,7 +261,7 @@ async def _relay(websocket: WebSocket, services: Services, room: Room, peer: Pee
 
 @router.get("/ws/{path:path}", include_in_schema=False)
 async def plain_request(path: str) -> None:
-    """Answer a plain HTTP request on a WebSocket path, which a 404 would misreport."""
+    """Reject a plain HTTP request on a WebSocket path with 426, which a 404 would misreport."""
     raise UpgradeRequiredError(
         f"/ws/{path} is a WebSocket endpoint: connect with a WebSocket client, for example "
         "y-websocket with server URL ws://HOST/ws/reports/pmr",
