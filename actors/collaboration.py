@@ -139,18 +139,20 @@ class Collaboration:
         # sends it leaves them here for the actor's lifetime.
         self._waiting: list[bytes] = []
 
-    def document_changed(self, update: bytes | None = None) -> None:
+    def document_changed(self, stalled: bytes | None = None) -> None:
         """Forget what was derived from the document. The actor calls this on every change.
 
         Args:
-            update: the client update just applied, if any, to keep while it waits.
+            stalled: a client update just applied that left the document's state vector
+                unchanged, so that its structs may wait for an earlier update.
         """
         self._whole_document_frame = None
-        candidates = self._waiting + ([update] if update is not None else [])
-        if not candidates:
-            return
-        self._waiting = [item for item in candidates if not self.document.integrates(item)]
-        if update is not None and update in self._waiting:
+        # Decoding the state vector took 0.5 ms for 500 client ids (measured once, outside
+        # bench/), so it happens only for stalled updates and while some wait.
+        if self._waiting:
+            self._waiting = [item for item in self._waiting if not self.document.integrates(item)]
+        if stalled is not None and not self.document.integrates(stalled):
+            self._waiting.append(stalled)
             logger.info(
                 "a stored update waits for an earlier update of its client; %d waiting",
                 len(self._waiting),

@@ -512,8 +512,11 @@ class ReportActor:
             section_hint=section_hint,
             live=checked or live,
         )
+        before = self._document.state_vector() if checked else None
         self._document.apply(update)
-        self._collaboration.document_changed(update if checked else None)
+        # A client update that leaves the state vector as it was may wait for an earlier one.
+        stalled = checked and self._document.state_vector() == before
+        self._collaboration.document_changed(update if stalled else None)
         self._revision.advance()
         if not checked:
             self._shadow.accept(update)
