@@ -111,7 +111,6 @@ class ReportActor:
             self._outbox,
             self.receive,
             self.unsubscribe,
-            host=node_host,
             frame_limit=settings.max_frame_bytes,
         )
         self._changes = ChangeLog(self._report_id, self._sessions)
@@ -699,17 +698,6 @@ class ReportActor:
         up_to = await asyncio.to_thread(compact_log, self._reports, self._report_id)
         self._log_rows = max(self._log_rows - rows, 0)
         logger.info("report %s compacted up to update %d", self._report_id, up_to)
-
-
-def node_host() -> str:
-    """Return the address of this process's Ray node, or loopback outside Ray."""
-    if not ray.is_initialized():
-        return "127.0.0.1"
-    node_id = ray.get_runtime_context().get_node_id()
-    for node in ray.nodes():  # type: ignore[no-untyped-call]
-        if node.get("NodeID") == node_id:
-            return str(node["NodeManagerAddress"])
-    return "127.0.0.1"
 
 
 def compact_log(reports: ReportRepository, report_id: uuid.UUID) -> int:

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgpack
+import ray
 
 from actors import metrics
 from actors.outbox import Close, Frame, FrameKind, Outbox, Outgoing, SubscriptionClosedError
@@ -160,6 +161,17 @@ def _is_request(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def node_host() -> str:
+    """Return the address of this process's Ray node, or loopback outside Ray."""
+    if not ray.is_initialized():
+        return "127.0.0.1"
+    node_id = ray.get_runtime_context().get_node_id()
+    for node in ray.nodes():  # type: ignore[no-untyped-call]
+        if node.get("NodeID") == node_id:
+            return str(node["NodeManagerAddress"])
+    return "127.0.0.1"
+
+
 class StreamServer:
     """The report actor's end: accepts replica streams and serves their subscriptions.
 
@@ -172,8 +184,8 @@ class StreamServer:
         receive: Receive,
         unsubscribe: Unsubscribe,
         *,
-        host: Callable[[], str],
         frame_limit: int,
+        host: Callable[[], str] = node_host,
     ) -> None:
         self._outbox = outbox
         self._receive = receive
