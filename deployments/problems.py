@@ -75,16 +75,27 @@ def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
     return fields
 
 
-def _missing_file(error: RequestValidationError) -> bool:
-    return any(
-        tuple(item.get("loc", ())) == ("body", "file") and item.get("type") == "missing"
-        for item in error.errors()
-    )
+def _content_type_error(error: RequestValidationError, content_type: str) -> dict[str, str] | None:
+    """Return the field error to report when the body went unread for its Content-Type.
+
+    FastAPI reads a JSON body only when the request declares JSON, and a form field only
+    from a form. curl -d sends application/x-www-form-urlencoded unless -H sets another.
+    """
+    sent = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
+    if _has_error(error, ("body", "file"), "missing") and not content_type.startswith(
+        "multipart/form-data"
+    ):
+        expected = "the file as a multipart/form-data field named 'file' (curl -F file=@PATH)"
+        return {"field": "body.file", "message": f"expected {expected}, got {sent}"}
+    if _has_error(error, ("body",), "model_attributes_type") and "json" not in content_type:
+        expected = "a JSON object with Content-Type application/json"
+        return {"field": "body", "message": f"expected {expected}, got {sent}"}
+    return None
 
 
-def _body_not_an_object(error: RequestValidationError) -> bool:
+def _has_error(error: RequestValidationError, location: tuple[str, ...], kind: str) -> bool:
     return any(
-        tuple(item.get("loc", ())) == ("body",) and item.get("type") == "model_attributes_type"
+        tuple(item.get("loc", ())) == location and item.get("type") == kind
         for item in error.errors()
     )
 
@@ -96,28 +107,8 @@ async def _api_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    fields = _field_errors(error)
-    content_type = request.headers.get("content-type", "")
-    if _missing_file(error) and not content_type.startswith("multipart/form-data"):
-        sent = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
-        fields = [
-            {
-                "field": "body.file",
-                "message": "expected the file as a multipart/form-data field named 'file' "
-                f"(curl -F file=@PATH), got {sent}",
-            }
-        ]
-    elif _body_not_an_object(error) and "json" not in content_type:
-        # FastAPI reads a JSON body only when the request declares JSON, and curl -d sends
-        # application/x-www-form-urlencoded unless -H sets another Content-Type.
-        sent = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
-        fields = [
-            {
-                "field": "body",
-                "message": f"expected a JSON object with Content-Type application/json, "
-                f"got {sent}",
-            }
-        ]
+    unread = _content_type_error(error, request.headers.get("content-type", ""))
+    fields = [unread] if unread is not None else _field_errors(error)
     summary = "; ".join(f"{item['field']}: {item['message']}" for item in fields)
     problem = UnprocessableError(
         f"the request is invalid: {summary}", code="validation_failed", errors=fields
