@@ -1,9 +1,10 @@
 """A direct TCP stream between a Serve replica and a report actor, for live co-editing frames.
 
 In a traced fan-out run on the 2-core benchmark machine (outside bench/), a Ray actor
-call took 1.0 to 1.5 ms at the median, and every edit made two: the client's frame into
-the actor and the broadcast back out through a long poll. Instead, the room of each replica opens
-one stream per report, with a ticket from an ordinary Ray call (``ReportActor.open_stream``).
+call took 1.0 to 1.5 ms at the median. Every edit made two such calls: the client's frame
+into the actor, and the broadcast back out through a long poll. Instead, the room of each
+replica opens one stream per report, with a ticket from an ordinary Ray call
+(``ReportActor.open_stream``).
 The stream carries the client frames in and, in order, the actor's replies and broadcasts
 out. Everything else (joining, leaving, REST) stays a Ray call.
 
@@ -50,12 +51,12 @@ KEEPALIVE_SECONDS = 10.0
 SILENCE_SECONDS = 30.0
 # Room for a message's envelope around a client frame of the largest allowed size.
 _ENVELOPE_BYTES = 4096
-# Max connections that may wait for their ticket at once; later ones are closed at once, so
-# that connections which never present one cannot use up the actor's file descriptors.
+# Max connections that may wait for their ticket together. Later ones are closed on arrival,
+# so that connections which never present a ticket cannot use up the file descriptors.
 MAX_CONNECTIONS_WITHOUT_TICKET = 32
-# Max answers to recv messages that one stream may have in progress or unsent. Further recv
-# messages wait unread, so a replica that stops reading costs at most this many answers.
-MAX_ANSWERS_IN_FLIGHT = 64
+# Max replies to recv messages that one stream may have in progress or unsent. Further recv
+# messages wait unread, so a replica that stops reading costs at most this many replies.
+MAX_REPLIES_IN_FLIGHT = 64
 
 # Handles a frame: connection id, frame, and the subscription of the stream it came over.
 Receive = Callable[[str, bytes | str, str], Awaitable[list[Outgoing]]]
@@ -68,7 +69,7 @@ class StreamError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class StreamTicket:
-    """Where and how a replica connects to a report actor's stream."""
+    """The address and single-use secret with which a replica opens a report's stream."""
 
     subscription: str
     host: str
@@ -281,7 +282,7 @@ class StreamServer:
         self, subscription: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         pump = asyncio.get_running_loop().create_task(self._pump(subscription, writer))
-        answers = asyncio.Semaphore(MAX_ANSWERS_IN_FLIGHT)
+        replies = asyncio.Semaphore(MAX_REPLIES_IN_FLIGHT)
         try:
             while not pump.done():
                 try:
@@ -289,7 +290,7 @@ class StreamServer:
                         message = await read_message(reader, self._limit)
                 except TimeoutError as error:
                     raise StreamError(f"silent for {SILENCE_SECONDS:.0f} s") from error
-                await self._dispatch(message, subscription, writer, answers)
+                await self._dispatch(message, subscription, writer, replies)
         finally:
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -300,7 +301,7 @@ class StreamServer:
         message: list[Any],
         subscription: str,
         writer: asyncio.StreamWriter,
-        answers: asyncio.Semaphore,
+        replies: asyncio.Semaphore,
     ) -> None:
         if message[0] == "ping":
             return
@@ -311,21 +312,21 @@ class StreamServer:
             raise StreamError(f"recv carries the invalid request id {request!r:.200}")
         if not isinstance(connection, str) or not isinstance(frame, bytes | str):
             raise StreamError("recv carries a connection id and a binary or text frame")
-        # One task per frame, so that a write waiting for storage holds up nobody else. A
-        # replica sends a socket's next frame only after this one's answer, keeping order.
-        # Each answer holds a slot of ``answers`` until the replica has taken it in.
-        await answers.acquire()
-        if writer.is_closing():  # an answer's write aborted the stream meanwhile
-            answers.release()
-            raise StreamError("the stream closed while answers waited to be sent")
+        # One task per frame, so that a write waiting for storage delays no other frame. A
+        # replica sends a socket's next frame only after this one's reply, keeping order.
+        # Each reply takes a slot of ``replies`` until the replica has read it.
+        await replies.acquire()
+        if writer.is_closing():  # a reply's write aborted the stream meanwhile
+            replies.release()
+            raise StreamError("the stream closed while replies waited to be sent")
         task = asyncio.get_running_loop().create_task(
-            self._answer(writer, request, connection, frame, subscription)
+            self._reply(writer, request, connection, frame, subscription)
         )
-        task.add_done_callback(lambda _: answers.release())
+        task.add_done_callback(lambda _: replies.release())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _answer(
+    async def _reply(
         self,
         writer: asyncio.StreamWriter,
         request: int,
@@ -378,7 +379,7 @@ async def _send(writer: asyncio.StreamWriter, message: list[Any]) -> None:
             await writer.drain()
     except TimeoutError as error:
         peer = _peer_name(writer)
-        if not writer.is_closing():  # log once when several answers time out
+        if not writer.is_closing():  # log once when several replies time out
             logger.warning(
                 "report stream to %s aborted: it stopped reading for %.0f s", peer, SILENCE_SECONDS
             )
@@ -394,9 +395,10 @@ def _peer_name(writer: asyncio.StreamWriter) -> str:
 class StreamClient:
     """A replica's end of one report stream: opened by ``connect``, ended by ``close``.
 
-    Broadcasts go to ``deliver`` as they arrive. On each keepalive, ``still_needed`` says
-    whether to keep the stream; a stream that ends for any other reason than ``close`` or
-    that answer calls ``on_end`` with the reason, so the room can close its sockets.
+    Broadcasts go to ``deliver`` as they arrive. On each keepalive, ``still_needed`` returns
+    whether to keep the stream. A stream that ends for any other reason than ``close`` or a
+    False from ``still_needed`` calls ``on_end`` with the reason, so the room can close its
+    sockets.
     """
 
     def __init__(
@@ -512,7 +514,8 @@ class StreamClient:
         if request is not None:
             self._settle(request, items)
             return True
-        # A replica that only receives broadcasts still tells the actor it is alive.
+        # A replica that only receives broadcasts still pings, or the actor would take its
+        # silence for a dead replica.
         if time.monotonic() - self._last_write >= KEEPALIVE_SECONDS:
             self._send(["ping"])
         if items:

@@ -202,7 +202,7 @@ class Room:
             await self.hub.release(self)
 
     async def close(self) -> None:
-        """End the stream; the actor drops the subscription when it sees the stream close."""
+        """End the stream; the actor drops the subscription once the stream closes."""
         if self._stream is not None:
             await self._stream.close()
 

@@ -124,7 +124,7 @@ async def test_frame_in_and_broadcast_out(actor: ReportActor) -> None:
     await observer.close()
 
 
-async def test_failed_frame_answers_with_error(actor: ReportActor) -> None:
+async def test_failed_frame_replies_with_error(actor: ReportActor) -> None:
     replica = Replica()
     stream = await replica.connect(await actor.open_stream())
 
@@ -153,13 +153,13 @@ async def test_ticket_works_once(actor: ReportActor) -> None:
     first, second = Replica(), Replica()
     stream = await first.connect(ticket)
     await actor.connect(ticket.subscription, "writer", "bob@example.com", "edit", "binary")
-    # Sync step 1 with an empty state vector: the actor answers with the whole document.
-    answer = await stream.receive("writer", b"\x00\x00\x01\x00")
+    # Sync step 1 with an empty state vector: the actor replies with the whole document.
+    reply = await stream.receive("writer", b"\x00\x00\x01\x00")
 
     await second.connect(ticket)
     await until(lambda: bool(second.ended))
 
-    assert len(answer) == 1
+    assert len(reply) == 1
     assert first.ended == []
     await stream.close()
 
@@ -245,7 +245,7 @@ async def test_busy_stream_keeps_replica_heard(
 async def test_unread_stream_is_aborted(
     actor: ReportActor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("actors.stream.MAX_ANSWERS_IN_FLIGHT", 4)
+    monkeypatch.setattr("actors.stream.MAX_REPLIES_IN_FLIGHT", 4)
     monkeypatch.setattr("actors.stream.SILENCE_SECONDS", 1.0)
     await actor.update_section(
         "risk", title=None, body="x" * 200_000, metrics=None, strategy="replace"
@@ -262,7 +262,7 @@ async def test_unread_stream_is_aborted(
         return await receive(connection, frame, subscription)
 
     monkeypatch.setattr(actor._stream, "_receive", counting_receive)
-    # A small receive buffer, so that the kernel buffers few of the actor's answers.
+    # A small receive buffer, so that the kernel buffers few of the actor's replies.
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.connect((ticket.host, ticket.port))
@@ -302,10 +302,10 @@ async def test_malformed_ticket_ends_only_its_stream(
     other = await actor.open_stream()
     stream = await Replica().connect(other)
     await actor.connect(other.subscription, "writer", "bob@example.com", "edit", "binary")
-    answer = await stream.receive("writer", b"\x00\x00\x01\x00")
+    reply = await stream.receive("writer", b"\x00\x00\x01\x00")
 
     assert closed == b""
-    assert len(answer) == 1
+    assert len(reply) == 1
     assert [record for record in caplog.records if record.levelname == "ERROR"] == []
     writer.close()
     await stream.close()
@@ -357,7 +357,7 @@ async def test_recv_with_invalid_request_id_ends_stream(actor: ReportActor) -> N
     reader, writer = await raw_stream(ticket)
     writer.write(encode(["hello", ticket.subscription, ticket.secret]))
 
-    # A valid recv for an unknown connection gets an "error" answer that echoes the request id.
+    # A valid recv for an unknown connection gets an "error" reply that echoes the request id.
     writer.write(encode(["recv", {"nested": {"map": 1}}, "nobody", b"\x00\x00\x01\x00"]))
 
     assert await asyncio.wait_for(reader.read(), 5.0) == b""
@@ -373,9 +373,9 @@ async def test_connection_of_other_stream_is_unknown(actor: ReportActor) -> None
 
     with pytest.raises(StreamError, match="UnknownConnectionError"):
         await stream.receive("theirs", b"\x00\x00\x01\x00")
-    answer = await other_stream.receive("theirs", b"\x00\x00\x01\x00")
+    reply = await other_stream.receive("theirs", b"\x00\x00\x01\x00")
 
-    assert len(answer) == 1
+    assert len(reply) == 1
     await stream.close()
     await other_stream.close()
 
@@ -412,9 +412,9 @@ async def test_connections_without_ticket_are_capped(
     replica = Replica()
     stream = await replica.connect(ticket)
     await actor.connect(ticket.subscription, "writer", "bob@example.com", "edit", "binary")
-    answer = await stream.receive("writer", b"\x00\x00\x01\x00")
+    reply = await stream.receive("writer", b"\x00\x00\x01\x00")
 
     assert closed == b""
-    assert len(answer) == 1
+    assert len(reply) == 1
     assert replica.ended == []
     await stream.close()
