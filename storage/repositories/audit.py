@@ -211,6 +211,11 @@ def _lock_head(session: Session, dialect: str) -> tuple[int, str]:
     if head is not None:
         return head
     if session.scalar(select(func.count()).select_from(AuditEntryRow)):
+        # Under READ COMMITTED a concurrent first writer may commit the head and its entry
+        # between the two statements above; its head is then visible to a new select.
+        head = _select_head(session)
+        if head is not None:
+            return head
         raise IntegrityError(
             "the audit chain head row is missing although the audit log contains entries; "
             "nothing was appended. Run `pmr audit verify` to see what was removed"
