@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import time
 import uuid
@@ -61,8 +62,14 @@ from storage import (
 
 logger = logging.getLogger(__name__)
 
-# Merge the update log into a snapshot once it holds this many rows.
+# The update log is merged into a snapshot once it has COMPACT_AFTER_UPDATES rows and the
+# report has had no edit for COMPACT_QUIET_SECONDS. The merge writes under the database's
+# write lock, and an edit arriving meanwhile waits for it: on SQLite, waits of about 5 ms
+# were seen while a writer sent 50 edits a second. A report edited without such a pause
+# is merged anyway at COMPACT_ALWAYS_AFTER_UPDATES rows, so its log stays bounded.
 COMPACT_AFTER_UPDATES = 200
+COMPACT_QUIET_SECONDS = 1.0
+COMPACT_ALWAYS_AFTER_UPDATES = 5000
 # How often the housekeeping task runs: presence expiry, stale replicas, idle unload.
 _HOUSEKEEPING_SECONDS = 1.0
 # Server-side edits: no two forks at once, because forks author under the same client id.
@@ -125,6 +132,7 @@ class ReportActor:
         )
         self._edit_lock = asyncio.Lock()
         self._compaction: asyncio.Task[None] | None = None
+        self._last_edit = -math.inf
         self._housekeeping: asyncio.Task[None] | None = None
         self._last_activity = time.monotonic()
         self._unloading = False
@@ -504,6 +512,7 @@ class ReportActor:
         await self._writer.append(update)
         stored_at = time.time()
         self._log_rows += 1
+        self._last_edit = time.monotonic()
         audit = self._audit.before(
             self._document,
             user=user,
@@ -649,6 +658,7 @@ class ReportActor:
         await self._changes.flush_due()
         await self._audit.flush_due()
         await self._revision.publish_pending()
+        self._maybe_compact()
         idle = time.monotonic() - self._last_activity
         if (
             not self._connections.all()
@@ -683,8 +693,13 @@ class ReportActor:
         ray.kill(ray.get_runtime_context().current_actor, no_restart=True)
 
     def _maybe_compact(self) -> None:
+        """Start merging the log when it is long enough and the report quiet enough."""
         running = self._compaction is not None and not self._compaction.done()
-        if self._log_rows < COMPACT_AFTER_UPDATES or running:
+        quiet = time.monotonic() - self._last_edit >= COMPACT_QUIET_SECONDS
+        due = self._log_rows >= COMPACT_ALWAYS_AFTER_UPDATES or (
+            self._log_rows >= COMPACT_AFTER_UPDATES and quiet
+        )
+        if running or not due:
             return
         self._compaction = asyncio.get_running_loop().create_task(self._compact())
 

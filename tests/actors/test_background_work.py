@@ -1,0 +1,159 @@
+"""When a ReportActor merges its update log and sends awareness changes, built in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import pytest
+from pycrdt import Doc, Map
+
+from actors import collaboration, report_actor
+from actors.outbox import Frame
+from actors.report_actor import ReportActor
+from config import Settings
+from crdt import ReportDocument, decode_awareness
+from crdt.protocol import (
+    AwarenessMessage,
+    awareness_frame,
+    decode_message,
+    sync_update,
+    write_var_string,
+    write_var_uint,
+)
+from storage import Database, ReportRepository
+
+
+def stored(settings: Settings, report_id: uuid.UUID) -> tuple[bytes | None, int, dict[str, Any]]:
+    """Return the stored snapshot, the number of log rows and the document they make."""
+    database = Database(settings.sqlalchemy_url)
+    try:
+        snapshot, rows = ReportRepository(database).load(report_id)
+    finally:
+        database.dispose()
+    updates = ([snapshot] if snapshot else []) + [update for _, update in rows]
+    return snapshot, len(rows), ReportDocument.from_updates(updates).to_dict()
+
+
+def typing(actor: ReportActor, text: str) -> bytes:
+    """Return a Yjs client's sync update frame that types ``text`` into the risk section."""
+    client: Doc[Any] = Doc()
+    client.apply_update(actor._document.snapshot())
+    before = client.get_state()
+    client.get("sections", type=Map)["risk"]["body"].insert(0, text)
+    return sync_update(client.get_update(before))
+
+
+async def type_edits(actor: ReportActor, count: int, pause: float = 0.0) -> None:
+    subscription = await actor.subscribe()
+    await actor.connect(subscription, "writer", "bob@example.com", "edit", "binary")
+    for number in range(count):
+        assert await actor.receive("writer", typing(actor, f"{number} ")) == []
+        await asyncio.sleep(pause)
+
+
+@pytest.fixture
+def short_housekeeping(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(report_actor, "_HOUSEKEEPING_SECONDS", 0.05)
+    monkeypatch.setattr(report_actor, "COMPACT_AFTER_UPDATES", 5)
+
+
+@pytest.mark.usefixtures("short_housekeeping")
+async def test_log_is_merged_once_the_report_is_quiet(
+    actor: ReportActor,
+    session_settings: Settings,
+    new_report_id: uuid.UUID,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(report_actor, "COMPACT_QUIET_SECONDS", 0.5)
+    actor.start_housekeeping()
+    _, rows_before, _ = stored(session_settings, new_report_id)
+
+    # Edits 0.1 s apart for a second: housekeeping rounds pass, but the report is never quiet.
+    await type_edits(actor, 10, pause=0.1)
+    snapshot_while_editing, rows_while_editing, _ = stored(session_settings, new_report_id)
+    await asyncio.sleep(1.5)
+    snapshot, rows_after, document = stored(session_settings, new_report_id)
+
+    assert snapshot_while_editing is None
+    assert rows_while_editing == rows_before + 10
+    assert snapshot is not None
+    assert rows_after == 0
+    assert document == await actor.read()
+    risk = next(section for section in document["sections"] if section["section_id"] == "risk")
+    assert risk["body"].startswith("9 8 7 6 5 4 3 2 1 0 ")
+
+
+@pytest.mark.usefixtures("short_housekeeping")
+async def test_log_merges_at_cap_while_edits_continue(
+    actor: ReportActor,
+    session_settings: Settings,
+    new_report_id: uuid.UUID,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(report_actor, "COMPACT_QUIET_SECONDS", 3600.0)
+    monkeypatch.setattr(report_actor, "COMPACT_ALWAYS_AFTER_UPDATES", 8)
+    actor.start_housekeeping()
+
+    await type_edits(actor, 4)
+    await asyncio.sleep(0.3)
+    _, rows_below_cap, _ = stored(session_settings, new_report_id)
+    await type_edits(actor, 6)
+    assert actor._compaction is not None
+    await actor._compaction
+    snapshot, rows_after, document = stored(session_settings, new_report_id)
+
+    assert rows_below_cap >= 4
+    assert snapshot is not None
+    assert rows_after < rows_below_cap
+    assert document == await actor.read()
+
+
+def presence(client_id: int, clock: int, name: str) -> bytes:
+    state = json.dumps({"user": {"name": name}})
+    payload = write_var_uint(1) + write_var_uint(client_id) + write_var_uint(clock)
+    return awareness_frame(payload + write_var_string(state))
+
+
+def awareness_entries(frames: list[Any]) -> list[list[int]]:
+    """Return the client ids of each awareness frame among ``frames``."""
+    found = []
+    for frame in frames:
+        if not isinstance(frame, Frame) or not isinstance(frame.payload, bytes):
+            continue
+        message = decode_message(frame.payload)
+        if isinstance(message, AwarenessMessage):
+            found.append(sorted(entry.client_id for entry in decode_awareness(message.payload)))
+    return found
+
+
+async def test_awareness_changes_in_quick_succession_go_out_merged(
+    actor: ReportActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(collaboration, "AWARENESS_INTERVAL_SECONDS", 0.3)
+    subscription = await actor.subscribe()
+    for name in ("ann", "bob", "cat"):
+        await actor.connect(subscription, name, f"{name}@example.com", "edit", "binary")
+    await actor._outbox.poll(subscription, 0)
+
+    await actor.receive("ann", presence(11, 1, "ann"))
+    first = await actor._outbox.poll(subscription, 0)
+    await actor.receive("bob", presence(12, 1, "bob"))
+    await actor.receive("cat", presence(13, 1, "cat"))
+    await actor.receive("bob", presence(12, 2, "bob"))
+    held_back = await actor._outbox.poll(subscription, 0)
+    await asyncio.sleep(0.5)
+    merged = await actor._outbox.poll(subscription, 0)
+
+    assert awareness_entries(first) == [[11]]
+    assert awareness_entries(held_back) == []
+    assert awareness_entries(merged) == [[12, 13]]
+    last = merged[-1]
+    assert isinstance(last, Frame)
+    assert isinstance(last.payload, bytes)
+    message = decode_message(last.payload)
+    assert isinstance(message, AwarenessMessage)
+    clocks = {entry.client_id: entry.clock for entry in decode_awareness(message.payload)}
+    assert clocks == {12: 2, 13: 1}
