@@ -6,6 +6,7 @@ store-then-apply path), replies to the sender and broadcasts. It holds no I/O it
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -62,6 +63,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _EMPTY_UPDATE = b"\x00\x00"
 # The state vector of a document with nothing in it: no clients.
 _EMPTY_STATE_VECTOR = b"\x00"
+# Awareness changes go out at most once per this interval. Those that arrive in between
+# wait for its end and go out merged in one frame. A lone change goes out at once. When
+# fifty y-websocket clients open a report together, each announces itself. Unmerged, that
+# is fifty frames for each of the fifty sockets.
+AWARENESS_INTERVAL_SECONDS = 0.05
 
 
 def now_iso() -> str:
@@ -138,6 +144,10 @@ class Collaboration:
         # NOTE: they stay in memory until an update fills the gap; a client that never
         # sends it leaves them here for the actor's lifetime.
         self._waiting: list[bytes] = []
+        # Awareness entries waiting for the end of the interval, by client id.
+        self._awareness_due: dict[int, AwarenessEntry] = {}
+        self._awareness_flush: asyncio.TimerHandle | None = None
+        self._awareness_sent_at = -math.inf
 
     def document_changed(self, stalled: bytes | None = None) -> None:
         """Forget what was derived from the document. The actor calls this on every change.
@@ -238,8 +248,30 @@ class Collaboration:
         return []
 
     def broadcast_awareness(self, entries: list[AwarenessEntry]) -> None:
-        frame = Frame(FrameKind.BINARY, awareness_frame(encode_awareness(entries)))
-        self.outbox.publish(frame)
+        """Send awareness changes to every Yjs client, merged per ``AWARENESS_INTERVAL_SECONDS``.
+
+        Called on the actor's event loop. Entries are accepted changes, so a client's later
+        entry replaces its earlier one.
+        """
+        for entry in entries:
+            self._awareness_due[entry.client_id] = entry
+        if self._awareness_flush is not None:
+            return
+        loop = asyncio.get_running_loop()
+        wait = self._awareness_sent_at + AWARENESS_INTERVAL_SECONDS - loop.time()
+        if wait <= 0:
+            self._send_awareness()
+        else:
+            self._awareness_flush = loop.call_later(wait, self._send_awareness)
+
+    def _send_awareness(self) -> None:
+        self._awareness_flush = None
+        self._awareness_sent_at = asyncio.get_running_loop().time()
+        entries, self._awareness_due = list(self._awareness_due.values()), {}
+        if entries:
+            self.outbox.publish(
+                Frame(FrameKind.BINARY, awareness_frame(encode_awareness(entries)))
+            )
 
     def welcome_binary(self) -> list[Outgoing]:
         """Frames a new Yjs connection gets: the server's state vector and who is present."""
