@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -75,11 +76,16 @@ class SubscriptionClosedError(Exception):
         return f"subscription {self.subscription_id} closed: {self.reason}"
 
 
+# Writes frames to a subscription's replica at once; returns False when it cannot now.
+DirectWrite = Callable[[list["Outgoing"]], bool]
+
+
 class _Subscription:
     def __init__(self) -> None:
         self.queue: asyncio.Queue[Outgoing] = asyncio.Queue(SUBSCRIPTION_QUEUE_FRAMES)
         self.last_poll = time.monotonic()
         self.closed_reason: str | None = None
+        self.direct: DirectWrite | None = None
 
 
 class Outbox:
@@ -100,6 +106,18 @@ class Outbox:
     def subscriptions(self) -> list[str]:
         return list(self._subscriptions)
 
+    def attach(self, subscription_id: str, direct: DirectWrite | None) -> None:
+        """Let ``direct`` take the subscription's frames while none wait in its queue.
+
+        A frame then reaches the replica's stream without waiting for the task that drains
+        the queue to be scheduled. ``direct`` declines (returns False) when its stream is
+        backed up. The frame is then queued, and so are the frames after it until the queue
+        is drained, so their order holds. None detaches.
+        """
+        subscription = self._subscriptions.get(subscription_id)
+        if subscription is not None:
+            subscription.direct = direct
+
     def publish(self, item: Outgoing, only: str | None = None) -> list[str]:
         """Queue ``item`` for every subscription, or ``only`` one; return those that overflowed."""
         overflowed = []
@@ -107,6 +125,9 @@ class Outbox:
             if only is not None and subscription_id != only:
                 continue
             if subscription.closed_reason is not None:
+                continue
+            direct = subscription.direct
+            if direct is not None and subscription.queue.empty() and direct([item]):
                 continue
             try:
                 subscription.queue.put_nowait(item)

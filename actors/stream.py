@@ -16,6 +16,9 @@ element names it.
 - actor to replica: ``["items", request or None, [outgoing...]]`` (None for broadcasts and
   keepalives), ``["error", request, message]`` and ``["closed", reason]``.
 
+The actor writes each broadcast to the streams as it is published. Where frames already
+wait for a stream, it queues behind them, and that stream's pump sends them in order.
+
 The actor listens on its node's address. A connection must present the ticket's secret
 first; the secret is single-use and travels only inside Ray's own calls.
 """
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import itertools
 import logging
@@ -57,6 +61,9 @@ MAX_CONNECTIONS_WITHOUT_TICKET = 32
 # Max replies to recv messages that one stream may have in progress or unsent. Further recv
 # messages wait unread, so a replica that stops reading costs at most this many replies.
 MAX_REPLIES_IN_FLIGHT = 64
+# Broadcasts are written to a replica's stream as they are published while less than this
+# waits unsent in it. Beyond that they queue for the pump, which waits for the replica.
+DIRECT_WRITE_BYTES = 256 * 1024
 
 # Handles a frame: connection id, frame, and the subscription of the stream it came over.
 Receive = Callable[[str, bytes | str, str], Awaitable[list[Outgoing]]]
@@ -283,6 +290,7 @@ class StreamServer:
     ) -> None:
         pump = asyncio.get_running_loop().create_task(self._pump(subscription, writer))
         replies = asyncio.Semaphore(MAX_REPLIES_IN_FLIGHT)
+        self._outbox.attach(subscription, functools.partial(_write_now, writer))
         try:
             while not pump.done():
                 try:
@@ -292,6 +300,7 @@ class StreamServer:
                     raise StreamError(f"silent for {SILENCE_SECONDS:.0f} s") from error
                 await self._dispatch(message, subscription, writer, replies)
         finally:
+            self._outbox.attach(subscription, None)
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await pump
@@ -354,13 +363,30 @@ class StreamServer:
                 except SubscriptionClosedError as error:
                     await _send(writer, ["closed", error.reason])
                     return
-                handed_at = time.time()
-                for item in items:
-                    if isinstance(item, Frame) and item.stored_at is not None:
-                        metrics.fanout_observed(handed_at - item.stored_at)
+                _observe_fanout(items)
                 await _send(writer, ["items", None, pack_items(items)])
         finally:
             writer.close()
+
+
+def _write_now(writer: asyncio.StreamWriter, items: list[Outgoing]) -> bool:
+    """Write broadcast frames at once, unless the replica's stream is backed up or closing.
+
+    A declined frame goes through the subscription's queue and the pump, whose write waits
+    for the replica to drain the stream and gives up on one that stopped reading.
+    """
+    if writer.is_closing() or writer.transport.get_write_buffer_size() > DIRECT_WRITE_BYTES:
+        return False
+    _observe_fanout(items)
+    writer.write(encode(["items", None, pack_items(items)]))
+    return True
+
+
+def _observe_fanout(items: list[Outgoing]) -> None:
+    handed_at = time.time()
+    for item in items:
+        if isinstance(item, Frame) and item.stored_at is not None:
+            metrics.fanout_observed(handed_at - item.stored_at)
 
 
 async def _send(writer: asyncio.StreamWriter, message: list[Any]) -> None:

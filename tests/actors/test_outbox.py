@@ -131,3 +131,43 @@ def test_long_run_of_three_clients_merges() -> None:
     receiver.apply_update(message.payload)
     assert str(receiver.get("body", type=Text)) == expected
     assert merged.stored_at == 0.0
+
+
+async def test_declined_direct_write_keeps_order() -> None:
+    outbox = Outbox()
+    subscription = outbox.subscribe()
+    written: list[Outgoing] = []
+    accepting = True
+
+    def direct(items: list[Outgoing]) -> bool:
+        if accepting:
+            written.extend(items)
+        return accepting
+
+    outbox.attach(subscription, direct)
+    frames = [Frame(FrameKind.TEXT, f"frame {index}") for index in range(4)]
+    outbox.publish(frames[0])
+    accepting = False
+    outbox.publish(frames[1])
+    accepting = True
+    # A frame is waiting in the queue, so this one must queue behind it.
+    outbox.publish(frames[2])
+    queued = await outbox.poll(subscription, 0)
+    outbox.publish(frames[3])
+
+    assert written == [frames[0], frames[3]]
+    assert queued == [frames[1], frames[2]]
+
+
+async def test_detached_subscription_queues_every_frame() -> None:
+    outbox = Outbox()
+    subscription = outbox.subscribe()
+    written: list[Outgoing] = []
+    outbox.attach(subscription, lambda items: written.extend(items) is None)
+    outbox.attach(subscription, None)
+    frame = Frame(FrameKind.TEXT, "frame")
+
+    outbox.publish(frame)
+
+    assert written == []
+    assert await outbox.poll(subscription, 0) == [frame]
