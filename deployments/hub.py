@@ -257,5 +257,14 @@ class ReportHub:
     def open_rooms(self) -> int:
         return len(self._rooms)
 
-    def actor_for(self, report_id: uuid.UUID) -> Any:
+    def actor_for(self, report_id: uuid.UUID, *, fresh: bool = False) -> Any:
+        """Return the handle of the report's actor, that of its open room unless ``fresh``.
+
+        Looking an actor up reads Ray's key-value store and blocks the event loop meanwhile,
+        so fifty clients opening a report at once would each wait for the lookups of all
+        who came before. Callers that found the room's actor gone ask again with ``fresh``.
+        """
+        room = self._rooms.get(report_id)
+        if room is not None and not fresh:
+            return room.actor
         return report_actor_handle(report_id, self._settings)

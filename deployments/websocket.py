@@ -118,7 +118,7 @@ async def _permission(
     It has already left the directory, so the next attempt reaches a freshly loaded actor.
     """
     for attempt in range(1, _CONNECT_ATTEMPTS + 1):
-        actor = services.hub.actor_for(report_id)
+        actor = services.hub.actor_for(report_id, fresh=attempt > 1)
         try:
             permission: str | None = await actor.permission_for.remote(
                 principal.email, _ROLE_PERMISSION[principal.role], principal.role is Role.ADMIN
@@ -149,7 +149,7 @@ async def _join(
 ) -> tuple[Room, list[Any]]:
     """Join the report's room and register with its actor, retrying across an unload."""
     for attempt in range(1, _CONNECT_ATTEMPTS + 1):
-        actor = services.hub.actor_for(report_id)
+        actor = services.hub.actor_for(report_id, fresh=attempt > 1)
         room = await services.hub.join(report_id, actor, peer)
         try:
             initial = await room.actor.connect.remote(

@@ -28,11 +28,14 @@ class _Method:
 
 
 def _services(outcomes: list[Any]) -> tuple[Any, list[Any]]:
-    """Return services whose hub hands out one actor per outcome, in order."""
+    """Return services whose hub hands out one actor per outcome, in order.
+
+    Each actor handed out records whether the caller asked for a fresh lookup.
+    """
     handed: list[Any] = []
 
-    def actor_for(report_id: uuid.UUID) -> Any:
-        actor = SimpleNamespace(permission_for=_Method(outcomes[len(handed)]))
+    def actor_for(report_id: uuid.UUID, *, fresh: bool = False) -> Any:
+        actor = SimpleNamespace(permission_for=_Method(outcomes[len(handed)]), fresh=fresh)
         handed.append(actor)
         return actor
 
@@ -51,7 +54,8 @@ async def test_permission_retries_dead_actor() -> None:
     permission = await websocket._permission(services, uuid.uuid4(), principal)
 
     assert permission == "edit"
-    assert len(handed) == 2
+    # The first lookup may use the open room's actor; the retry must not trust it again.
+    assert [actor.fresh for actor in handed] == [False, True]
 
 
 async def test_permission_gives_up_after_attempts() -> None:
