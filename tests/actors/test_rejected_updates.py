@@ -10,7 +10,7 @@ from pycrdt import Doc, Map
 
 from actors.collaboration import Collaboration
 from actors.connections import Connection, Connections
-from actors.outbox import Frame, FrameKind, Outbox
+from actors.outbox import Close, Frame, FrameKind, Outbox
 from crdt import MAX_BODY_CHARS, ReportDocument
 from crdt.protocol import AuthMessage, decode_message, sync_update
 from crdt.validation import ShadowValidator
@@ -161,3 +161,20 @@ async def test_update_creating_unknown_root_is_denied(
     assert "top-level shared types" in reason
     assert store.stored == []
     assert "scratch" not in set(document.doc.keys())
+
+
+@pytest.mark.parametrize("payload", [b"\x00", b"garbage bytes", b"\x01\x01\x05\x00\x28\x01"])
+async def test_undecodable_update_closes_with_where_it_broke(
+    collaboration: Collaboration, document: ReportDocument, store: Store, payload: bytes
+) -> None:
+    before = document.snapshot()
+
+    outgoing = await collaboration.receive_binary(editor("ann"), sync_update(payload))
+
+    assert len(outgoing) == 1
+    close = outgoing[0]
+    assert isinstance(close, Close)
+    assert close.code == 4400
+    assert close.reason.startswith("invalid Yjs update: Cannot decode update")
+    assert store.stored == []
+    assert document.snapshot() == before
