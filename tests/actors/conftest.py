@@ -8,6 +8,7 @@ import pytest
 
 from actors.report_actor import ReportActor
 from config import Settings, logs
+from crdt import ReportDocument
 from schedules import import_schedule, sample_project_bytes
 from storage import Database, ProjectRepository, ReportRepository
 
@@ -32,6 +33,20 @@ def new_report_id(session_settings: Settings, sample_project_id: uuid.UUID) -> u
     finally:
         database.dispose()
     return record.id
+
+
+def stored_state(
+    settings: Settings, report_id: uuid.UUID
+) -> tuple[bytes | None, list[bytes], dict[str, Any]]:
+    """Return the stored snapshot, the log's updates and the report a new actor would load."""
+    database = Database(settings.sqlalchemy_url)
+    try:
+        snapshot, rows = ReportRepository(database).load(report_id)
+    finally:
+        database.dispose()
+    updates = [update for _, update in rows]
+    document = ReportDocument.from_updates(([snapshot] if snapshot else []) + updates)
+    return snapshot, updates, document.to_dict()
 
 
 # A small generated report for the in-process actor.

@@ -12,7 +12,6 @@ from pycrdt import Doc, Map, Text
 from actors.outbox import Close, Frame
 from actors.report_actor import ReportActor
 from config import Settings
-from crdt import ReportDocument
 from crdt.protocol import (
     SyncMessage,
     awareness_frame,
@@ -21,18 +20,12 @@ from crdt.protocol import (
     write_var_bytes,
     write_var_uint,
 )
-from storage import Database, ReportRepository
+from tests.actors.conftest import stored_state
 
 
 def stored_document(settings: Settings, report_id: uuid.UUID) -> dict[str, Any]:
     """Return the report as a new actor would load it from the database."""
-    database = Database(settings.sqlalchemy_url)
-    try:
-        snapshot, rows = ReportRepository(database).load(report_id)
-    finally:
-        database.dispose()
-    updates = ([snapshot] if snapshot else []) + [update for _, update in rows]
-    return ReportDocument.from_updates(updates).to_dict()
+    return stored_state(settings, report_id)[2]
 
 
 def yjs_update(actor: ReportActor, change: Any) -> bytes:

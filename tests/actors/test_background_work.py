@@ -14,7 +14,7 @@ from actors import collaboration, report_actor
 from actors.outbox import Frame
 from actors.report_actor import ReportActor
 from config import Settings
-from crdt import ReportDocument, decode_awareness
+from crdt import decode_awareness
 from crdt.protocol import (
     AwarenessMessage,
     awareness_frame,
@@ -23,18 +23,13 @@ from crdt.protocol import (
     write_var_string,
     write_var_uint,
 )
-from storage import Database, ReportRepository
+from tests.actors.conftest import stored_state
 
 
 def stored(settings: Settings, report_id: uuid.UUID) -> tuple[bytes | None, int, dict[str, Any]]:
-    """Return the stored snapshot, the number of log rows and the document they make."""
-    database = Database(settings.sqlalchemy_url)
-    try:
-        snapshot, rows = ReportRepository(database).load(report_id)
-    finally:
-        database.dispose()
-    updates = ([snapshot] if snapshot else []) + [update for _, update in rows]
-    return snapshot, len(rows), ReportDocument.from_updates(updates).to_dict()
+    """Return the stored snapshot, the number of log rows and the report they make."""
+    snapshot, updates, document = stored_state(settings, report_id)
+    return snapshot, len(updates), document
 
 
 def typing(actor: ReportActor, text: str) -> bytes:
