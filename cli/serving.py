@@ -31,5 +31,13 @@ def wait_for_interrupt() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
     stopped.wait()
-    # Serve keeps each replica reachable for its draining period before it exits.
-    click.echo("Stopping the server; this takes up to about 40 s.")
+    click.echo(stopping_message())
+
+
+def stopping_message() -> str:
+    # Serve keeps each replica reachable for its draining period before it exits, and a
+    # loaded machine can make its controller outlast that until stop() kills it.
+    return (
+        "Stopping the server; this usually takes under a minute. After "
+        f"{server.MAX_STOP_SECONDS:.0f} s the server kills Serve's controller."
+    )

@@ -23,6 +23,10 @@ APPLICATION = "pmr"
 _CONTROLLER_NAME = "SERVE_CONTROLLER_ACTOR"
 _SERVE_NAMESPACE = "serve"
 _CONTROLLER_EXIT_SECONDS = 60.0
+# serve.shutdown() in Ray 2.60 waits this long for the controller before it returns.
+_SERVE_SHUTDOWN_WAIT_SECONDS = 30.0
+# Maximum time stop() waits before it kills the controller, Serve's wait plus ours.
+MAX_STOP_SECONDS = _SERVE_SHUTDOWN_WAIT_SECONDS + _CONTROLLER_EXIT_SECONDS
 
 
 def proxy_environment(settings: Settings) -> dict[str, str]:

@@ -85,3 +85,13 @@ def test_generate_writes_report(tmp_path: Path) -> None:
     assert len(report["sections"]) == 4
     assert len(report["ai_insights"]) >= 3
     assert set(report["monte_carlo_analysis"]["budget_completion"]) == {"p50", "p80", "p95"}
+
+
+def test_stopping_message_covers_stop_limit() -> None:
+    from cli.serving import stopping_message
+    from deployments import server
+
+    message = stopping_message()
+
+    assert server.MAX_STOP_SECONDS >= 30 + server._CONTROLLER_EXIT_SECONDS
+    assert f"After {server.MAX_STOP_SECONDS:.0f} s" in message
