@@ -132,7 +132,12 @@ class ReportDocument:
         return values
 
     def bump_version(self, modified_at: str) -> int:
-        """Increase the version by one and stamp ``last_modified``; return the new version."""
+        """Increase the version by one and stamp ``last_modified``; return the new version.
+
+        NOTE: the server calls this for its own changes (generation, REST and JSON edits,
+        chat). A Yjs client's update is stored and applied as sent, so it leaves the
+        version and ``last_modified`` as they were.
+        """
         version = _number(self._meta.get("version", 0)) + 1
         with self.doc.transaction():
             self._meta["version"] = version
