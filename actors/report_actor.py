@@ -70,6 +70,9 @@ logger = logging.getLogger(__name__)
 COMPACT_AFTER_UPDATES = 200
 COMPACT_QUIET_SECONDS = 1.0
 COMPACT_ALWAYS_AFTER_UPDATES = 5000
+# The minimum time between two copies of SQLite's write-ahead log into the database file,
+# made after appends (storage/sqlite_log.py).
+CHECKPOINT_SECONDS = 5.0
 # How often the housekeeping task runs: presence expiry, stale replicas, idle unload.
 _HOUSEKEEPING_SECONDS = 1.0
 # Server-side edits: no two forks at once, because forks author under the same client id.
@@ -133,6 +136,7 @@ class ReportActor:
         self._edit_lock = asyncio.Lock()
         self._compaction: asyncio.Task[None] | None = None
         self._last_edit = -math.inf
+        self._last_checkpoint = time.monotonic()
         self._housekeeping: asyncio.Task[None] | None = None
         self._last_activity = time.monotonic()
         self._unloading = False
@@ -659,6 +663,7 @@ class ReportActor:
         await self._audit.flush_due()
         await self._revision.publish_pending()
         self._maybe_compact()
+        await self._checkpoint()
         idle = time.monotonic() - self._last_activity
         if (
             not self._connections.all()
@@ -691,6 +696,18 @@ class ReportActor:
         if self._release is not None:
             self._release()
         ray.kill(ray.get_runtime_context().current_actor, no_restart=True)
+
+    async def _checkpoint(self) -> None:
+        """Copy SQLite's write-ahead log into the database file, on a worker thread."""
+        if self._log is None or not self._log.appended_since_checkpoint:
+            return
+        if time.monotonic() - self._last_checkpoint < CHECKPOINT_SECONDS:
+            return
+        self._last_checkpoint = time.monotonic()
+        try:
+            await asyncio.to_thread(self._log.checkpoint)
+        except StorageError as error:  # the next append's commit still stores edits
+            logger.warning("report %s: %s; trying again later", self._report_id, error)
 
     def _maybe_compact(self) -> None:
         """Start merging the log when it is long enough and the report quiet enough."""

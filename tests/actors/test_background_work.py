@@ -152,3 +152,20 @@ async def test_awareness_changes_in_quick_succession_go_out_merged(
     assert isinstance(message, AwarenessMessage)
     clocks = {entry.client_id: entry.clock for entry in decode_awareness(message.payload)}
     assert clocks == {12: 2, 13: 1}
+
+
+@pytest.mark.usefixtures("short_housekeeping")
+async def test_housekeeping_checkpoints_the_sqlite_log(
+    actor: ReportActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if actor._log is None:
+        pytest.skip("only the SQLite update log leaves its write-ahead log to the actor")
+    monkeypatch.setattr(report_actor, "CHECKPOINT_SECONDS", 0.1)
+    actor.start_housekeeping()
+
+    await type_edits(actor, 3)
+    appended = actor._log.appended_since_checkpoint
+    await asyncio.sleep(0.5)
+
+    assert appended >= 3
+    assert actor._log.appended_since_checkpoint == 0

@@ -113,3 +113,22 @@ def test_append_after_close_raises_storage_error(database: Database, report_id: 
     log.close()
 
     assert ReportRepository(database).load(report_id).updates == []
+
+
+def test_appends_leave_the_write_ahead_log_to_checkpoint(
+    database: Database, log: SqliteUpdateLog, report_id: uuid.UUID
+) -> None:
+    # Enough appends that SQLite would copy the log into the file in one of their commits
+    # (at 1,000 pages) if the connection still checkpointed on its own. A commit that did
+    # would let the next append restart the log, leaving far fewer frames in it.
+    for index in range(400):
+        log.append(report_id, [bytes([index % 256]) * 3000])
+    appended = log.appended_since_checkpoint
+
+    frames, copied = log.checkpoint()
+
+    assert appended == 400
+    assert frames > 1000
+    assert copied == frames
+    assert log.appended_since_checkpoint == 0
+    assert len(ReportRepository(database).load(report_id).updates) == 400
