@@ -488,19 +488,43 @@ def _reply(kind: str, request_id: Any, **fields: Any) -> Frame:
 
 
 def _check_update(update: bytes) -> None:
-    """Reject bytes that are not a Yjs update before they reach the log."""
-    # NOTE: pycrdt ignores bytes after a complete update, so such trailing bytes pass here.
-    # An update whose structs wait for an earlier update of the same client passes as well:
+    """Reject bytes that are not exactly one Yjs update before they reach the log."""
+    # NOTE: an update whose structs wait for an earlier update of the same client passes:
     # it is stored and broadcast, and newcomers get it after the whole document until the
     # gap is filled (``Collaboration.document_changed``).
-    try:
+    if not _decodes(update):
         # Decoding the update for its state vector takes well under a microsecond. Applying
         # it to a new document takes several, and its error names where the bytes went
         # wrong, so that runs only to word the rejection.
-        get_state(update)
-    except Exception:  # pycrdt reports decoding failures with its own exception types
         try:
             Doc().apply_update(update)
-        except Exception as error:
+        except Exception as error:  # pycrdt reports decoding failures with its own types
             raise ProtocolError(f"invalid Yjs update: {error}") from error
-        raise ProtocolError("invalid Yjs update: its state vector cannot be read") from None
+        raise ProtocolError("invalid Yjs update: its state vector cannot be read")
+    # pycrdt reads an update from its start and ignores the bytes after its end. Every
+    # prefix shorter than the update fails to decode, so one that is a byte short decodes
+    # only when bytes follow the update.
+    if _decodes(update[:-1]):
+        extra = len(update) - _update_length(update)
+        unit = "byte" if extra == 1 else "bytes"
+        raise ProtocolError(f"invalid Yjs update: {extra} unexpected {unit} after its end")
+
+
+def _decodes(update: bytes) -> bool:
+    try:
+        get_state(update)
+    except Exception:  # pycrdt reports decoding failures with its own exception types
+        return False
+    return True
+
+
+def _update_length(update: bytes) -> int:
+    """Return the length of the shortest prefix of ``update`` that decodes."""
+    low, high = 0, len(update)
+    while low < high:
+        middle = (low + high) // 2
+        if _decodes(update[:middle]):
+            high = middle
+        else:
+            low = middle + 1
+    return high

@@ -12,7 +12,7 @@ from actors.collaboration import Collaboration
 from actors.connections import Connection, Connections
 from actors.outbox import Close, Frame, FrameKind, Outbox
 from crdt import MAX_BODY_CHARS, ReportDocument
-from crdt.protocol import AuthMessage, decode_message, sync_update
+from crdt.protocol import AuthMessage, SyncMessage, decode_message, sync_update
 from crdt.validation import ShadowValidator
 from storage import Permission
 
@@ -178,3 +178,45 @@ async def test_undecodable_update_closes_with_where_it_broke(
     assert close.reason.startswith("invalid Yjs update: Cannot decode update")
     assert store.stored == []
     assert document.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("extra", "count"),
+    [
+        (b"\x00", "1 unexpected byte"),
+        (b"\x00\x00", "2 unexpected bytes"),
+        (b"trailing garbage", "16 unexpected bytes"),
+    ],
+)
+async def test_update_with_trailing_bytes_is_rejected(
+    collaboration: Collaboration,
+    document: ReportDocument,
+    store: Store,
+    extra: bytes,
+    count: str,
+) -> None:
+    client = Client(document)
+    update = decode_message(client.insert(" Booked."))
+    assert isinstance(update, SyncMessage)
+    before = document.snapshot()
+
+    outgoing = await collaboration.receive_binary(
+        editor("ann"), sync_update(update.payload + extra)
+    )
+
+    assert len(outgoing) == 1
+    close = outgoing[0]
+    assert isinstance(close, Close)
+    assert close.code == 4400
+    assert close.reason == f"invalid Yjs update: {count} after its end"
+    assert store.stored == []
+    assert document.snapshot() == before
+
+
+async def test_update_without_trailing_bytes_is_stored(
+    collaboration: Collaboration, document: ReportDocument, store: Store
+) -> None:
+    outgoing = await collaboration.receive_binary(editor("ann"), Client(document).insert(" Ok."))
+
+    assert outgoing == []
+    assert len(store.stored) == 1
