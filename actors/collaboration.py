@@ -250,11 +250,20 @@ class Collaboration:
     def broadcast_awareness(self, entries: list[AwarenessEntry]) -> None:
         """Send awareness changes to every Yjs client, merged per ``AWARENESS_INTERVAL_SECONDS``.
 
-        Called on the actor's event loop. Entries are accepted changes, so a client's later
-        entry replaces its earlier one.
+        Called on the actor's event loop. A client's later entry replaces its earlier one
+        only where y-protocols clients that applied both in turn would apply it: with a newer
+        clock, or as a removal with the same clock. The table deletes a removed client's
+        entry, so it accepts the id again at any clock, but y-protocols clients keep the
+        removal's clock and ignore a state that is not newer.
         """
         for entry in entries:
-            self._awareness_due[entry.client_id] = entry
+            due = self._awareness_due.get(entry.client_id)
+            if (
+                due is None
+                or entry.clock > due.clock
+                or (entry.clock == due.clock and entry.state is None)
+            ):
+                self._awareness_due[entry.client_id] = entry
         if self._awareness_flush is not None:
             return
         loop = asyncio.get_running_loop()

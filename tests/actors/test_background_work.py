@@ -169,3 +169,37 @@ async def test_housekeeping_checkpoints_the_sqlite_log(
 
     assert appended >= 3
     assert actor._log.appended_since_checkpoint == 0
+
+
+def removal(client_id: int, clock: int) -> bytes:
+    payload = write_var_uint(1) + write_var_uint(client_id) + write_var_uint(clock)
+    return awareness_frame(payload + write_var_string("null"))
+
+
+@pytest.mark.parametrize("later_clock", [1, 5], ids=["older clock", "same clock"])
+async def test_merged_awareness_keeps_newer_removal(
+    actor: ReportActor, monkeypatch: pytest.MonkeyPatch, later_clock: int
+) -> None:
+    monkeypatch.setattr(collaboration, "AWARENESS_INTERVAL_SECONDS", 0.3)
+    subscription = await actor.subscribe()
+    for name in ("ann", "bob"):
+        await actor.connect(subscription, name, f"{name}@example.com", "edit", "binary")
+    await actor.receive("ann", presence(11, 4, "ann"))
+    await actor._outbox.poll(subscription, 0)
+
+    # Within one interval ann removes client 11, and bob then announces the same client id
+    # with a clock that is not newer, which y-protocols clients that saw the removal ignore.
+    await actor.receive("ann", removal(11, 5))
+    await actor.receive("bob", presence(11, later_clock, "bob"))
+    await asyncio.sleep(0.5)
+    merged = await actor._outbox.poll(subscription, 0)
+
+    assert awareness_entries(merged) == [[11]]
+    last = merged[-1]
+    assert isinstance(last, Frame)
+    assert isinstance(last.payload, bytes)
+    message = decode_message(last.payload)
+    assert isinstance(message, AwarenessMessage)
+    [entry] = decode_awareness(message.payload)
+    assert entry.clock == 5
+    assert entry.state is None
