@@ -73,6 +73,9 @@ COMPACT_ALWAYS_AFTER_UPDATES = 5000
 # The minimum time between two copies of SQLite's write-ahead log into the database file,
 # made after appends (storage/sqlite_log.py).
 CHECKPOINT_SECONDS = 5.0
+# A merge that failed is tried again no sooner than this, so that a database that keeps
+# failing gets one attempt and one logged error per interval rather than one per edit.
+COMPACT_RETRY_SECONDS = 10.0
 # How often the housekeeping task runs: presence expiry, stale replicas, idle unload.
 _HOUSEKEEPING_SECONDS = 1.0
 # Server-side edits: no two forks at once, because forks author under the same client id.
@@ -135,6 +138,8 @@ class ReportActor:
         )
         self._edit_lock = asyncio.Lock()
         self._compaction: asyncio.Task[None] | None = None
+        self._compaction_retry_at = -math.inf
+        self._compaction_failures = 0
         self._last_edit = -math.inf
         self._last_checkpoint = time.monotonic()
         self._housekeeping: asyncio.Task[None] | None = None
@@ -716,7 +721,7 @@ class ReportActor:
         due = self._log_rows >= COMPACT_ALWAYS_AFTER_UPDATES or (
             self._log_rows >= COMPACT_AFTER_UPDATES and quiet
         )
-        if running or not due:
+        if running or not due or time.monotonic() < self._compaction_retry_at:
             return
         self._compaction = asyncio.get_running_loop().create_task(self._compact())
 
@@ -727,7 +732,20 @@ class ReportActor:
         covers exactly the rows it replaces, whatever is being applied meanwhile.
         """
         rows = self._log_rows
-        up_to = await asyncio.to_thread(compact_log, self._reports, self._report_id)
+        try:
+            up_to = await asyncio.to_thread(compact_log, self._reports, self._report_id)
+        except Exception:  # nothing awaits this task, so an error not logged here is lost
+            self._compaction_failures += 1
+            self._compaction_retry_at = time.monotonic() + COMPACT_RETRY_SECONDS
+            logger.exception(
+                "report %s: merging the update log failed (%d in a row); the log is kept "
+                "and the merge is tried again in %.0f s",
+                self._report_id,
+                self._compaction_failures,
+                COMPACT_RETRY_SECONDS,
+            )
+            return
+        self._compaction_failures = 0
         self._log_rows = max(self._log_rows - rows, 0)
         logger.info("report %s compacted up to update %d", self._report_id, up_to)
 

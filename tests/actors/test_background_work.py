@@ -23,6 +23,7 @@ from crdt.protocol import (
     write_var_string,
     write_var_uint,
 )
+from storage import ReportRepository, StorageError
 from tests.actors.conftest import stored_state
 
 
@@ -203,3 +204,42 @@ async def test_merged_awareness_keeps_newer_removal(
     [entry] = decode_awareness(message.payload)
     assert entry.clock == 5
     assert entry.state is None
+
+
+@pytest.mark.usefixtures("short_housekeeping")
+async def test_failed_merge_is_logged_and_retried(
+    actor: ReportActor,
+    session_settings: Settings,
+    new_report_id: uuid.UUID,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(report_actor, "COMPACT_QUIET_SECONDS", 3600.0)
+    monkeypatch.setattr(report_actor, "COMPACT_ALWAYS_AFTER_UPDATES", 8)
+    monkeypatch.setattr(report_actor, "COMPACT_RETRY_SECONDS", 0.3)
+    merge = report_actor.compact_log
+    failures = [StorageError("database is locked")]
+
+    def merge_failing_once(reports: ReportRepository, report_id: uuid.UUID) -> int:
+        if failures:
+            raise failures.pop()
+        return merge(reports, report_id)
+
+    monkeypatch.setattr(report_actor, "compact_log", merge_failing_once)
+
+    await type_edits(actor, 8)
+    assert actor._compaction is not None
+    await actor._compaction
+    _, rows_after_failure, _ = stored(session_settings, new_report_id)
+    actor.start_housekeeping()
+    await asyncio.sleep(0.8)
+    snapshot, rows_after_retry, document = stored(session_settings, new_report_id)
+
+    errors = [record for record in caplog.records if record.levelname == "ERROR"]
+    assert len(errors) == 1
+    assert "merging the update log failed" in errors[0].getMessage()
+    assert "database is locked" in caplog.text
+    assert rows_after_failure >= 8
+    assert snapshot is not None
+    assert rows_after_retry == 0
+    assert document == await actor.read()
