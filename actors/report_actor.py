@@ -731,9 +731,10 @@ class ReportActor:
         Working from the stored rows rather than the live document means the snapshot
         covers exactly the rows it replaces, whatever is being applied meanwhile.
         """
-        rows = self._log_rows
         try:
-            up_to = await asyncio.to_thread(compact_log, self._reports, self._report_id)
+            up_to, merged_rows = await asyncio.to_thread(
+                compact_log, self._reports, self._report_id
+            )
         except Exception:  # nothing awaits this task, so an error not logged here is lost
             self._compaction_failures += 1
             self._compaction_retry_at = time.monotonic() + COMPACT_RETRY_SECONDS
@@ -746,16 +747,21 @@ class ReportActor:
             )
             return
         self._compaction_failures = 0
-        self._log_rows = max(self._log_rows - rows, 0)
+        # Edits stored after the merge started may be among the rows it merged, so the
+        # count comes from the merge rather than from this counter when it started.
+        self._log_rows = max(self._log_rows - merged_rows, 0)
         logger.info("report %s compacted up to update %d", self._report_id, up_to)
 
 
-def compact_log(reports: ReportRepository, report_id: uuid.UUID) -> int:
-    """Replace the stored snapshot and log rows by one merged snapshot; return its last seq."""
+def compact_log(reports: ReportRepository, report_id: uuid.UUID) -> tuple[int, int]:
+    """Replace the stored snapshot and log rows by one merged snapshot.
+
+    Returns the last seq the snapshot covers and the number of log rows it replaced.
+    """
     snapshot, rows = reports.load(report_id)
     if not rows:
-        return 0
+        return 0, 0
     updates = ([snapshot] if snapshot else []) + [update for _, update in rows]
     up_to = rows[-1][0]
     reports.compact(report_id, merge_updates(*updates), up_to)
-    return up_to
+    return up_to, len(rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import uuid
 from typing import Any
 
@@ -220,7 +221,7 @@ async def test_failed_merge_is_logged_and_retried(
     merge = report_actor.compact_log
     failures = [StorageError("database is locked")]
 
-    def merge_failing_once(reports: ReportRepository, report_id: uuid.UUID) -> int:
+    def merge_failing_once(reports: ReportRepository, report_id: uuid.UUID) -> tuple[int, int]:
         if failures:
             raise failures.pop()
         return merge(reports, report_id)
@@ -242,4 +243,38 @@ async def test_failed_merge_is_logged_and_retried(
     assert rows_after_failure >= 8
     assert snapshot is not None
     assert rows_after_retry == 0
+    assert document == await actor.read()
+
+
+async def test_merge_counts_rows_stored_while_it_starts(
+    actor: ReportActor,
+    session_settings: Settings,
+    new_report_id: uuid.UUID,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(report_actor, "COMPACT_QUIET_SECONDS", 3600.0)
+    monkeypatch.setattr(report_actor, "COMPACT_ALWAYS_AFTER_UPDATES", 8)
+    merge = report_actor.compact_log
+    started = threading.Event()
+    go_on = threading.Event()
+
+    def merge_after_signal(reports: ReportRepository, report_id: uuid.UUID) -> tuple[int, int]:
+        started.set()
+        go_on.wait(5)
+        return merge(reports, report_id)
+
+    monkeypatch.setattr(report_actor, "compact_log", merge_after_signal)
+
+    await type_edits(actor, 8)
+    assert actor._compaction is not None
+    await asyncio.to_thread(started.wait, 5)
+    # These edits are stored after the merge started but before it reads the log.
+    for number in range(3):
+        assert await actor.receive("writer", typing(actor, f"late {number} ")) == []
+    go_on.set()
+    await actor._compaction
+    _, rows, document = stored(session_settings, new_report_id)
+
+    assert rows == 0
+    assert actor._log_rows == rows
     assert document == await actor.read()
