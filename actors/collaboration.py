@@ -273,6 +273,23 @@ class Collaboration:
         else:
             self._awareness_flush = loop.call_later(wait, self._send_awareness)
 
+    def expire_awareness(self) -> None:
+        """Announce the clients whose awareness state was not renewed in time as gone.
+
+        The server speaks for each JSON client under its own awareness id, and y-protocols
+        clients keep the clock of a removal, so the client's next state must have a newer
+        clock than the removal for them to apply it.
+        """
+        removals = self.awareness.expire()
+        if not removals:
+            return
+        removal_clocks = {entry.client_id: entry.clock for entry in removals}
+        for connection in self.connections.all():
+            clock = removal_clocks.get(connection.awareness_id)
+            if clock is not None:
+                connection.awareness_clock = max(connection.awareness_clock, clock)
+        self.broadcast_awareness(removals)
+
     def _send_awareness(self) -> None:
         self._awareness_flush = None
         self._awareness_sent_at = asyncio.get_running_loop().time()

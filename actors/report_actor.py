@@ -657,9 +657,7 @@ class ReportActor:
                 logger.exception("report %s: housekeeping failed; trying again", self._report_id)
 
     async def _housekeeping_round(self) -> None:
-        expired = self._collaboration.awareness.expire()
-        if expired:
-            self._collaboration.broadcast_awareness(expired)
+        self._collaboration.expire_awareness()
         for subscription_id in self._outbox.stale():
             self._stream.forget(subscription_id)
             for connection in self._connections.of_subscription(subscription_id):

@@ -278,3 +278,29 @@ async def test_merge_counts_rows_stored_while_it_starts(
     assert rows == 0
     assert actor._log_rows == rows
     assert document == await actor.read()
+
+
+async def test_json_cursor_after_expiry_is_newer(
+    actor: ReportActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(collaboration, "AWARENESS_INTERVAL_SECONDS", 0.0)
+    monkeypatch.setattr("crdt.awareness.OUTDATED_SECONDS", 0.0)
+    subscription = await actor.subscribe()
+    await actor.connect(subscription, "cat", "cat@example.com", "edit", "text")
+    move = json.dumps({"type": "user_cursor", "section_id": "risk", "position": 3})
+
+    await actor.receive("cat", move)
+    await asyncio.sleep(0.01)
+    await actor._housekeeping_round()
+    await actor.receive("cat", move)
+    frames = await actor._outbox.poll(subscription, 0)
+
+    entries = []
+    for frame in frames:
+        if isinstance(frame, Frame) and isinstance(frame.payload, bytes):
+            message = decode_message(frame.payload)
+            assert isinstance(message, AwarenessMessage)
+            entries.extend(decode_awareness(message.payload))
+    assert [entry.state is None for entry in entries] == [False, True, False]
+    # y-protocols clients apply a state only with a clock newer than the removal's.
+    assert entries[2].clock > entries[1].clock
