@@ -56,6 +56,8 @@ logger = logging.getLogger(__name__)
 StoreUpdate = Callable[[bytes, Connection], Awaitable[None]]
 # The actor's path for a server-side edit made on a client's behalf.
 CommitEdit = Callable[[Callable[[ReportDocument], Any], Connection, str | None], Awaitable[Any]]
+# The actor's handling of replica subscriptions whose queue overflowed on a publish.
+DropOverflowed = Callable[[list[str]], None]
 
 _MAX_JSON_CHARS = 2_000_000
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -130,6 +132,7 @@ class Collaboration:
         outbox: Outbox,
         store_update: StoreUpdate,
         commit_edit: CommitEdit,
+        drop_overflowed: DropOverflowed | None = None,
     ) -> None:
         self.document = document
         self.connections = connections
@@ -137,6 +140,7 @@ class Collaboration:
         self.awareness = AwarenessTable()
         self._store_update = store_update
         self._commit_edit = commit_edit
+        self._drop_overflowed = drop_overflowed
         # The sync step 2 frame for a client with an empty document, until the next change.
         self._whole_document_frame: Frame | None = None
         # Stored updates whose structs wait for an earlier update of their client. Their
@@ -295,9 +299,12 @@ class Collaboration:
         self._awareness_sent_at = asyncio.get_running_loop().time()
         entries, self._awareness_due = list(self._awareness_due.values()), {}
         if entries:
-            self.outbox.publish(
-                Frame(FrameKind.BINARY, awareness_frame(encode_awareness(entries)))
-            )
+            self._publish(Frame(FrameKind.BINARY, awareness_frame(encode_awareness(entries))))
+
+    def _publish(self, frame: Frame) -> None:
+        overflowed = self.outbox.publish(frame)
+        if overflowed and self._drop_overflowed is not None:
+            self._drop_overflowed(overflowed)
 
     def welcome_binary(self) -> list[Outgoing]:
         """Frames a new Yjs connection gets: the server's state vector and who is present."""
@@ -430,7 +437,7 @@ class Collaboration:
             section_id=connection.cursor_section,
             position=position,
         )
-        self.outbox.publish(Frame(FrameKind.TEXT, payload))
+        self._publish(Frame(FrameKind.TEXT, payload))
 
     def _publish_cursor_awareness(self, connection: Connection, position: int) -> None:
         """Show a JSON client's cursor to Yjs clients as an awareness state of its own."""

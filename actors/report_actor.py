@@ -135,6 +135,7 @@ class ReportActor:
             self._outbox,
             self._store_client_update,
             self._edit_for,
+            self._drop_overflowed,
         )
         self._edit_lock = asyncio.Lock()
         self._compaction: asyncio.Task[None] | None = None
@@ -593,7 +594,11 @@ class ReportActor:
                 self._collaboration.publish_cursor(connection)
 
     def _broadcast(self, frame: Outgoing) -> None:
-        for subscription_id in self._outbox.publish(frame):
+        self._drop_overflowed(self._outbox.publish(frame))
+
+    def _drop_overflowed(self, subscriptions: list[str]) -> None:
+        """Drop the connections of replica subscriptions whose queue overflowed."""
+        for subscription_id in subscriptions:
             logger.warning(
                 "report %s: replica subscription %s overflowed; its clients will resync",
                 self._report_id,

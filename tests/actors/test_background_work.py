@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pycrdt import Doc, Map
 
-from actors import collaboration, report_actor
+from actors import collaboration, outbox, report_actor
 from actors.outbox import Frame
 from actors.report_actor import ReportActor
 from config import Settings
@@ -304,3 +304,22 @@ async def test_json_cursor_after_expiry_is_newer(
     assert [entry.state is None for entry in entries] == [False, True, False]
     # y-protocols clients apply a state only with a clock newer than the removal's.
     assert entries[2].clock > entries[1].clock
+
+
+async def test_awareness_overflow_drops_replica_connections(
+    actor: ReportActor, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(collaboration, "AWARENESS_INTERVAL_SECONDS", 0.0)
+    monkeypatch.setattr(outbox, "SUBSCRIPTION_QUEUE_FRAMES", 5)
+    slow = await actor.subscribe()
+    await actor.connect(slow, "ann", "ann@example.com", "edit", "binary")
+    await actor.connect(slow, "cat", "cat@example.com", "edit", "text")
+
+    # The replica never polls, so its queue fills with awareness frames alone.
+    for clock in range(1, 10):
+        if not actor._connections.of_subscription(slow):
+            break
+        await actor.receive("ann", presence(11, clock, "ann"))
+
+    assert actor._connections.of_subscription(slow) == []
+    assert f"replica subscription {slow} overflowed" in caplog.text
