@@ -60,7 +60,7 @@ def decode_awareness(payload: bytes) -> list[AwarenessEntry]:
                 "so its removal could not be announced"
             )
         text = reader.var_string()
-        if len(text) > _MAX_STATE_BYTES:
+        if len(text.encode("utf-8")) > _MAX_STATE_BYTES:
             raise ProtocolError(f"awareness state of client {client_id} exceeds 64 KiB")
         try:
             value = json.loads(text)

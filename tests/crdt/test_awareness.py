@@ -146,3 +146,12 @@ def test_removal_of_highest_accepted_clock_encodes() -> None:
     assert removals == [AwarenessEntry(7, 2**53 - 1, None)]
     # One entry, client 7: encoding raised before the clock limit.
     assert encode_awareness(removals).startswith(b"\x01\x07")
+
+
+def test_state_size_counts_utf8_bytes() -> None:
+    # 20,000 characters of four UTF-8 bytes each: 80,000 bytes, over the 64 KiB limit.
+    state = json.dumps({"name": "\U0001f600" * 20_000}, ensure_ascii=False)
+    payload = encode_awareness([AwarenessEntry(7, 1, state)])
+
+    with pytest.raises(ProtocolError, match="exceeds 64 KiB"):
+        decode_awareness(payload)
