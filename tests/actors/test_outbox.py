@@ -163,7 +163,12 @@ async def test_detached_subscription_queues_every_frame() -> None:
     outbox = Outbox()
     subscription = outbox.subscribe()
     written: list[Outgoing] = []
-    outbox.attach(subscription, lambda items: written.extend(items) is None)
+
+    def direct(items: list[Outgoing]) -> bool:
+        written.extend(items)
+        return True
+
+    outbox.attach(subscription, direct)
     outbox.attach(subscription, None)
     frame = Frame(FrameKind.TEXT, "frame")
 
