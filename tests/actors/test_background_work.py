@@ -57,6 +57,13 @@ def short_housekeeping(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(report_actor, "COMPACT_AFTER_UPDATES", 5)
 
 
+@pytest.fixture
+def merge_at_cap_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the actor merge its log at 8 rows, and never because the report went quiet."""
+    monkeypatch.setattr(report_actor, "COMPACT_QUIET_SECONDS", 3600.0)
+    monkeypatch.setattr(report_actor, "COMPACT_ALWAYS_AFTER_UPDATES", 8)
+
+
 @pytest.mark.usefixtures("short_housekeeping")
 async def test_log_is_merged_once_the_report_is_quiet(
     actor: ReportActor,
@@ -83,15 +90,10 @@ async def test_log_is_merged_once_the_report_is_quiet(
     assert risk["body"].startswith("9 8 7 6 5 4 3 2 1 0 ")
 
 
-@pytest.mark.usefixtures("short_housekeeping")
+@pytest.mark.usefixtures("short_housekeeping", "merge_at_cap_only")
 async def test_log_merges_at_cap_while_edits_continue(
-    actor: ReportActor,
-    session_settings: Settings,
-    new_report_id: uuid.UUID,
-    monkeypatch: pytest.MonkeyPatch,
+    actor: ReportActor, session_settings: Settings, new_report_id: uuid.UUID
 ) -> None:
-    monkeypatch.setattr(report_actor, "COMPACT_QUIET_SECONDS", 3600.0)
-    monkeypatch.setattr(report_actor, "COMPACT_ALWAYS_AFTER_UPDATES", 8)
     actor.start_housekeeping()
 
     await type_edits(actor, 4)
@@ -207,7 +209,7 @@ async def test_merged_awareness_keeps_newer_removal(
     assert entry.state is None
 
 
-@pytest.mark.usefixtures("short_housekeeping")
+@pytest.mark.usefixtures("short_housekeeping", "merge_at_cap_only")
 async def test_failed_merge_is_logged_and_retried(
     actor: ReportActor,
     session_settings: Settings,
@@ -215,8 +217,6 @@ async def test_failed_merge_is_logged_and_retried(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(report_actor, "COMPACT_QUIET_SECONDS", 3600.0)
-    monkeypatch.setattr(report_actor, "COMPACT_ALWAYS_AFTER_UPDATES", 8)
     monkeypatch.setattr(report_actor, "COMPACT_RETRY_SECONDS", 0.3)
     merge = report_actor.compact_log
     failures = [StorageError("database is locked")]
@@ -246,14 +246,13 @@ async def test_failed_merge_is_logged_and_retried(
     assert document == await actor.read()
 
 
+@pytest.mark.usefixtures("merge_at_cap_only")
 async def test_merge_counts_rows_stored_while_it_starts(
     actor: ReportActor,
     session_settings: Settings,
     new_report_id: uuid.UUID,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(report_actor, "COMPACT_QUIET_SECONDS", 3600.0)
-    monkeypatch.setattr(report_actor, "COMPACT_ALWAYS_AFTER_UPDATES", 8)
     merge = report_actor.compact_log
     started = threading.Event()
     go_on = threading.Event()
