@@ -56,7 +56,8 @@ logger = logging.getLogger(__name__)
 StoreUpdate = Callable[[bytes, Connection], Awaitable[None]]
 # The actor's path for a server-side edit made on a client's behalf.
 CommitEdit = Callable[[Callable[[ReportDocument], Any], Connection, str | None], Awaitable[Any]]
-# The actor's handling of replica subscriptions whose queue overflowed on a publish.
+# The actor's callback that drops the connections of replica subscriptions whose queue
+# overflowed on a publish.
 DropOverflowed = Callable[[list[str]], None]
 
 _MAX_JSON_CHARS = 2_000_000
@@ -280,9 +281,9 @@ class Collaboration:
     def expire_awareness(self) -> None:
         """Announce the clients whose awareness state was not renewed in time as gone.
 
-        The server speaks for each JSON client under its own awareness id, and y-protocols
-        clients keep the clock of a removal, so the client's next state must have a newer
-        clock than the removal for them to apply it.
+        The server publishes each JSON client's cursor under an awareness id of its own.
+        y-protocols clients keep the clock of a removal, so that client's next state gets a
+        clock newer than the removal's, or they would ignore it.
         """
         removals = self.awareness.expire()
         if not removals:

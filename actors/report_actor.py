@@ -714,8 +714,10 @@ class ReportActor:
         self._last_checkpoint = time.monotonic()
         try:
             await asyncio.to_thread(self._log.checkpoint)
-        except StorageError as error:  # the next append's commit still stores edits
-            logger.warning("report %s: %s; trying again later", self._report_id, error)
+        except StorageError as error:  # appends keep committing to the write-ahead log
+            logger.warning(
+                "report %s: %s; retrying in %.0f s", self._report_id, error, CHECKPOINT_SECONDS
+            )
 
     def _maybe_compact(self) -> None:
         """Start merging the log when it is long enough and the report quiet enough."""

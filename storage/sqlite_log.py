@@ -140,12 +140,15 @@ class SqliteUpdateLog:
         Raises:
             StorageError: the checkpoint failed.
         """
-        self.appended_since_checkpoint = 0
+        appended = self.appended_since_checkpoint
         try:
             with self._engine.connect() as connection:
                 row = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
         except SQLAlchemyError as error:
             raise StorageError(f"checkpoint of {self._url} failed: {error}") from error
+        # Appends that committed while the checkpoint ran wait for the next one.
+        with self._lock:
+            self.appended_since_checkpoint -= appended
         return int(row[1]), int(row[2])
 
     def close(self) -> None:
