@@ -65,7 +65,7 @@ def merge_at_cap_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("short_housekeeping")
-async def test_log_is_merged_once_the_report_is_quiet(
+async def test_log_merges_once_report_is_quiet(
     actor: ReportActor,
     session_settings: Settings,
     new_report_id: uuid.UUID,
@@ -128,7 +128,7 @@ def awareness_entries(frames: list[Any]) -> list[list[int]]:
     return found
 
 
-async def test_awareness_changes_in_quick_succession_go_out_merged(
+async def test_quick_awareness_changes_merge(
     actor: ReportActor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(collaboration, "AWARENESS_INTERVAL_SECONDS", 0.3)

@@ -115,7 +115,7 @@ def test_append_after_close_raises_storage_error(database: Database, report_id: 
     assert ReportRepository(database).load(report_id).updates == []
 
 
-def test_appends_leave_the_write_ahead_log_to_checkpoint(
+def test_appends_leave_log_to_checkpoint(
     database: Database, log: SqliteUpdateLog, report_id: uuid.UUID
 ) -> None:
     # Enough appends that SQLite would copy the log into the file in one of their commits
