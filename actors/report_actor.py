@@ -124,6 +124,7 @@ class ReportActor:
             self._outbox,
             self.receive,
             self.unsubscribe,
+            self,
             frame_limit=settings.max_frame_bytes,
         )
         self._changes = ChangeLog(self._report_id, self._sessions)
@@ -459,7 +460,11 @@ class ReportActor:
                 Close(CLOSE_INTERNAL_ERROR, "the change could not be stored; reconnect to resync")
             ]
 
-    async def disconnect(self, connection_id: str) -> None:
+    async def disconnect(self, connection_id: str, subscription_id: str | None = None) -> None:
+        """Drop a connection; with ``subscription_id``, only one of that subscription."""
+        connection = self._connections.get(connection_id)
+        if connection is None or subscription_id not in (None, connection.subscription):
+            return
         self._drop(connection_id)
 
     # Storing and applying --------------------------------------------------------------------

@@ -6,15 +6,21 @@ into the actor, and the broadcast back out through a long poll. Instead, the roo
 replica opens one stream per report, with a ticket from an ordinary Ray call
 (``ReportActor.open_stream``).
 The stream carries the client frames in and, in order, the actor's replies and broadcasts
-out. Everything else (joining, leaving, REST) stays a Ray call.
+out. Once a replica's room is open, the sockets that join and leave it go over the stream
+too, so that fifty clients opening a report at once make no Ray calls. Everything else
+(opening the room, REST) stays a Ray call.
 
 Wire format: each message is a 4-byte big-endian length and a msgpack array whose first
 element names it.
 
 - replica to actor: ``["hello", subscription, secret]`` once, then
-  ``["recv", request, connection, frame]`` and ``["ping"]``;
+  ``["recv", request, connection, frame]``,
+  ``["permission", request, user, role_permission, is_admin]``,
+  ``["connect", request, connection, user, permission, kind, is_admin]``,
+  ``["disconnect", connection]`` and ``["ping"]``;
 - actor to replica: ``["items", request or None, [outgoing...]]`` (None for broadcasts and
-  keepalives), ``["error", request, message]`` and ``["closed", reason]``.
+  keepalives), ``["result", request, value]`` (a permission or None),
+  ``["error", request, message]`` and ``["closed", reason]``.
 
 The actor writes each broadcast to the streams as it is published. Where frames already
 wait for a stream, it queues behind them, and that stream's pump sends them in order.
@@ -34,9 +40,9 @@ import logging
 import secrets
 import struct
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeGuard
 
 import msgpack
 import ray
@@ -68,6 +74,26 @@ DIRECT_WRITE_BYTES = 256 * 1024
 # Handles a frame: connection id, frame, and the subscription of the stream it came over.
 Receive = Callable[[str, bytes | str, str], Awaitable[list[Outgoing]]]
 Unsubscribe = Callable[[str], Awaitable[None]]
+
+
+class Joining(Protocol):
+    """The report actor's side of sockets joining and leaving, as the stream asks for it."""
+
+    async def permission_for(
+        self, user: str, role_permission: str, is_admin: bool
+    ) -> str | None: ...
+
+    async def connect(
+        self,
+        subscription_id: str,
+        connection_id: str,
+        user: str,
+        permission: str,
+        kind: str,
+        is_admin: bool = False,
+    ) -> list[Outgoing]: ...
+
+    async def disconnect(self, connection_id: str, subscription_id: str | None = None) -> None: ...
 
 
 class StreamError(Exception):
@@ -164,7 +190,7 @@ def _unpack_targets(targets: Any) -> frozenset[str] | None:
     return frozenset(targets)
 
 
-def _is_request(value: Any) -> bool:
+def _is_request(value: Any) -> TypeGuard[int]:
     """Return whether ``value`` is a request id: an integer that is not a bool."""
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -191,6 +217,7 @@ class StreamServer:
         outbox: Outbox,
         receive: Receive,
         unsubscribe: Unsubscribe,
+        joining: Joining,
         *,
         frame_limit: int,
         host: Callable[[], str] = node_host,
@@ -198,6 +225,7 @@ class StreamServer:
         self._outbox = outbox
         self._receive = receive
         self._unsubscribe = unsubscribe
+        self._joining = joining
         self._host = host
         self._limit = frame_limit + _ENVELOPE_BYTES
         self._secrets: dict[str, str] = {}
@@ -312,41 +340,80 @@ class StreamServer:
         writer: asyncio.StreamWriter,
         replies: asyncio.Semaphore,
     ) -> None:
-        if message[0] == "ping":
+        name = message[0]
+        if name == "ping":
             return
-        if message[0] != "recv" or len(message) != 4:
-            raise StreamError(f"unexpected message {message[0]!r}")
-        _, request, connection, frame = message
+        if name == "disconnect":
+            match message:
+                case [_, str() as connection]:
+                    await self._joining.disconnect(connection, subscription)
+                    return
+            raise StreamError("disconnect carries one connection id")
+        request = message[1] if len(message) > 1 else None
         if not _is_request(request):
-            raise StreamError(f"recv carries the invalid request id {request!r:.200}")
-        if not isinstance(connection, str) or not isinstance(frame, bytes | str):
-            raise StreamError("recv carries a connection id and a binary or text frame")
-        # One task per frame, so that a write waiting for storage delays no other frame. A
+            raise StreamError(f"{name!r} carries the invalid request id {request!r:.200}")
+        answer = self._answer(message, subscription)
+        # One task per request, so that a write waiting for storage delays no other frame. A
         # replica sends a socket's next frame only after this one's reply, keeping order.
         # Each reply takes a slot of ``replies`` until the replica has read it.
         await replies.acquire()
         if writer.is_closing():  # a reply's write aborted the stream meanwhile
             replies.release()
+            answer.close()
             raise StreamError("the stream closed while replies waited to be sent")
-        task = asyncio.get_running_loop().create_task(
-            self._reply(writer, request, connection, frame, subscription)
-        )
+        task = asyncio.get_running_loop().create_task(self._reply(writer, request, answer))
         task.add_done_callback(lambda _: replies.release())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _answer(self, message: list[Any], subscription: str) -> Coroutine[Any, Any, list[Any]]:
+        """Return the coroutine that answers a request; raise StreamError on a malformed one."""
+        match message:
+            case ["recv", int() as request, str() as connection, bytes() | str() as frame]:
+                return self._items(
+                    request, functools.partial(self._receive, connection, frame, subscription)
+                )
+            case ["permission", int() as request, str() as user, str() as role, bool() as admin]:
+                return self._result(
+                    request, functools.partial(self._joining.permission_for, user, role, admin)
+                )
+            case [
+                "connect",
+                int() as request,
+                str() as connection,
+                str() as user,
+                str() as permission,
+                str() as kind,
+                bool() as admin,
+            ]:
+                joined = functools.partial(
+                    self._joining.connect, subscription, connection, user, permission, kind, admin
+                )
+                return self._items(request, joined)
+        shapes = {
+            "recv": "a connection id and a binary or text frame",
+            "permission": "a user, the permission of their role and whether they are an admin",
+            "connect": "a connection id, user, permission, frame kind and admin flag",
+        }
+        if message[0] in shapes:
+            raise StreamError(f"{message[0]} carries {shapes[message[0]]}")
+        raise StreamError(f"unexpected message {message[0]!r:.200}")
+
+    @staticmethod
+    async def _items(request: int, call: Callable[[], Awaitable[list[Outgoing]]]) -> list[Any]:
+        return ["items", request, pack_items(await call())]
+
+    @staticmethod
+    async def _result(request: int, call: Callable[[], Awaitable[str | None]]) -> list[Any]:
+        return ["result", request, await call()]
+
+    @staticmethod
     async def _reply(
-        self,
-        writer: asyncio.StreamWriter,
-        request: int,
-        connection: str,
-        frame: bytes | str,
-        subscription: str,
+        writer: asyncio.StreamWriter, request: int, answer: Coroutine[Any, Any, list[Any]]
     ) -> None:
         try:
-            replies = await self._receive(connection, frame, subscription)
-            message = ["items", request, pack_items(replies)]
-        except Exception as error:  # the replica closes that socket and reports it
+            message = await answer
+        except Exception as error:  # the replica fails that request and reports it
             message = ["error", request, f"{type(error).__name__}: {error}"]
         with contextlib.suppress(ConnectionError, StreamError):
             await _send(writer, message)
@@ -441,7 +508,7 @@ class StreamClient:
         self._deliver = deliver
         self._still_needed = still_needed
         self._on_end = on_end
-        self._pending: dict[int, asyncio.Future[list[Outgoing]]] = {}
+        self._pending: dict[int, asyncio.Future[Any]] = {}
         self._requests = itertools.count()
         self._ended: str | None = None
         self._last_write = time.monotonic()
@@ -480,13 +547,46 @@ class StreamClient:
         Raises:
             StreamError: the stream ended, or the actor failed to handle the frame.
         """
+        replies: list[Outgoing] = await self._request("recv", connection, frame)
+        return replies
+
+    async def permission_for(self, user: str, role_permission: str, is_admin: bool) -> str | None:
+        """Ask the actor for the permission ``user`` gets; None means refused.
+
+        Raises:
+            StreamError: the stream ended, or the actor failed to answer.
+        """
+        permission = await self._request("permission", user, role_permission, is_admin)
+        if permission is not None and not isinstance(permission, str):
+            raise StreamError(f"the report actor answered {permission!r:.200} for a permission")
+        return permission
+
+    async def join(
+        self, connection: str, user: str, permission: str, kind: str, is_admin: bool
+    ) -> list[Outgoing]:
+        """Register a socket with the actor; return the frames it starts with.
+
+        Raises:
+            StreamError: the stream ended, or the actor refused the connection (it unloads).
+        """
+        initial: list[Outgoing] = await self._request(
+            "connect", connection, user, permission, kind, is_admin
+        )
+        return initial
+
+    def leave(self, connection: str) -> None:
+        """Tell the actor that a socket left; a stream that ended has already dropped it."""
+        if self._ended is None:
+            self._send(["disconnect", connection])
+
+    async def _request(self, name: str, *arguments: Any) -> Any:
         if self._ended is not None:
             raise StreamError(self._ended)
         request = next(self._requests)
-        future: asyncio.Future[list[Outgoing]] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[request] = future
         try:
-            self._send(["recv", request, connection, frame])
+            self._send([name, request, *arguments])
             await self._writer.drain()
             return await future
         except ConnectionError as error:
@@ -531,6 +631,9 @@ class StreamClient:
         if name == "error" and len(message) == 3 and _is_request(message[1]):
             self._settle(message[1], StreamError(f"the report actor failed: {message[2]}"))
             return True
+        if name == "result" and len(message) == 3 and _is_request(message[1]):
+            self._settle(message[1], message[2])
+            return True
         if name != "items" or len(message) != 3:
             raise StreamError(f"unexpected message {message!r:.200} from the report actor")
         _, request, values = message
@@ -553,7 +656,7 @@ class StreamClient:
         self._writer.write(encode(message))
         self._last_write = time.monotonic()
 
-    def _settle(self, request: int, outcome: list[Outgoing] | StreamError) -> None:
+    def _settle(self, request: int, outcome: Any) -> None:
         future = self._pending.get(request)
         if future is None or future.done():
             return

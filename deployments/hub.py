@@ -162,6 +162,28 @@ class Room:
                 else:
                     peer.deliver(item, first=first)
 
+    async def permission_for(self, user: str, role_permission: str, is_admin: bool) -> str | None:
+        """Ask the actor over the room's stream for the permission ``user`` gets.
+
+        Raises:
+            StreamError: the stream ended or the actor failed to answer.
+        """
+        if self._stream is None:
+            raise StreamError("the room is not open")
+        return await self._stream.permission_for(user, role_permission, is_admin)
+
+    async def connect(
+        self, peer: Peer, user: str, permission: str, is_admin: bool
+    ) -> list[Outgoing]:
+        """Register ``peer`` with the actor over the room's stream; return its first frames.
+
+        Raises:
+            StreamError: the stream ended, or the actor refused the socket because it unloads.
+        """
+        if self._stream is None:
+            raise StreamError("the room is not open")
+        return await self._stream.join(peer.id, user, permission, peer.kind.value, is_admin)
+
     async def receive(self, peer: Peer, data: bytes | str) -> list[Outgoing]:
         """Pass one of ``peer``'s frames to the actor; return the replies meant for it alone.
 
@@ -196,8 +218,8 @@ class Room:
         self.peers.pop(peer.id, None)
         try:
             await peer.stop()
-            with contextlib.suppress(RayActorError, RayTaskError):
-                await self.actor.disconnect.remote(peer.id)
+            if self._stream is not None:
+                self._stream.leave(peer.id)
         finally:
             await self.hub.release(self)
 
@@ -221,15 +243,35 @@ class ReportHub:
         self.lock = asyncio.Lock()
         self._leaving: set[asyncio.Task[None]] = set()
 
-    async def join(self, report_id: uuid.UUID, actor: Any, peer: Peer) -> Room:
-        """Add ``peer`` to the report's room, subscribing to the actor for the first one."""
+    async def open(self, report_id: uuid.UUID) -> Room:
+        """Return the report's room, subscribing to its actor if the room is not open yet.
+
+        Clients that arrive while the room opens wait for it, and then use its stream.
+
+        Raises:
+            RayActorError, RayTaskError: the actor could not be reached or refused.
+            StreamError: the actor's stream could not be reached.
+        """
+        room = self._rooms.get(report_id)
+        if room is not None:
+            return room
         async with self.lock:
-            room = self._rooms.get(report_id)
-            if room is None:
-                room = await Room.open(self, report_id, actor)
-                self._rooms[report_id] = room
+            return await self._open(report_id)
+
+    async def join(self, report_id: uuid.UUID, peer: Peer) -> Room:
+        """Add ``peer`` to the report's room, opening the room if needed."""
+        async with self.lock:
+            room = await self._open(report_id)
             room.peers[peer.id] = peer
             return room
+
+    async def _open(self, report_id: uuid.UUID) -> Room:
+        room = self._rooms.get(report_id)
+        if room is None:
+            actor = report_actor_handle(report_id, self._settings)
+            room = await Room.open(self, report_id, actor)
+            self._rooms[report_id] = room
+        return room
 
     def forget(self, room: Room) -> None:
         if self._rooms.get(room.report_id) is room:
@@ -253,18 +295,20 @@ class ReportHub:
             self.forget(room)
         await room.close()
 
+    def room_of(self, report_id: uuid.UUID) -> Room | None:
+        """Return the report's open room on this replica, or None."""
+        return self._rooms.get(report_id)
+
     @property
     def open_rooms(self) -> int:
         return len(self._rooms)
 
-    def actor_for(self, report_id: uuid.UUID, *, fresh: bool = False) -> Any:
-        """Return the handle of the report's actor, that of its open room unless ``fresh``.
+    def actor_for(self, report_id: uuid.UUID) -> Any:
+        """Return the handle of the report's actor: that of its open room, or a lookup.
 
-        Looking an actor up reads Ray's key-value store and blocks the event loop meanwhile,
-        so fifty clients opening a report at once would each wait for the lookups of all
-        who came before. Callers that found the room's actor gone ask again with ``fresh``.
+        Looking an actor up reads Ray's key-value store and blocks the event loop meanwhile.
         """
         room = self._rooms.get(report_id)
-        if room is not None and not fresh:
+        if room is not None:
             return room.actor
         return report_actor_handle(report_id, self._settings)

@@ -90,17 +90,22 @@ async def _admit(
             code="missing_token",
         )
     principal = services.tokens.verify(token)
-    try:
-        record = await asyncio.to_thread(services.reports.get, report_id)
-    except NotFound as error:
-        raise NotFoundError(str(error), code="not_found") from error
-    if record.status != "completed":
-        raise ConflictError(
-            f"report {report_id} is {record.status}; co-editing opens once it is completed",
-            code="report_not_ready",
-        )
-    permission = await _permission(services, report_id, principal)
+    # A room opens only for a completed report, and a completed report stays completed, so
+    # while this replica has the report's room open the database need not be asked again.
+    if services.hub.room_of(report_id) is None:
+        try:
+            record = await asyncio.to_thread(services.reports.get, report_id)
+        except NotFound as error:
+            raise NotFoundError(str(error), code="not_found") from error
+        if record.status != "completed":
+            raise ConflictError(
+                f"report {report_id} is {record.status}; co-editing opens once it is completed",
+                code="report_not_ready",
+            )
+    room, permission = await _open_room(services, report_id, principal)
     if permission is None:
+        # Let the room go again unless other sockets joined it meanwhile.
+        await services.hub.release(room)
         raise PermissionDeniedError(
             f"{principal.email} is not a participant of the collaboration session of report "
             f"{report_id}; ask its project manager to add you",
@@ -109,59 +114,62 @@ async def _admit(
     return principal, permission
 
 
-async def _permission(
+async def _open_room(
     services: Services, report_id: uuid.UUID, principal: Principal
-) -> str | None:
-    """Ask the report's actor for the caller's permission, retrying across an idle unload.
+) -> tuple[Room, str | None]:
+    """Open the report's room on this replica and ask its actor for the caller's permission.
 
-    An actor that unloads while the call is in flight dies with it and raises RayActorError.
-    It has already left the directory, so the next attempt reaches a freshly loaded actor.
+    The question goes over the room's stream, so that clients joining an open room make no
+    Ray call. Retries across an idle unload: an actor that unloads refuses a new
+    subscription, and one that stops ends its stream or dies with the call in flight. It
+    has already left the directory, so the next attempt reaches a freshly loaded actor.
     """
     for attempt in range(1, _CONNECT_ATTEMPTS + 1):
-        actor = services.hub.actor_for(report_id, fresh=attempt > 1)
         try:
-            permission: str | None = await actor.permission_for.remote(
+            room = await services.hub.open(report_id)
+            permission = await room.permission_for(
                 principal.email, _ROLE_PERMISSION[principal.role], principal.role is Role.ADMIN
             )
-            return permission
+            return room, permission
         except RayActorError as error:
             # An actor whose constructor failed could not load the report: retrying would
             # only start another one that fails the same way.
             if error.actor_init_failed or attempt == _CONNECT_ATTEMPTS:
-                logger.error("report %s could not be opened: %s", report_id, error)
-                raise ServiceUnavailableError(
-                    f"report {report_id} could not be loaded; try again shortly",
-                    code="report_unavailable",
-                ) from error
+                raise _unavailable(report_id, error) from error
             logger.info("report %s was unloading (%s); retrying", report_id, error)
-            await asyncio.sleep(_RETRY_SECONDS * attempt)
+        except (ReportUnloadingError, StreamError) as error:
+            if attempt == _CONNECT_ATTEMPTS:
+                raise _unavailable(report_id, error) from error
+            logger.info("report %s was unloading (%s); retrying", report_id, error)
         except RayTaskError as error:
-            logger.error("report %s could not be opened: %s", report_id, error)
-            raise ServiceUnavailableError(
-                f"report {report_id} could not be loaded; try again shortly",
-                code="report_unavailable",
-            ) from error
+            raise _unavailable(report_id, error) from error
+        await asyncio.sleep(_RETRY_SECONDS * attempt)
     raise AssertionError("unreachable")
+
+
+def _unavailable(report_id: uuid.UUID, error: Exception) -> ServiceUnavailableError:
+    logger.error("report %s could not be opened: %s", report_id, error)
+    return ServiceUnavailableError(
+        f"report {report_id} could not be loaded; try again shortly", code="report_unavailable"
+    )
 
 
 async def _join(
     services: Services, report_id: uuid.UUID, peer: Peer, principal: Principal, permission: str
 ) -> tuple[Room, list[Any]]:
-    """Join the report's room and register with its actor, retrying across an unload."""
+    """Join the report's room and register with its actor, retrying across an unload.
+
+    The actor refuses the socket while it unloads, and its room's stream ends when it stops;
+    the next attempt opens a room with the freshly loaded actor.
+    """
     for attempt in range(1, _CONNECT_ATTEMPTS + 1):
-        actor = services.hub.actor_for(report_id, fresh=attempt > 1)
-        room = await services.hub.join(report_id, actor, peer)
+        room = await services.hub.join(report_id, peer)
         try:
-            initial = await room.actor.connect.remote(
-                room.subscription,
-                peer.id,
-                principal.email,
-                permission,
-                peer.kind.value,
-                principal.role is Role.ADMIN,
+            initial = await room.connect(
+                peer, principal.email, permission, principal.role is Role.ADMIN
             )
             return room, initial
-        except (ReportUnloadingError, RayActorError) as error:
+        except StreamError as error:
             room.peers.pop(peer.id, None)
             peer.drop_early_frames()
             services.hub.forget(room)

@@ -418,3 +418,85 @@ async def test_connections_without_ticket_are_capped(
     assert len(reply) == 1
     assert replica.ended == []
     await stream.close()
+
+
+async def test_join_and_leave_over_stream(actor: ReportActor) -> None:
+    ticket = await actor.open_stream()
+    stream = await Replica().connect(ticket)
+
+    permission = await stream.permission_for("bob@example.com", "edit", False)
+    initial = await stream.join("writer", "bob@example.com", "edit", "binary", False)
+    joined = actor._connections.get("writer")
+    stream.leave("writer")
+    await until(lambda: actor._connections.get("writer") is None)
+
+    assert permission == "edit"
+    assert joined is not None
+    assert joined.subscription == ticket.subscription
+    # The welcome of a Yjs client starts with the server's sync step 1.
+    assert isinstance(initial[0], Frame)
+    assert initial[0].payload[:2] == b"\x00\x00"
+    await stream.close()
+
+
+async def test_session_refusal_answers_none_over_stream(actor: ReportActor) -> None:
+    await actor.start_session("live", {"ann@example.com": "view"}, "ann@example.com")
+    stream = await Replica().connect(await actor.open_stream())
+
+    refused = await stream.permission_for("eve@example.com", "edit", False)
+    viewer = await stream.permission_for("ann@example.com", "edit", False)
+
+    assert refused is None
+    assert viewer == "view"
+    await stream.close()
+
+
+async def test_connect_while_unloading_fails_only_that_request(actor: ReportActor) -> None:
+    replica = Replica()
+    stream = await replica.connect(await actor.open_stream())
+    actor._unloading = True
+
+    with pytest.raises(StreamError, match="ReportUnloadingError"):
+        await stream.join("late", "bob@example.com", "edit", "binary", False)
+
+    assert actor._connections.get("late") is None
+    assert replica.ended == []
+    await stream.close()
+
+
+async def test_disconnect_of_other_stream_is_ignored(actor: ReportActor) -> None:
+    own, other = await actor.open_stream(), await actor.open_stream()
+    stream = await Replica().connect(own)
+    other_stream = await Replica().connect(other)
+    await other_stream.join("theirs", "bob@example.com", "edit", "binary", False)
+
+    stream.leave("theirs")
+    # A reply on the same stream shows that the actor has read the disconnect before it.
+    await stream.permission_for("bob@example.com", "edit", False)
+
+    assert actor._connections.get("theirs") is not None
+    await stream.close()
+    await other_stream.close()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        ["connect", 1, "writer", "bob@example.com", "edit", "binary"],
+        ["permission", 1, "bob@example.com", "edit", "yes"],
+        ["disconnect", 7],
+        ["subscribe", 1],
+    ],
+    ids=["connect without admin flag", "admin flag not a bool", "disconnect id", "unknown"],
+)
+async def test_malformed_join_message_ends_stream(actor: ReportActor, message: list[Any]) -> None:
+    ticket = await actor.open_stream()
+    reader, writer = await raw_stream(ticket)
+    writer.write(encode(["hello", ticket.subscription, ticket.secret]))
+
+    writer.write(encode(message))
+
+    assert await asyncio.wait_for(reader.read(), 5.0) == b""
+    await until(lambda: ticket.subscription not in actor._outbox.subscriptions)
+    assert actor._connections.all() == []
+    writer.close()

@@ -9,37 +9,41 @@ from typing import Any
 import pytest
 from ray.exceptions import RayActorError
 
+from actors.errors import ReportUnloadingError
+from actors.stream import StreamError
 from deployments import websocket
 from deployments.auth import Principal, Role
 from deployments.errors import ServiceUnavailableError
 
 
-class _Method:
+class _Room:
+    """A room whose actor answers the permission question with one outcome."""
+
     def __init__(self, outcome: Any) -> None:
         self._outcome = outcome
 
-    def remote(self, *args: Any) -> Any:
-        async def call() -> Any:
-            if isinstance(self._outcome, BaseException):
-                raise self._outcome
-            return self._outcome
-
-        return call()
+    async def permission_for(self, user: str, role_permission: str, is_admin: bool) -> Any:
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        return self._outcome
 
 
-def _services(outcomes: list[Any]) -> tuple[Any, list[Any]]:
-    """Return services whose hub hands out one actor per outcome, in order.
+class _Hub:
+    """Opens one room per outcome, in order; an exception outcome fails the opening itself."""
 
-    Each actor handed out records whether the caller asked for a fresh lookup.
-    """
-    handed: list[Any] = []
+    def __init__(self, openings: list[Any]) -> None:
+        self._openings = openings
+        self.opened = 0
 
-    def actor_for(report_id: uuid.UUID, *, fresh: bool = False) -> Any:
-        actor = SimpleNamespace(permission_for=_Method(outcomes[len(handed)]), fresh=fresh)
-        handed.append(actor)
-        return actor
+    async def open(self, report_id: uuid.UUID) -> _Room:
+        outcome = self._openings[self.opened]
+        self.opened += 1
+        if isinstance(outcome, RayActorError | ReportUnloadingError):
+            raise outcome
+        return _Room(outcome)
 
-    return SimpleNamespace(hub=SimpleNamespace(actor_for=actor_for)), handed
+
+ANN = Principal(email="ann@example.com", role=Role.EDITOR)
 
 
 @pytest.fixture(autouse=True)
@@ -47,21 +51,32 @@ def _no_wait(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(websocket, "_RETRY_SECONDS", 0.0)
 
 
-async def test_permission_retries_dead_actor() -> None:
-    services, handed = _services([RayActorError(), "edit"])
-    principal = Principal(email="ann@example.com", role=Role.EDITOR)
+@pytest.mark.parametrize(
+    "failure",
+    [RayActorError(), ReportUnloadingError("report"), StreamError("the stream closed")],
+    ids=["actor died", "actor unloading", "stream ended"],
+)
+async def test_permission_retries_with_new_room(failure: Exception) -> None:
+    hub = _Hub([failure, "edit"])
 
-    permission = await websocket._permission(services, uuid.uuid4(), principal)
+    _, permission = await websocket._open_room(SimpleNamespace(hub=hub), uuid.uuid4(), ANN)  # type: ignore[arg-type]
 
     assert permission == "edit"
-    # The first lookup may use the open room's actor; the retry must not trust it again.
-    assert [actor.fresh for actor in handed] == [False, True]
+    assert hub.opened == 2
 
 
 async def test_permission_gives_up_after_attempts() -> None:
-    services, handed = _services([RayActorError()] * websocket._CONNECT_ATTEMPTS)
-    principal = Principal(email="ann@example.com", role=Role.EDITOR)
+    hub = _Hub([RayActorError()] * websocket._CONNECT_ATTEMPTS)
 
     with pytest.raises(ServiceUnavailableError):
-        await websocket._permission(services, uuid.uuid4(), principal)
-    assert len(handed) == websocket._CONNECT_ATTEMPTS
+        await websocket._open_room(SimpleNamespace(hub=hub), uuid.uuid4(), ANN)  # type: ignore[arg-type]
+    assert hub.opened == websocket._CONNECT_ATTEMPTS
+
+
+async def test_refusal_is_an_answer_not_a_retry() -> None:
+    hub = _Hub([None, "edit"])
+
+    _, permission = await websocket._open_room(SimpleNamespace(hub=hub), uuid.uuid4(), ANN)  # type: ignore[arg-type]
+
+    assert permission is None
+    assert hub.opened == 1
