@@ -220,15 +220,20 @@ def under_load(
     """Time edits on the small room, idle and while 50 clients join the large room.
 
     ``storm_kind`` "yjs": the joining clients are y-websocket providers that apply the
-    document. "read": they read the document's bytes without applying them.
+    document. "read": they read the document's bytes without applying them. Also returns
+    the CPU time each kind of process used while the storm and the loaded edits ran.
     """
     idle = harness(url, small_room, token, 1, 200, f"idle-{storm_kind}")
+    before = cpu_by_role()
+    started = time.monotonic()
     if storm_kind == "yjs":
         storm = harness_in_background(url, large_room, token, 50, "storm")
     else:
         storm = join_storm_in_background(url, large_room, token, 50)
     loaded = harness(url, small_room, token, 1, 200, f"load-{storm_kind}")
     out, _ = storm.communicate(timeout=600)
+    window = time.monotonic() - started
+    after = cpu_by_role()
     if storm.returncode != 0:
         raise RuntimeError(f"the joining clients failed (exit code {storm.returncode})")
     joined = json.loads(out.strip().splitlines()[-1]) if storm_kind == "read" else None
@@ -239,7 +244,54 @@ def under_load(
         "loaded_p99_ms": loaded["p99_ms"],
         "idle_p50_ms": idle["p50_ms"],
         "loaded_p50_ms": loaded["p50_ms"],
+        "window_s": round(window, 2),
+        "cpu_s": {
+            role: round(after.get(role, 0.0) - before.get(role, 0.0), 2)
+            for role in sorted(set(after) | set(before))
+        },
     }
+
+
+def cpu_by_role() -> dict[str, float]:
+    """Return CPU seconds used so far, summed per kind of process on this machine.
+
+    The Node clients are this script's children, counted once they have exited. A server
+    process counts only while it runs, so a process that starts or ends in a window is
+    counted in part.
+    """
+    children = os.times()
+    totals = {"Node clients": children.children_user + children.children_system}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:  # the process ended meanwhile
+            continue
+        role = _role(command)
+        if role is None:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        # utime and stime, the 14th and 15th fields of /proc/PID/stat.
+        seconds = (int(fields[11]) + int(fields[12])) / ticks
+        totals[role] = totals.get(role, 0.0) + seconds
+    return totals
+
+
+def _role(command: str) -> str | None:
+    if "ServeReplica" in command:
+        return "API replica"
+    if "ReportHost" in command or "ReportActor" in command:
+        return "report actors"
+    if "haproxy" in command:
+        return "HAProxy"
+    if "websocket-server" in command:
+        return "reference server"
+    if command.startswith("ray::") or "/ray/" in command:
+        return "Ray's own processes"
+    return None
 
 
 def memory_of(pid: int) -> tuple[float, float]:
