@@ -77,7 +77,7 @@ Unsubscribe = Callable[[str], Awaitable[None]]
 
 
 class Joining(Protocol):
-    """The report actor's side of sockets joining and leaving, as the stream asks for it."""
+    """The report actor's methods that the stream calls when sockets join and leave."""
 
     async def permission_for(
         self, user: str, role_permission: str, is_admin: bool
@@ -367,7 +367,7 @@ class StreamServer:
         task.add_done_callback(self._tasks.discard)
 
     def _answer(self, message: list[Any], subscription: str) -> Coroutine[Any, Any, list[Any]]:
-        """Return the coroutine that answers a request; raise StreamError on a malformed one."""
+        """Return the coroutine that builds a request's reply; raise StreamError if malformed."""
         match message:
             case ["recv", int() as request, str() as connection, bytes() | str() as frame]:
                 return self._items(
@@ -551,14 +551,14 @@ class StreamClient:
         return replies
 
     async def permission_for(self, user: str, role_permission: str, is_admin: bool) -> str | None:
-        """Ask the actor for the permission ``user`` gets; None means refused.
+        """Request the permission ``user`` gets from the actor; None means rejected.
 
         Raises:
-            StreamError: the stream ended, or the actor failed to answer.
+            StreamError: the stream ended, or the actor failed the request.
         """
         permission = await self._request("permission", user, role_permission, is_admin)
         if permission is not None and not isinstance(permission, str):
-            raise StreamError(f"the report actor answered {permission!r:.200} for a permission")
+            raise StreamError(f"the report actor returned {permission!r:.200} as a permission")
         return permission
 
     async def join(
@@ -567,7 +567,8 @@ class StreamClient:
         """Register a socket with the actor; return the frames it starts with.
 
         Raises:
-            StreamError: the stream ended, or the actor refused the connection (it unloads).
+            StreamError: the stream ended, or the actor rejected the connection because it
+                is unloading.
         """
         initial: list[Outgoing] = await self._request(
             "connect", connection, user, permission, kind, is_admin

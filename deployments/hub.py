@@ -6,8 +6,8 @@ socket whose queue is full is closed (4429) rather than skipped, because a Yjs c
 misses one update stays out of sync.
 
 NOTE: every frame costs one socket write per client here and another in HAProxy. On the
-2-core benchmark machine, with 200 observers of one report the server kept the writer's
-50 updates a second at a p99 of 84 and 135 ms, against 10 and 11 ms for the reference
+2-core benchmark machines, with 200 observers of one report the server kept the writer's
+50 updates a second at a p99 of 84 to 426 ms, against 10 to 30 ms for the reference
 server (docs/benchmarks.md, live co-editing).
 """
 
@@ -163,10 +163,10 @@ class Room:
                     peer.deliver(item, first=first)
 
     async def permission_for(self, user: str, role_permission: str, is_admin: bool) -> str | None:
-        """Ask the actor over the room's stream for the permission ``user`` gets.
+        """Request the permission ``user`` gets from the actor over the room's stream.
 
         Raises:
-            StreamError: the stream ended or the actor failed to answer.
+            StreamError: the stream ended or the actor failed the request.
         """
         if self._stream is None:
             raise StreamError("the room is not open")
@@ -178,7 +178,8 @@ class Room:
         """Register ``peer`` with the actor over the room's stream; return its first frames.
 
         Raises:
-            StreamError: the stream ended, or the actor refused the socket because it unloads.
+            StreamError: the stream ended, or the actor rejected the socket because it is
+                unloading.
         """
         if self._stream is None:
             raise StreamError("the room is not open")

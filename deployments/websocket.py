@@ -159,8 +159,8 @@ async def _join(
 ) -> tuple[Room, list[Any]]:
     """Join the report's room and register with its actor, retrying across an unload.
 
-    The actor refuses the socket while it unloads, and its room's stream ends when it stops;
-    the next attempt opens a room with the freshly loaded actor.
+    The actor rejects the socket while it unloads, and its room's stream ends when it stops.
+    The next attempt then opens a room with the freshly loaded actor.
     """
     for attempt in range(1, _CONNECT_ATTEMPTS + 1):
         room = await services.hub.join(report_id, peer)

@@ -439,7 +439,7 @@ async def test_join_and_leave_over_stream(actor: ReportActor) -> None:
     await stream.close()
 
 
-async def test_session_refusal_answers_none_over_stream(actor: ReportActor) -> None:
+async def test_non_participant_gets_no_permission(actor: ReportActor) -> None:
     await actor.start_session("live", {"ann@example.com": "view"}, "ann@example.com")
     stream = await Replica().connect(await actor.open_stream())
 
@@ -451,7 +451,7 @@ async def test_session_refusal_answers_none_over_stream(actor: ReportActor) -> N
     await stream.close()
 
 
-async def test_connect_while_unloading_fails_only_that_request(actor: ReportActor) -> None:
+async def test_join_while_unloading_fails_request(actor: ReportActor) -> None:
     replica = Replica()
     stream = await replica.connect(await actor.open_stream())
     actor._unloading = True

@@ -17,7 +17,7 @@ from deployments.errors import ServiceUnavailableError
 
 
 class _Room:
-    """A room whose actor answers the permission question with one outcome."""
+    """A room whose actor returns one outcome for every permission request."""
 
     def __init__(self, outcome: Any) -> None:
         self._outcome = outcome
@@ -73,7 +73,7 @@ async def test_permission_gives_up_after_attempts() -> None:
     assert hub.opened == websocket._CONNECT_ATTEMPTS
 
 
-async def test_refusal_is_an_answer_not_a_retry() -> None:
+async def test_refusal_is_not_retried() -> None:
     hub = _Hub([None, "edit"])
 
     _, permission = await websocket._open_room(SimpleNamespace(hub=hub), uuid.uuid4(), ANN)  # type: ignore[arg-type]
