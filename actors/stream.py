@@ -190,6 +190,14 @@ def _unpack_targets(targets: Any) -> frozenset[str] | None:
     return frozenset(targets)
 
 
+# The fields after the request id of each message that the actor replies to, for errors.
+_REQUEST_SHAPES = {
+    "recv": "a connection id and a binary or text frame",
+    "permission": "a user, the permission of their role and whether they are an admin",
+    "connect": "a connection id, user, permission, frame kind and admin flag",
+}
+
+
 def _is_request(value: Any) -> TypeGuard[int]:
     """Return whether ``value`` is a request id: an integer that is not a bool."""
     return isinstance(value, int) and not isinstance(value, bool)
@@ -349,6 +357,8 @@ class StreamServer:
                     await self._joining.disconnect(connection, subscription)
                     return
             raise StreamError("disconnect carries one connection id")
+        if name not in _REQUEST_SHAPES:
+            raise StreamError(f"unexpected message {name!r:.200}")
         request = message[1] if len(message) > 1 else None
         if not _is_request(request):
             raise StreamError(f"{name!r} carries the invalid request id {request!r:.200}")
@@ -390,14 +400,7 @@ class StreamServer:
                     self._joining.connect, subscription, connection, user, permission, kind, admin
                 )
                 return self._items(request, joined)
-        shapes = {
-            "recv": "a connection id and a binary or text frame",
-            "permission": "a user, the permission of their role and whether they are an admin",
-            "connect": "a connection id, user, permission, frame kind and admin flag",
-        }
-        if message[0] in shapes:
-            raise StreamError(f"{message[0]} carries {shapes[message[0]]}")
-        raise StreamError(f"unexpected message {message[0]!r:.200}")
+        raise StreamError(f"{message[0]} carries {_REQUEST_SHAPES[message[0]]}")
 
     @staticmethod
     async def _items(request: int, call: Callable[[], Awaitable[list[Outgoing]]]) -> list[Any]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import socket
 import time
 from collections.abc import Callable
@@ -499,4 +501,224 @@ async def test_malformed_join_message_ends_stream(actor: ReportActor, message: l
     assert await asyncio.wait_for(reader.read(), 5.0) == b""
     await until(lambda: ticket.subscription not in actor._outbox.subscriptions)
     assert actor._connections.all() == []
+    writer.close()
+
+
+async def ticketed_stream(
+    ticket: StreamTicket,
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    reader, writer = await raw_stream(ticket)
+    writer.write(encode(["hello", ticket.subscription, ticket.secret]))
+    return reader, writer
+
+
+@pytest.mark.parametrize(
+    ("message", "problem"),
+    [
+        (["permission", True, "bob@example.com", "edit", False], "invalid request id True"),
+        (["permission", "1", "bob@example.com", "edit", False], "invalid request id '1'"),
+        (
+            ["permission", msgpack.Timestamp(0), "bob@example.com", "edit", False],
+            "invalid request id Timestamp",
+        ),
+        (["permission"], "invalid request id None"),
+        (["permission", 1, "bob@example.com", "edit"], "permission carries"),
+        (["permission", 1, "bob@example.com", "edit", False, "extra"], "permission carries"),
+        (["permission", 1, "bob@example.com", "edit", 1], "permission carries"),
+        (["permission", 1, 7, "edit", False], "permission carries"),
+        (["permission", 1, "bob@example.com", None, False], "permission carries"),
+        (["connect", False, "writer", "bob@example.com", "edit", "binary", False], "id False"),
+        (["connect", 1, 7, "bob@example.com", "edit", "binary", False], "connect carries"),
+        (["connect", 1, "writer", b"bob", "edit", "binary", False], "connect carries"),
+        (["connect", 1, "writer", "bob@example.com", "edit", "binary", 0], "connect carries"),
+        (
+            ["connect", 1, "writer", "bob@example.com", "edit", "binary", False, None],
+            "connect carries",
+        ),
+        (["connect", 1, "writer", "bob@example.com", ["edit"], "binary", False], "carries"),
+        (["disconnect"], "disconnect carries"),
+        (["disconnect", None], "disconnect carries"),
+        (["disconnect", b"writer"], "disconnect carries"),
+        (["disconnect", "writer", "extra"], "disconnect carries"),
+        (["hello", "subscription", "secret"], "unexpected message 'hello'"),
+        (["bogus"], "unexpected message 'bogus'"),
+        (["bogus", 1], "unexpected message 'bogus'"),
+        (["connect", 1, "w" * 10**7, "bob", "edit", "binary", False], "exceeds the limit"),
+    ],
+)
+async def test_malformed_join_ends_only_its_stream(
+    actor: ReportActor, message: list[Any], problem: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="actors.stream")
+    neighbour = Replica()
+    neighbour_stream = await neighbour.connect(await actor.open_stream())
+    await neighbour_stream.join("writer", "ann@example.com", "edit", "binary", False)
+    ticket = await actor.open_stream()
+    reader, writer = await ticketed_stream(ticket)
+
+    writer.write(encode(message))
+
+    # The actor resets rather than closes a stream that it left with unread bytes.
+    with contextlib.suppress(ConnectionResetError):
+        assert await asyncio.wait_for(reader.read(), 5.0) == b""
+    await until(lambda: ticket.subscription not in actor._outbox.subscriptions)
+    assert actor._connections.of_subscription(ticket.subscription) == []
+    ended = [r.getMessage() for r in caplog.records if "ended" in r.getMessage()]
+    assert len(ended) == 1
+    assert problem in ended[0]
+    reply = await neighbour_stream.receive("writer", b"\x00\x00\x01\x00")
+    assert len(reply) == 1
+    assert neighbour.ended == []
+    joined = actor._connections.get("writer")
+    assert joined is not None
+    assert joined.user == "ann@example.com"
+    writer.close()
+    await neighbour_stream.close()
+
+
+@pytest.mark.parametrize("request_id", [-1, -(2**63), 2**64 - 1, 0])
+async def test_request_ids_at_msgpack_limits_echo(actor: ReportActor, request_id: int) -> None:
+    ticket = await actor.open_stream()
+    reader, writer = await ticketed_stream(ticket)
+
+    writer.write(encode(["permission", request_id, "bob@example.com", "edit", False]))
+    writer.write(encode(["connect", request_id, "w", "bob@example.com", "edit", "text", False]))
+    replies: list[list[Any]] = []
+    while len(replies) < 2:
+        message = await asyncio.wait_for(read_message(reader), 5.0)
+        if message[1] is not None:  # not a broadcast such as the presence of "w"
+            replies.append(message)
+
+    assert ["result", request_id, "edit"] in replies
+    assert [reply[:2] for reply in replies].count(["items", request_id]) == 1
+    assert actor._connections.get("w") is not None
+    writer.close()
+
+
+@pytest.mark.parametrize(
+    ("permission", "kind", "named"),
+    [("owner", "binary", "'owner'"), ("edit", "video", "'video'"), ("", "text", "''")],
+)
+async def test_connect_invalid_value_fails_request(
+    actor: ReportActor, permission: str, kind: str, named: str
+) -> None:
+    replica = Replica()
+    stream = await replica.connect(await actor.open_stream())
+
+    with pytest.raises(StreamError, match=named):
+        await stream.join("bad", "bob@example.com", permission, kind, False)
+    initial = await stream.join("good", "bob@example.com", "edit", "binary", False)
+
+    assert actor._connections.get("bad") is None
+    assert actor._connections.get("good") is not None
+    assert actor._connections.presence()[0]["connections"] == 1
+    assert len(initial) >= 1
+    assert replica.ended == []
+    await stream.close()
+
+
+async def test_disconnect_unknown_id_is_harmless(actor: ReportActor) -> None:
+    replica = Replica()
+    stream = await replica.connect(await actor.open_stream())
+    await stream.join("writer", "bob@example.com", "edit", "binary", False)
+
+    stream.leave("nobody")
+    stream.leave("")
+    stream.leave("x" * 100_000)
+    reply = await stream.receive("writer", b"\x00\x00\x01\x00")
+
+    assert len(reply) == 1
+    assert actor._connections.get("writer") is not None
+    assert replica.ended == []
+    await stream.close()
+
+
+async def test_join_before_ticket_ends_stream(actor: ReportActor) -> None:
+    ticket = await actor.open_stream()
+    reader, writer = await raw_stream(ticket)
+
+    writer.write(encode(["connect", 0, "early", "bob@example.com", "edit", "binary", False]))
+    writer.write(encode(["hello", ticket.subscription, ticket.secret]))
+    closed = await asyncio.wait_for(reader.read(), 5.0)
+
+    assert closed == b""
+    assert actor._connections.get("early") is None
+    replica = Replica()
+    stream = await replica.connect(ticket)
+    await stream.join("late", "bob@example.com", "edit", "binary", False)
+    assert actor._connections.get("late") is not None
+    writer.close()
+    await stream.close()
+
+
+async def test_unread_joins_abort_stream(
+    actor: ReportActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The neighbour's keepalives keep it heard while the actor tolerates only 3 s of silence.
+    # The neighbour shares the test's event loop, so a shorter silence fails it whenever the
+    # machine is busy enough to stall that loop.
+    monkeypatch.setattr("actors.stream.KEEPALIVE_SECONDS", 0.05)
+    monkeypatch.setattr("actors.stream.SILENCE_SECONDS", 3.0)
+    await actor.update_section(
+        "risk", title=None, body="x" * 200_000, metrics=None, strategy="replace"
+    )
+    neighbour = Replica()
+    neighbour_stream = await neighbour.connect(await actor.open_stream())
+    await neighbour_stream.join("writer", "ann@example.com", "edit", "binary", False)
+    ticket = await actor.open_stream()
+    joined: list[str] = []
+    connect = actor.connect
+
+    async def counting_connect(
+        subscription: str,
+        connection: str,
+        user: str,
+        permission: str,
+        kind: str,
+        is_admin: bool = False,
+    ) -> list[Outgoing]:
+        joined.append(connection)
+        return await connect(subscription, connection, user, permission, kind, is_admin)
+
+    monkeypatch.setattr(actor, "connect", counting_connect)
+    # A small receive buffer, so that the kernel buffers few of the actor's replies.
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect((ticket.host, ticket.port))
+    _, writer = await asyncio.open_connection(sock=sock)
+    writer.write(encode(["hello", ticket.subscription, ticket.secret]))
+
+    # Each JSON welcome carries the whole document, about 200 kB, and nothing is read.
+    for request in range(300):
+        connection = f"json-{request}"
+        writer.write(
+            encode(["connect", request, connection, "bob@example.com", "view", "text", False])
+        )
+    await until(lambda: ticket.subscription not in actor._outbox.subscriptions, 30.0)
+
+    assert 64 <= len(joined) < 100
+    assert actor._connections.of_subscription(ticket.subscription) == []
+    assert actor._connections.get("writer") is not None
+    reply = await neighbour_stream.receive("writer", b"\x00\x00\x01\x00")
+    assert len(reply) == 1
+    writer.close()
+    await neighbour_stream.close()
+
+
+async def test_requests_beyond_limit_all_replied(actor: ReportActor) -> None:
+    ticket = await actor.open_stream()
+    reader, writer = await ticketed_stream(ticket)
+
+    for request in range(200):
+        writer.write(encode(["permission", request, "bob@example.com", "comment", False]))
+    await writer.drain()
+    await asyncio.sleep(0.2)
+    replied: set[int] = set()
+    while len(replied) < 200:
+        reply = await asyncio.wait_for(read_message(reader), 5.0)
+        assert reply[0] == "result"
+        assert reply[2] == "comment"
+        replied.add(reply[1])
+
+    assert replied == set(range(200))
     writer.close()
