@@ -35,6 +35,20 @@ class UnknownConnectionError(ActorError):
         return f"connection {self.connection_id} is unknown to the report actor; reconnect"
 
 
+class DuplicateConnectionError(ActorError):
+    """A replica tried to register a connection id that is registered already."""
+
+    def __init__(self, connection_id: str) -> None:
+        super().__init__(connection_id)
+        self.connection_id = connection_id
+
+    def __str__(self) -> str:
+        return (
+            f"connection {self.connection_id} is already registered with the report actor; "
+            "register the socket under a new id"
+        )
+
+
 def root_cause(error: BaseException) -> BaseException:
     """Return the error a Ray task or actor call raised, without Ray's wrapping.
 

@@ -30,7 +30,11 @@ from actors.connections import (
     Connections,
 )
 from actors.document_edits import apply_chat_edit, merge_insights, set_insight_status
-from actors.errors import ReportUnloadingError, UnknownConnectionError
+from actors.errors import (
+    DuplicateConnectionError,
+    ReportUnloadingError,
+    UnknownConnectionError,
+)
 from actors.outbox import Close, Frame, FrameKind, Outbox, Outgoing
 from actors.revisions import DocumentRevision
 from actors.session_log import ChangeLog
@@ -412,9 +416,18 @@ class ReportActor:
         kind: str,
         is_admin: bool = False,
     ) -> list[Outgoing]:
-        """Register a connection; return the frames it starts with."""
+        """Register a connection; return the frames it starts with.
+
+        Raises:
+            ReportUnloadingError: the actor unloads.
+            DuplicateConnectionError: ``connection_id`` is registered already, by this or
+                another subscription. The registered connection stays as it was.
+            ValueError: ``permission`` or ``kind`` is not a valid value.
+        """
         if self._unloading:
             raise ReportUnloadingError(str(self._report_id))
+        if self._connections.get(connection_id) is not None:
+            raise DuplicateConnectionError(connection_id)
         self._touch()
         connection = Connection(
             id=connection_id,

@@ -113,6 +113,8 @@ async def test_bad_frames_leave_stored_report_unchanged(
         yjs_update(actor, infinite_order),
     ]
     for frame in frames:
+        # The replica leaves a connection that the actor closed, and the client reconnects.
+        await actor.disconnect("writer")
         await actor.connect(subscription, "writer", "bob@example.com", "edit", "binary")
         replies = await actor.receive("writer", frame)
 

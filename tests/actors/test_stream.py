@@ -617,6 +617,43 @@ async def test_connect_invalid_value_fails_request(
     await stream.close()
 
 
+async def test_duplicate_id_from_other_stream_fails(actor: ReportActor) -> None:
+    own_side, other_side = Replica(), Replica()
+    own = await own_side.connect(await actor.open_stream())
+    other = await other_side.connect(await actor.open_stream())
+    await own.join("shared", "ann@example.com", "view", "binary", False)
+    registered = actor._connections.get("shared")
+    presence = actor._connections.presence()
+
+    with pytest.raises(StreamError, match="shared"):
+        await other.join("shared", "eve@example.com", "edit", "text", True)
+    reply = await own.receive("shared", b"\x00\x00\x01\x00")
+
+    assert actor._connections.get("shared") is registered
+    assert registered is not None
+    assert registered.user == "ann@example.com"
+    assert actor._connections.presence() == presence
+    assert len(reply) == 1
+    assert own_side.ended == []
+    assert other_side.ended == []
+    await own.close()
+    await other.close()
+
+
+async def test_duplicate_id_on_same_stream_fails(actor: ReportActor) -> None:
+    replica = Replica()
+    stream = await replica.connect(await actor.open_stream())
+    await stream.join("twice", "ann@example.com", "view", "binary", False)
+    registered = actor._connections.get("twice")
+
+    with pytest.raises(StreamError, match="twice"):
+        await stream.join("twice", "eve@example.com", "edit", "binary", False)
+
+    assert actor._connections.get("twice") is registered
+    assert replica.ended == []
+    await stream.close()
+
+
 async def test_disconnect_unknown_id_is_harmless(actor: ReportActor) -> None:
     replica = Replica()
     stream = await replica.connect(await actor.open_stream())
