@@ -301,9 +301,13 @@ class ReportActor:
 
         With a session, its participants get their listed permission and admins edit;
         anyone else is refused. Without one, the caller's role decides.
+
+        Raises:
+            ValueError: ``role_permission`` is not a valid permission.
         """
+        role = Permission(role_permission)
         if self._session is None:
-            return role_permission
+            return role.value
         permission = self._session.permission_of(user)
         if permission is not None:
             return permission.value

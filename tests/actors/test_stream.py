@@ -617,6 +617,19 @@ async def test_connect_invalid_value_fails_request(
     await stream.close()
 
 
+async def test_permission_with_invalid_role_fails(actor: ReportActor) -> None:
+    replica = Replica()
+    stream = await replica.connect(await actor.open_stream())
+
+    with pytest.raises(StreamError, match="'owner'"):
+        await stream.permission_for("bob@example.com", "owner", False)
+    permission = await stream.permission_for("bob@example.com", "view", False)
+
+    assert permission == "view"
+    assert replica.ended == []
+    await stream.close()
+
+
 async def test_duplicate_id_from_other_stream_fails(actor: ReportActor) -> None:
     own_side, other_side = Replica(), Replica()
     own = await own_side.connect(await actor.open_stream())
