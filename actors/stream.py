@@ -550,8 +550,7 @@ class StreamClient:
         Raises:
             StreamError: the stream ended, or the actor failed to handle the frame.
         """
-        replies: list[Outgoing] = await self._request("recv", connection, frame)
-        return replies
+        return await self._request_items("recv", connection, frame)
 
     async def permission_for(self, user: str, role_permission: str, is_admin: bool) -> str | None:
         """Request the permission ``user`` gets from the actor; None means rejected.
@@ -570,18 +569,28 @@ class StreamClient:
         """Register a socket with the actor; return the frames it starts with.
 
         Raises:
-            StreamError: the stream ended, or the actor rejected the connection because it
-                is unloading.
+            StreamError: the stream ended, its reply carried no items, or the actor rejected
+                the connection because it is unloading, the id is registered already or a
+                value is invalid.
         """
-        initial: list[Outgoing] = await self._request(
-            "connect", connection, user, permission, kind, is_admin
-        )
-        return initial
+        return await self._request_items("connect", connection, user, permission, kind, is_admin)
 
     def leave(self, connection: str) -> None:
         """Tell the actor that a socket left; a stream that ended has already dropped it."""
         if self._ended is None:
             self._send(["disconnect", connection])
+
+    async def _request_items(self, name: str, *arguments: Any) -> list[Outgoing]:
+        """Send a request whose reply carries items; return the items.
+
+        Raises:
+            StreamError: the stream ended, the actor failed, or its reply carried no items.
+        """
+        items = await self._request(name, *arguments)
+        # A "result" reply settles the request with its value as sent, not unpacked.
+        if not isinstance(items, list) or not all(isinstance(i, Frame | Close) for i in items):
+            raise StreamError(f"the report actor replied {items!r:.200} to a {name}, not items")
+        return items
 
     async def _request(self, name: str, *arguments: Any) -> Any:
         if self._ended is not None:

@@ -179,7 +179,7 @@ class Room:
 
         Raises:
             StreamError: the stream ended, or the actor rejected the socket because it is
-                unloading.
+                unloading or the peer's id is registered already.
         """
         if self._stream is None:
             raise StreamError("the room is not open")

@@ -772,3 +772,61 @@ async def test_requests_beyond_limit_all_replied(actor: ReportActor) -> None:
 
     assert replied == set(range(200))
     writer.close()
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        ["result", 0, "edit"],
+        ["result", 0, None],
+        ["result", 0, [["frame", "binary", b"\x00", None, None, None]]],
+    ],
+    ids=["text", "none", "packed items"],
+)
+@pytest.mark.parametrize("request_name", ["connect", "recv"])
+async def test_result_reply_to_items_request_raises(
+    reply: list[Any], request_name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def fake_actor(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_message(reader)  # the ticket
+        await read_message(reader)  # the connect or recv
+        writer.write(encode(reply))
+        await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(fake_actor, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    replica = Replica()
+    stream = await replica.connect(StreamTicket("subscription", "127.0.0.1", port, "secret"))
+
+    if request_name == "connect":
+        request = stream.join("writer", "bob@example.com", "edit", "binary", False)
+    else:
+        request = stream.receive("writer", b"\x00")
+
+    with pytest.raises(StreamError, match=f"replied .* to a {request_name}, not items"):
+        await request
+
+    assert [record for record in caplog.records if record.levelname == "ERROR"] == []
+    await stream.close()
+    server.close()
+
+
+async def test_items_reply_to_permission_raises() -> None:
+    async def fake_actor(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_message(reader)  # the ticket
+        await read_message(reader)  # the permission
+        writer.write(encode(["items", 0, []]))
+        await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(fake_actor, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    replica = Replica()
+    stream = await replica.connect(StreamTicket("subscription", "127.0.0.1", port, "secret"))
+
+    with pytest.raises(StreamError, match="for a permission"):
+        await stream.permission_for("bob@example.com", "edit", False)
+
+    await stream.close()
+    server.close()
