@@ -354,7 +354,10 @@ class StreamServer:
         if name == "disconnect":
             match message:
                 case [_, str() as connection]:
-                    await self._joining.disconnect(connection, subscription)
+                    # A task, as requests are, so that a connect read just before it has
+                    # registered the connection by the time this drops it.
+                    leave = self._joining.disconnect(connection, subscription)
+                    self._track(asyncio.get_running_loop().create_task(leave))
                     return
             raise StreamError("disconnect carries one connection id")
         if name not in _REQUEST_SHAPES:
@@ -373,6 +376,10 @@ class StreamServer:
             raise StreamError("the stream closed while replies waited to be sent")
         task = asyncio.get_running_loop().create_task(self._reply(writer, request, answer))
         task.add_done_callback(lambda _: replies.release())
+        self._track(task)
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        """Keep ``task`` until it ends, so that ``stop`` can cancel it."""
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

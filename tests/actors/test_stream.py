@@ -825,8 +825,30 @@ async def test_items_reply_to_permission_raises() -> None:
     replica = Replica()
     stream = await replica.connect(StreamTicket("subscription", "127.0.0.1", port, "secret"))
 
-    with pytest.raises(StreamError, match="for a permission"):
+    with pytest.raises(StreamError, match="as a permission"):
         await stream.permission_for("bob@example.com", "edit", False)
 
     await stream.close()
     server.close()
+
+
+async def test_disconnect_right_after_connect_drops_it(actor: ReportActor) -> None:
+    ticket = await actor.open_stream()
+    reader, writer = await raw_stream(ticket)
+    writer.write(encode(["hello", ticket.subscription, ticket.secret]))
+
+    # Both messages arrive in one read, as when a client leaves while it joins.
+    writer.write(
+        encode(["connect", 1, "brief", "bob@example.com", "edit", "binary", False])
+        + encode(["disconnect", "brief"])
+    )
+    await writer.drain()
+    # Broadcasts (the presence of the joining connection) may come before the reply.
+    reply = await asyncio.wait_for(read_message(reader), 5.0)
+    while reply[1] is None:
+        reply = await asyncio.wait_for(read_message(reader), 5.0)
+    await until(lambda: not actor._stream._tasks)
+
+    assert reply[:2] == ["items", 1]
+    assert actor._connections.get("brief") is None
+    writer.close()
