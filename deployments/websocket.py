@@ -169,6 +169,11 @@ async def _join(
                 peer, principal.email, permission, principal.role is Role.ADMIN
             )
             return room, initial
+        except asyncio.CancelledError:
+            # The client went away while joining. Leave as a joined socket would, or the
+            # room and the actor would keep a connection that no socket serves.
+            await services.hub.leave(room, peer)
+            raise
         except StreamError as error:
             room.peers.pop(peer.id, None)
             peer.drop_early_frames()
