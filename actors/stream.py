@@ -132,7 +132,9 @@ async def read_message(reader: asyncio.StreamReader, limit: int | None = None) -
     try:
         message = msgpack.unpackb(body, raw=False)
     except (ValueError, msgpack.UnpackException) as error:
-        raise StreamError(f"undecodable message: {error}") from error
+        # msgpack's StackError (nesting deeper than it decodes) carries no text of its own.
+        detail = str(error) or type(error).__name__
+        raise StreamError(f"undecodable message: {detail}") from error
     if not isinstance(message, list) or not message or not isinstance(message[0], str):
         raise StreamError("a message must be an array that starts with its name")
     return message

@@ -103,6 +103,17 @@ async def test_bad_messages_raise_stream_error(data: bytes, message: str) -> Non
         await read_message(reader, limit=1024)
 
 
+async def test_too_deeply_nested_message_is_named() -> None:
+    # Arrays nested 3,000 deep, past the depth that msgpack decodes.
+    body = b"\x91" * 3000 + b"\xc0"
+    reader = asyncio.StreamReader()
+    reader.feed_data(len(body).to_bytes(4, "big") + body)
+    reader.feed_eof()
+
+    with pytest.raises(StreamError, match="undecodable message: StackError"):
+        await read_message(reader)
+
+
 async def test_frame_in_and_broadcast_out(actor: ReportActor) -> None:
     ticket = await actor.open_stream()
     writer_side, observer_side = Replica(), Replica()
