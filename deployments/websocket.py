@@ -117,10 +117,10 @@ async def _admit(
 async def _open_room(
     services: Services, report_id: uuid.UUID, principal: Principal
 ) -> tuple[Room, str | None]:
-    """Open the report's room on this replica and ask its actor for the caller's permission.
+    """Open the report's room on this replica and request the caller's permission.
 
-    The question goes over the room's stream, so that clients joining an open room make no
-    Ray call. Retries across an idle unload: an actor that unloads refuses a new
+    The request goes over the room's stream, so clients joining an open room make no Ray
+    call. The function retries across an idle unload. An actor that unloads rejects a new
     subscription, and one that stops ends its stream or dies with the call in flight. It
     has already left the directory, so the next attempt reaches a freshly loaded actor.
     """
