@@ -20,7 +20,8 @@ element names it.
   ``["disconnect", connection]`` and ``["ping"]``;
 - actor to replica: ``["items", request or None, [outgoing...]]`` (None for broadcasts and
   keepalives), ``["result", request, value]`` (a permission or None),
-  ``["error", request, message]`` and ``["closed", reason]``.
+  ``["error", request, message]`` (the message starts with the error's class name) and
+  ``["closed", reason]``.
 
 The actor writes each broadcast to the streams as it is published. Where frames already
 wait for a stream, it queues behind them, and that stream's pump sends them in order.
@@ -48,6 +49,7 @@ import msgpack
 import ray
 
 from actors import metrics
+from actors.errors import ReportUnloadingError
 from actors.outbox import Close, Frame, FrameKind, Outbox, Outgoing, SubscriptionClosedError
 
 logger = logging.getLogger(__name__)
@@ -98,6 +100,18 @@ class Joining(Protocol):
 
 class StreamError(Exception):
     """The stream broke, its peer broke the protocol, or the actor failed a request."""
+
+
+class RequestFailedError(StreamError):
+    """The actor answered one request with an error; the stream itself carries on.
+
+    ``unloading`` tells an actor that refused because it unloads (whose stream ends soon)
+    from one that refused this request alone.
+    """
+
+    def __init__(self, message: str, *, unloading: bool) -> None:
+        super().__init__(message)
+        self.unloading = unloading
 
 
 @dataclass(frozen=True, slots=True)
@@ -651,7 +665,10 @@ class StreamClient:
         if name == "closed" and len(message) == 2:
             raise StreamError(f"the report actor closed the stream: {message[1]}")
         if name == "error" and len(message) == 3 and _is_request(message[1]):
-            self._settle(message[1], StreamError(f"the report actor failed: {message[2]}"))
+            text = str(message[2])
+            unloading = text.startswith(f"{ReportUnloadingError.__name__}:")
+            failure = RequestFailedError(f"the report actor failed: {text}", unloading=unloading)
+            self._settle(message[1], failure)
             return True
         if name == "result" and len(message) == 3 and _is_request(message[1]):
             self._settle(message[1], message[2])

@@ -18,10 +18,15 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
 from ray.exceptions import RayActorError, RayTaskError
 
-from actors.connections import CLOSE_MALFORMED, CLOSE_SERVICE_RESTART, CLOSE_TOO_BIG
+from actors.connections import (
+    CLOSE_INTERNAL_ERROR,
+    CLOSE_MALFORMED,
+    CLOSE_SERVICE_RESTART,
+    CLOSE_TOO_BIG,
+)
 from actors.errors import ReportUnloadingError
 from actors.outbox import Close, FrameKind
-from actors.stream import StreamError
+from actors.stream import RequestFailedError, StreamError
 from deployments.auth import Principal, Role
 from deployments.errors import (
     ApiError,
@@ -138,7 +143,8 @@ async def _open_room(
                 raise _unavailable(report_id, error) from error
             logger.info("report %s was unloading (%s); retrying", report_id, error)
         except (ReportUnloadingError, StreamError) as error:
-            if attempt == _CONNECT_ATTEMPTS:
+            refused = isinstance(error, RequestFailedError) and not error.unloading
+            if refused or attempt == _CONNECT_ATTEMPTS:
                 raise _unavailable(report_id, error) from error
             logger.info("report %s was unloading (%s); retrying", report_id, error)
         except RayTaskError as error:
@@ -160,7 +166,8 @@ async def _join(
     """Join the report's room and register with its actor, retrying across an unload.
 
     The actor rejects the socket while it unloads, and its room's stream ends when it stops.
-    The next attempt then opens a room with the freshly loaded actor.
+    The next attempt then opens a room with the freshly loaded actor. A socket the actor
+    refuses for any other reason fails at once, and the room stays open for the others.
     """
     for attempt in range(1, _CONNECT_ATTEMPTS + 1):
         room = await services.hub.join(report_id, peer)
@@ -177,6 +184,10 @@ async def _join(
         except StreamError as error:
             room.peers.pop(peer.id, None)
             peer.drop_early_frames()
+            if isinstance(error, RequestFailedError) and not error.unloading:
+                # The actor refused this socket alone; its room serves the others as before.
+                await services.hub.release(room)
+                raise
             services.hub.forget(room)
             if attempt == _CONNECT_ATTEMPTS:
                 raise
@@ -223,9 +234,11 @@ async def collaborate(websocket: WebSocket, report_id: str) -> None:
         room, initial = await _join(services, report_uuid, peer, principal, permission)
     except (ReportUnloadingError, RayActorError, RayTaskError, StreamError) as error:
         logger.error("report %s: joining failed: %s", report_uuid, error)
-        await websocket.close(
-            code=CLOSE_SERVICE_RESTART, reason="the report is restarting; reconnect"
-        )
+        if isinstance(error, RequestFailedError) and not error.unloading:
+            peer.close(CLOSE_INTERNAL_ERROR, f"the report refused the connection: {error}")
+        else:
+            peer.close(CLOSE_SERVICE_RESTART, "the report is restarting; reconnect")
+        await peer.stop()
         return
     room.deliver(initial, only=peer, first=True)
     peer.release()

@@ -17,6 +17,7 @@ from pycrdt import Doc, Map
 from actors.outbox import Close, Frame, FrameKind, Outgoing
 from actors.report_actor import ReportActor
 from actors.stream import (
+    RequestFailedError,
     StreamClient,
     StreamError,
     StreamTicket,
@@ -469,9 +470,10 @@ async def test_join_while_unloading_fails_request(actor: ReportActor) -> None:
     stream = await replica.connect(await actor.open_stream())
     actor._unloading = True
 
-    with pytest.raises(StreamError, match="ReportUnloadingError"):
+    with pytest.raises(RequestFailedError, match="ReportUnloadingError") as refused:
         await stream.join("late", "bob@example.com", "edit", "binary", False)
 
+    assert refused.value.unloading
     assert actor._connections.get("late") is None
     assert replica.ended == []
     await stream.close()
@@ -651,9 +653,10 @@ async def test_duplicate_id_on_same_stream_fails(actor: ReportActor) -> None:
     await stream.join("twice", "ann@example.com", "view", "binary", False)
     registered = actor._connections.get("twice")
 
-    with pytest.raises(StreamError, match="twice"):
+    with pytest.raises(RequestFailedError, match="twice") as refused:
         await stream.join("twice", "eve@example.com", "edit", "binary", False)
 
+    assert not refused.value.unloading
     assert actor._connections.get("twice") is registered
     assert replica.ended == []
     await stream.close()

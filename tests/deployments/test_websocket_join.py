@@ -1,4 +1,4 @@
-"""A socket whose client goes away while it joins leaves its room again."""
+"""Joining a report's room: a client that goes away, an actor that refuses or unloads."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import uuid
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from actors.outbox import FrameKind
+from actors.stream import RequestFailedError
 from deployments import websocket
 from deployments.auth import Principal, Role
 from deployments.hub import Peer
@@ -55,4 +58,88 @@ async def test_cancelled_join_leaves_room() -> None:
     assert joining.cancelled()
     assert hub.left == [(room, peer)]
     assert room.peers == {}
+    await peer.stop()
+
+
+class _RefusingRoom:
+    """A room whose actor refuses the first connect with ``refusal`` and accepts the next."""
+
+    def __init__(self, refusal: RequestFailedError | None) -> None:
+        self.peers: dict[str, Peer] = {}
+        self.refusal = refusal
+
+    async def connect(self, peer: Peer, user: str, permission: str, is_admin: bool) -> Any:
+        refusal, self.refusal = self.refusal, None
+        if refusal is not None:
+            raise refusal
+        return ["welcome"]
+
+
+class _RoomsHub:
+    """A hub that hands out its first room and records what is forgotten or released."""
+
+    def __init__(self, *rooms: _RefusingRoom) -> None:
+        self.rooms = list(rooms)
+        self.forgotten: list[_RefusingRoom] = []
+        self.released: list[_RefusingRoom] = []
+
+    async def join(self, report_id: uuid.UUID, peer: Peer) -> _RefusingRoom:
+        room = self.rooms[0]
+        room.peers[peer.id] = peer
+        return room
+
+    def forget(self, room: _RefusingRoom) -> None:
+        self.forgotten.append(room)
+        self.rooms.remove(room)
+
+    async def release(self, room: _RefusingRoom) -> None:
+        self.released.append(room)
+
+
+def _peer() -> Peer:
+    return Peer(SimpleNamespace(), FrameKind.BINARY, queue_frames=4)  # type: ignore[arg-type]
+
+
+async def _join(hub: _RoomsHub, peer: Peer) -> tuple[Any, list[Any]]:
+    principal = Principal(email="ann@example.com", role=Role.EDITOR)
+    services: Any = SimpleNamespace(hub=hub)
+    return await websocket._join(services, uuid.uuid4(), peer, principal, "edit")
+
+
+async def test_refused_join_keeps_room_open_for_others() -> None:
+    refusal = RequestFailedError(
+        "the report actor failed: DuplicateConnectionError: connection x is registered",
+        unloading=False,
+    )
+    room = _RefusingRoom(refusal)
+    other, peer = _peer(), _peer()
+    room.peers[other.id] = other
+    hub = _RoomsHub(room)
+
+    with pytest.raises(RequestFailedError, match="DuplicateConnectionError"):
+        await _join(hub, peer)
+
+    assert hub.forgotten == []
+    assert hub.released == [room]
+    assert list(room.peers) == [other.id]
+    await peer.stop()
+    await other.stop()
+
+
+async def test_join_refused_while_unloading_retries_in_fresh_room() -> None:
+    refusal = RequestFailedError(
+        "the report actor failed: ReportUnloadingError: report x is unloading", unloading=True
+    )
+    unloading, fresh = _RefusingRoom(refusal), _RefusingRoom(None)
+    hub = _RoomsHub(unloading, fresh)
+    peer = _peer()
+
+    room, initial = await _join(hub, peer)
+
+    assert room is fresh
+    assert initial == ["welcome"]
+    assert hub.forgotten == [unloading]
+    assert hub.released == []
+    assert unloading.peers == {}
+    assert list(fresh.peers) == [peer.id]
     await peer.stop()

@@ -10,7 +10,7 @@ import pytest
 from ray.exceptions import RayActorError
 
 from actors.errors import ReportUnloadingError
-from actors.stream import StreamError
+from actors.stream import RequestFailedError, StreamError
 from deployments import websocket
 from deployments.auth import Principal, Role
 from deployments.errors import ServiceUnavailableError
@@ -53,8 +53,13 @@ def _no_wait(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     "failure",
-    [RayActorError(), ReportUnloadingError("report"), StreamError("the stream closed")],
-    ids=["actor died", "actor unloading", "stream ended"],
+    [
+        RayActorError(),
+        ReportUnloadingError("report"),
+        StreamError("the stream closed"),
+        RequestFailedError("the report actor failed: ReportUnloadingError: x", unloading=True),
+    ],
+    ids=["actor died", "actor unloading", "stream ended", "unloading over the stream"],
 )
 async def test_permission_retries_with_new_room(failure: Exception) -> None:
     hub = _Hub([failure, "edit"])
@@ -79,4 +84,15 @@ async def test_refusal_is_not_retried() -> None:
     _, permission = await websocket._open_room(SimpleNamespace(hub=hub), uuid.uuid4(), ANN)  # type: ignore[arg-type]
 
     assert permission is None
+    assert hub.opened == 1
+
+
+async def test_failed_permission_request_is_not_retried() -> None:
+    failure = RequestFailedError(
+        "the report actor failed: ValueError: 'owner' is not a permission", unloading=False
+    )
+    hub = _Hub([failure, "edit"])
+
+    with pytest.raises(ServiceUnavailableError, match="could not be loaded"):
+        await websocket._open_room(SimpleNamespace(hub=hub), uuid.uuid4(), ANN)  # type: ignore[arg-type]
     assert hub.opened == 1
