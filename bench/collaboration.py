@@ -9,9 +9,10 @@ tests/interop/node_modules, then measures with the same Node harness
 
 1. one writer to N observers on one document, N = 1, 50, 200: propagation p50 and p99 and
    updates per second;
-2. an edit's p99 on a small document, idle and while 50 clients join a large document,
+2. an edit's p99 on a small document, idle and while 50 clients join a large document:
    once with clients that read the document without applying it (tests/interop/
-   join-storm.mjs) and once with y-websocket providers that apply it;
+   join-storm.mjs), and twice with y-websocket providers that apply it, at normal and at
+   the lowest CPU priority;
 3. memory per open report (resident and unique memory of its actor process);
 4. the time to open a cold report (its actor stopped, a spare actor listed): a WebSocket
    connect until the sync reply arrives, and the part of it that is the report actor's
@@ -111,7 +112,7 @@ def harness(
 
 
 def harness_in_background(
-    url: str, room: str, token: str, observers: int, tag: str
+    url: str, room: str, token: str, observers: int, tag: str, niceness: int = 0
 ) -> subprocess.Popen[str]:
     config = {
         "url": url,
@@ -123,7 +124,10 @@ def harness_in_background(
         "tag": tag,
     }
     return subprocess.Popen(
-        ["node", str(HARNESS), json.dumps(config)], stdout=subprocess.PIPE, text=True, cwd=INTEROP
+        ["nice", "-n", str(niceness), "node", str(HARNESS), json.dumps(config)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=INTEROP,
     )
 
 
@@ -220,14 +224,19 @@ def under_load(
     """Time edits on the small room, idle and while 50 clients join the large room.
 
     ``storm_kind`` "yjs": the joining clients are y-websocket providers that apply the
-    document. "read": they read the document's bytes without applying them. Also returns
-    the CPU time each kind of process used while the storm and the loaded edits ran.
+    document. "yjs-niced": the same clients at the lowest CPU priority (nice 19), so that
+    applying fifty copies of the document takes only the CPU the servers and the timed
+    edits leave, as it would on the clients' own machines. "read": they read the
+    document's bytes without applying them. Also returns the CPU time each kind of process
+    used while the storm and the loaded edits ran.
     """
     idle = harness(url, small_room, token, 1, 200, f"idle-{storm_kind}")
     before = cpu_by_role()
     started = time.monotonic()
     if storm_kind == "yjs":
         storm = harness_in_background(url, large_room, token, 50, "storm")
+    elif storm_kind == "yjs-niced":
+        storm = harness_in_background(url, large_room, token, 50, "storm", niceness=19)
     else:
         storm = join_storm_in_background(url, large_room, token, 50)
     loaded = harness(url, small_room, token, 1, 200, f"load-{storm_kind}")
@@ -387,7 +396,7 @@ def main() -> None:
                 reference_url, lambda n: f"fanout-{n}", "", sizes, arguments.updates
             )
             prefill_reference(reference_url, "large", results["large_report_chars"])
-            for storm_kind in ("read", "yjs"):
+            for storm_kind in ("read", "yjs", "yjs-niced"):
                 results[f"ours_load_{storm_kind}"] = under_load(
                     ours.ws_url,
                     f"{small}/collaborate",
