@@ -9,7 +9,13 @@ from crdt.annotations import (
     resolve_anchor,
     resolve_comment,
 )
-from crdt.awareness import AwarenessEntry, AwarenessTable, decode_awareness, encode_awareness
+from crdt.awareness import (
+    AwarenessEntry,
+    AwarenessTable,
+    RelayedAwareness,
+    decode_awareness,
+    encode_awareness,
+)
 from crdt.document import MAX_BODY_CHARS, MergeStrategy, ReportDocument
 from crdt.errors import (
     CommentNotFoundError,
@@ -27,6 +33,7 @@ __all__ = [
     "DocumentError",
     "MergeStrategy",
     "ProtocolError",
+    "RelayedAwareness",
     "ReportDocument",
     "SectionNotFoundError",
     "SectionWatcher",

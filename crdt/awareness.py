@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crdt.errors import ProtocolError
-from crdt.protocol import Reader, write_var_string, write_var_uint
+from crdt.protocol import MessageType, Reader, write_var_string, write_var_uint
 
 # y-protocols drops a state that has not been renewed for 30 s; clients renew every 15 s.
 OUTDATED_SECONDS = 30.0
@@ -168,3 +168,57 @@ class AwarenessTable:
             for entry in self.states()
             if entry.state is not None
         }
+
+
+class RelayedAwareness:
+    """The awareness entry a replica last relayed for each client id, to spot echoes.
+
+    A y-websocket provider sends every awareness update it applies back to the server: its
+    own client's and everyone else's. With N clients, each change comes back N times, and
+    each copy would cross the stream to the report's actor only to be found stale there,
+    while the edits queued behind it wait. A frame whose entries all repeat, byte for
+    byte, what was relayed last for their client ids changes nothing and can stay here.
+    """
+
+    def __init__(self) -> None:
+        self._latest: dict[int, tuple[int, bytes]] = {}
+
+    def relayed(self, frame: bytes) -> None:
+        """Remember the entries of an awareness frame from the actor; ignore other frames."""
+        for client_id, clock, state in _raw_entries(frame) or ():
+            if state == b"null":
+                self._latest.pop(client_id, None)
+            else:
+                self._latest[client_id] = (clock, state)
+
+    def is_echo(self, frame: bytes) -> bool:
+        """Return whether ``frame`` is an awareness update that only repeats relayed entries."""
+        entries = _raw_entries(frame)
+        if not entries:
+            return False
+        latest = self._latest
+        return all(latest.get(client_id) == (clock, state) for client_id, clock, state in entries)
+
+
+def _raw_entries(frame: bytes) -> list[tuple[int, int, bytes]] | None:
+    """Return the entries of an awareness frame with their states undecoded, or None.
+
+    None means that ``frame`` is no well-formed awareness frame; the actor judges those.
+    """
+    if frame[:1] != bytes([MessageType.AWARENESS]):
+        return None
+    try:
+        outer = Reader(frame)
+        outer.var_uint()
+        reader = Reader(outer.var_bytes())
+        if outer.remaining:
+            return None
+        count = reader.var_uint()
+        if count > reader.remaining:
+            return None
+        entries = [
+            (reader.var_uint(), reader.var_uint(), reader.var_bytes()) for _ in range(count)
+        ]
+    except ProtocolError:
+        return None
+    return None if reader.remaining else entries

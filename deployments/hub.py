@@ -28,6 +28,7 @@ from actors.connections import CLOSE_SERVICE_RESTART, CLOSE_SLOW_CONSUMER
 from actors.outbox import Close, Frame, FrameKind, Outgoing, coalesce_updates
 from actors.stream import StreamClient, StreamError
 from config import Settings
+from crdt import RelayedAwareness
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,8 @@ class Room:
         self.actor = actor
         self.subscription = ""
         self.peers: dict[str, Peer] = {}
+        # What the actor last sent out for each awareness client, to drop clients' echoes.
+        self.awareness = RelayedAwareness()
         self._stream: StreamClient | None = None
 
     @classmethod
@@ -152,6 +155,8 @@ class Room:
     ) -> None:
         """Pass frames to every peer or ``only`` one; ``first`` marks its first frames."""
         for item in items:
+            if isinstance(item, Frame) and isinstance(item.payload, bytes):
+                self.awareness.relayed(item.payload)
             targets = item.targets
             peers = [only] if only is not None else list(self.peers.values())
             for peer in peers:

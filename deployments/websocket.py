@@ -185,7 +185,7 @@ async def _join(
             room.peers.pop(peer.id, None)
             peer.drop_early_frames()
             if isinstance(error, RequestFailedError) and not error.unloading:
-                # The actor refused this socket alone; its room serves the others as before.
+                # The actor rejected this socket alone; its room serves the others as before.
                 await services.hub.release(room)
                 raise
             services.hub.forget(room)
@@ -235,7 +235,7 @@ async def collaborate(websocket: WebSocket, report_id: str) -> None:
     except (ReportUnloadingError, RayActorError, RayTaskError, StreamError) as error:
         logger.error("report %s: joining failed: %s", report_uuid, error)
         if isinstance(error, RequestFailedError) and not error.unloading:
-            peer.close(CLOSE_INTERNAL_ERROR, f"the report refused the connection: {error}")
+            peer.close(CLOSE_INTERNAL_ERROR, f"the report rejected the connection: {error}")
         else:
             peer.close(CLOSE_SERVICE_RESTART, "the report is restarting; reconnect")
         await peer.stop()
@@ -272,6 +272,8 @@ async def _relay(websocket: WebSocket, services: Services, room: Room, peer: Pee
             expected = "binary Yjs" if peer.kind is FrameKind.BINARY else "text JSON"
             peer.close(CLOSE_MALFORMED, f"this connection carries {expected} frames")
             return
+        if isinstance(data, bytes) and room.awareness.is_echo(data):
+            continue
         try:
             replies = await room.receive(peer, data)
         except StreamError as error:

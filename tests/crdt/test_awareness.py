@@ -4,8 +4,16 @@ import json
 
 import pytest
 
-from crdt import AwarenessEntry, AwarenessTable, ProtocolError, decode_awareness, encode_awareness
+from crdt import (
+    AwarenessEntry,
+    AwarenessTable,
+    ProtocolError,
+    RelayedAwareness,
+    decode_awareness,
+    encode_awareness,
+)
 from crdt.awareness import MAX_CLIENTS_PER_CONNECTION
+from crdt.protocol import awareness_frame, sync_update
 
 
 def entry(client_id: int, clock: int, state: object) -> AwarenessEntry:
@@ -155,3 +163,67 @@ def test_state_size_counts_utf8_bytes() -> None:
 
     with pytest.raises(ProtocolError, match="exceeds 64 KiB"):
         decode_awareness(payload)
+
+
+def frame_of(*entries: AwarenessEntry) -> bytes:
+    return awareness_frame(encode_awareness(entries))
+
+
+ANN = AwarenessEntry(7, 3, '{"user":"ann"}')
+BOB = AwarenessEntry(9, 1, '{"user":"bob"}')
+
+
+def test_repeat_of_relayed_entries_is_echo() -> None:
+    relayed = RelayedAwareness()
+    relayed.relayed(frame_of(ANN, BOB))
+
+    assert relayed.is_echo(frame_of(ANN))
+    assert relayed.is_echo(frame_of(BOB, ANN))
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        AwarenessEntry(7, 4, '{"user":"ann"}'),
+        AwarenessEntry(7, 3, '{"user":"ann","cursor":1}'),
+        AwarenessEntry(7, 3, None),
+        AwarenessEntry(8, 3, '{"user":"ann"}'),
+    ],
+    ids=["newer clock", "other state", "removal", "other client"],
+)
+def test_changed_entry_is_no_echo(entry: AwarenessEntry) -> None:
+    relayed = RelayedAwareness()
+    relayed.relayed(frame_of(ANN))
+
+    assert not relayed.is_echo(frame_of(entry))
+    assert not relayed.is_echo(frame_of(ANN, entry))
+
+
+def test_relayed_removal_forgets_client() -> None:
+    relayed = RelayedAwareness()
+    relayed.relayed(frame_of(ANN))
+    relayed.relayed(frame_of(AwarenessEntry(7, 4, None)))
+
+    assert not relayed.is_echo(frame_of(ANN))
+    assert not relayed.is_echo(frame_of(AwarenessEntry(7, 4, None)))
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b"",
+        frame_of(),
+        sync_update(b"\x00\x00"),
+        frame_of(ANN)[:-1],
+        frame_of(ANN) + b"\x00",
+        b"\x01\x04\x05\x07\x03",
+    ],
+    ids=["empty", "no entries", "document update", "truncated", "trailing byte", "count too big"],
+)
+def test_other_frames_are_no_echo(frame: bytes) -> None:
+    relayed = RelayedAwareness()
+    relayed.relayed(frame_of(ANN))
+    relayed.relayed(frame)
+
+    assert not relayed.is_echo(frame)
+    assert relayed.is_echo(frame_of(ANN))
