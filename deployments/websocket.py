@@ -167,7 +167,7 @@ async def _join(
 
     The actor rejects the socket while it unloads, and its room's stream ends when it stops.
     The next attempt then opens a room with the freshly loaded actor. A socket the actor
-    refuses for any other reason fails at once, and the room stays open for the others.
+    rejects for any other reason fails at once, and the room stays open for the others.
     """
     for attempt in range(1, _CONNECT_ATTEMPTS + 1):
         room = await services.hub.join(report_id, peer)
