@@ -30,6 +30,7 @@ from crdt import (
     UpdateRejectedError,
     add_comment,
     anchor,
+    comment_view,
     decode_awareness,
     encode_awareness,
     list_comments,
@@ -55,7 +56,9 @@ logger = logging.getLogger(__name__)
 # The actor's path for a client's update: store it, apply it, broadcast it.
 StoreUpdate = Callable[[bytes, Connection], Awaitable[None]]
 # The actor's path for a server-side edit made on a client's behalf.
-CommitEdit = Callable[[Callable[[ReportDocument], Any], Connection, str | None], Awaitable[Any]]
+CommitEdit = Callable[
+    [Callable[[ReportDocument], Any], Connection, str | None, str], Awaitable[Any]
+]
 # The actor's callback that drops the connections of replica subscriptions whose queue
 # overflowed on a publish.
 DropOverflowed = Callable[[list[str]], None]
@@ -399,7 +402,7 @@ class Collaboration:
         def edit(document: ReportDocument) -> None:
             document.update_section(section_id, title=title, body=content, strategy=strategy)
 
-        await self._commit_edit(edit, connection, section_id)
+        await self._commit_edit(edit, connection, section_id, "content_update")
         return {"section_id": section_id}
 
     async def _user_cursor(self, connection: Connection, message: dict[str, Any]) -> Any:
@@ -478,13 +481,16 @@ class Collaboration:
                 )
             )
 
-        await self._commit_edit(edit, connection, section_id)
+        await self._commit_edit(edit, connection, section_id, "comment_added")
         return created
 
     async def _comment_resolved(self, connection: Connection, message: dict[str, Any]) -> Any:
         if not connection.can_comment:
             raise ValueError(self._denial(connection))
         comment_id = _text(message, "comment_id")
+        current = comment_view(self.document, comment_id)
+        if current["resolved"]:
+            return current
         resolved: dict[str, Any] = {}
 
         def edit(document: ReportDocument) -> None:
@@ -492,7 +498,7 @@ class Collaboration:
                 resolve_comment(document, comment_id, user=connection.user, resolved_at=now_iso())
             )
 
-        await self._commit_edit(edit, connection, None)
+        await self._commit_edit(edit, connection, current["section_id"], "comment_resolved")
         return resolved
 
 

@@ -336,10 +336,17 @@ class ReportActor:
         return comment_view(self._document, comment_id)
 
     async def resolve_comment(self, comment_id: str, user: str) -> dict[str, Any]:
+        """Resolve a comment; one resolved already is returned as it is, unchanged."""
+        current = comment_view(self._document, comment_id)
+        if current["resolved"]:
+            return current
+
         def edit(document: ReportDocument) -> None:
             resolve_comment(document, comment_id, user=user, resolved_at=now_iso())
 
-        await self._commit(edit, user=user, change_type="comment_resolved")
+        await self._commit(
+            edit, user=user, section_id=current["section_id"], change_type="comment_resolved"
+        )
         return comment_view(self._document, comment_id)
 
     # Assistant: insights and chat edits -----------------------------------------------------
@@ -495,9 +502,17 @@ class ReportActor:
         self._shadow.check(update)
         await self._store_and_apply(update, connection.user, checked=True)
 
-    async def _edit_for(self, edit: Edit, connection: Connection, section_id: str | None) -> Any:
+    async def _edit_for(
+        self, edit: Edit, connection: Connection, section_id: str | None, change_type: str
+    ) -> Any:
+        """Commit a JSON client's edit. Section text is audited coalesced, as Yjs edits are;
+        a comment gets an audit entry of its own, as one made over REST does."""
         _, result = await self._commit(
-            edit, user=connection.user, section_id=section_id, live=True
+            edit,
+            user=connection.user,
+            section_id=section_id,
+            change_type=change_type,
+            live=change_type == "content_update",
         )
         return result
 

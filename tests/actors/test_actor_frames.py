@@ -20,6 +20,7 @@ from crdt.protocol import (
     write_var_bytes,
     write_var_uint,
 )
+from storage import AuditRepository, Database
 from tests.actors.conftest import stored_state
 
 
@@ -185,3 +186,47 @@ async def test_highest_awareness_clock_keeps_leave_announced(actor: ReportActor)
     assert replies[0].code == 4400
     payloads = [frame.payload for frame in after if isinstance(frame, Frame)]
     assert any('"event": "leave"' in str(payload) for payload in payloads)
+
+
+async def test_json_comments_logged_as_comments(
+    actor: ReportActor, session_settings: Settings, new_report_id: uuid.UUID
+) -> None:
+    subscription = await actor.subscribe()
+    await actor.connect(subscription, "reader", "ann@example.com", "comment", "text")
+    added = {"type": "comment_added", "section_id": "risk", "content": "Why?", "position": 4}
+    await actor.receive("reader", json.dumps(added))
+    comment_id = (await actor.session_view())["comments"][0]["comment_id"]
+    resolved = {"type": "comment_resolved", "comment_id": comment_id}
+    await actor.receive("reader", json.dumps(resolved))
+
+    log = (await actor.session_view())["changes_log"]
+    ann = [(e["section_id"], e["change_type"]) for e in log if e["user_id"] == "ann@example.com"]
+
+    assert ann == [("risk", "comment_added"), ("risk", "comment_resolved")]
+    database = Database(session_settings.sqlalchemy_url)
+    try:
+        audited = AuditRepository(database).for_report(new_report_id)
+    finally:
+        database.dispose()
+    actions = [entry.action for entry in audited if entry.actor == "ann@example.com"]
+    assert actions == ["comment_added", "comment_resolved"]
+
+
+async def test_second_resolve_keeps_first(actor: ReportActor) -> None:
+    comment = await actor.add_comment("risk", "Why?", None, "ann@example.com")
+    first = await actor.resolve_comment(comment["comment_id"], "ann@example.com")
+    version = (await actor.read())["meta"]["version"]
+    subscription = await actor.subscribe()
+    await actor.connect(subscription, "reader", "bob@example.com", "comment", "text")
+    again = {"type": "comment_resolved", "comment_id": comment["comment_id"]}
+
+    over_rest = await actor.resolve_comment(comment["comment_id"], "bob@example.com")
+    await actor.receive("reader", json.dumps(again))
+
+    assert first["resolved_by"] == "ann@example.com"
+    assert over_rest == first
+    assert (await actor.session_view())["comments"] == [first]
+    assert (await actor.read())["meta"]["version"] == version
+    log = (await actor.session_view())["changes_log"]
+    assert [e["change_type"] for e in log if e["user_id"] == "bob@example.com"] == []
+    assert [e["section_id"] for e in log if e["change_type"] == "comment_resolved"] == ["risk"]

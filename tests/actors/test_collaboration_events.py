@@ -21,7 +21,10 @@ async def _store_update(update: bytes, connection: Connection) -> None:
 
 
 async def _commit_edit(
-    edit: Callable[[ReportDocument], Any], connection: Connection, section_id: str | None
+    edit: Callable[[ReportDocument], Any],
+    connection: Connection,
+    section_id: str | None,
+    change_type: str,
 ) -> Any:
     raise AssertionError("no test here edits the document")
 
