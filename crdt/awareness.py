@@ -178,6 +178,12 @@ class RelayedAwareness:
     each copy would cross the stream to the report's actor only to be found stale there,
     while the edits queued behind it wait. A frame whose entries all repeat, byte for
     byte, what was relayed last for their client ids changes nothing and can stay here.
+
+    NOTE: the actor publishes a removal up to ``AWARENESS_INTERVAL_SECONDS`` (50 ms, in
+    actors/collaboration.py) after its table deletes the client, and the removal then
+    crosses the stream. In that window an unchanged entry, such as the one a y-websocket
+    client sends again on reconnecting, stays here although the actor would take it back.
+    y-protocols 1.0.7 clients send it again with a newer clock once the removal reaches them.
     """
 
     def __init__(self) -> None:
@@ -192,12 +198,46 @@ class RelayedAwareness:
                 self._latest[client_id] = (clock, state)
 
     def is_echo(self, frame: bytes) -> bool:
-        """Return whether ``frame`` is an awareness update that only repeats relayed entries."""
-        entries = _raw_entries(frame)
-        if not entries:
+        """Return whether ``frame`` is an awareness update that only repeats relayed entries.
+
+        A client's frame can be as large as the frame limit (8 MiB by default), so the check
+        stops at the first entry that is no repeat and decodes nothing into a list. An echo
+        repeats one relayed update, which names each client id once, so a frame with more
+        entries than there are remembered client ids is no echo.
+        """
+        reader = _awareness_update(frame)
+        if reader is None:
             return False
         latest = self._latest
-        return all(latest.get(client_id) == (clock, state) for client_id, clock, state in entries)
+        try:
+            count = reader.var_uint()
+            if count == 0 or count > len(latest):
+                return False
+            for _ in range(count):
+                client_id = reader.var_uint()
+                clock = reader.var_uint()
+                if latest.get(client_id) != (clock, reader.var_bytes()):
+                    return False
+        except ProtocolError:
+            return False
+        return reader.remaining == 0
+
+
+def _awareness_update(frame: bytes) -> Reader | None:
+    """Return a reader positioned at the awareness update in ``frame``, or None.
+
+    None means that ``frame`` is not an awareness message, or has bytes after its update.
+    The reader reads ``frame`` in place, so the update is not copied.
+    """
+    if frame[:1] != bytes([MessageType.AWARENESS]):
+        return None
+    reader = Reader(frame)
+    try:
+        reader.var_uint()
+        length = reader.var_uint()
+    except ProtocolError:
+        return None
+    return reader if length == reader.remaining else None
 
 
 def _raw_entries(frame: bytes) -> list[tuple[int, int, bytes]] | None:
@@ -205,14 +245,10 @@ def _raw_entries(frame: bytes) -> list[tuple[int, int, bytes]] | None:
 
     None means that ``frame`` is no well-formed awareness frame; the actor judges those.
     """
-    if frame[:1] != bytes([MessageType.AWARENESS]):
+    reader = _awareness_update(frame)
+    if reader is None:
         return None
     try:
-        outer = Reader(frame)
-        outer.var_uint()
-        reader = Reader(outer.var_bytes())
-        if outer.remaining:
-            return None
         count = reader.var_uint()
         if count > reader.remaining:
             return None

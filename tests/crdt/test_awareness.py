@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 
 import pytest
 
@@ -13,7 +14,7 @@ from crdt import (
     encode_awareness,
 )
 from crdt.awareness import MAX_CLIENTS_PER_CONNECTION
-from crdt.protocol import awareness_frame, sync_update
+from crdt.protocol import awareness_frame, sync_update, write_var_uint
 
 
 def entry(client_id: int, clock: int, state: object) -> AwarenessEntry:
@@ -227,3 +228,28 @@ def test_other_frames_are_no_echo(frame: bytes) -> None:
 
     assert not relayed.is_echo(frame)
     assert relayed.is_echo(frame_of(ANN))
+
+
+def test_surplus_entries_are_no_echo() -> None:
+    relayed = RelayedAwareness()
+    relayed.relayed(frame_of(ANN))
+
+    assert not relayed.is_echo(frame_of(ANN, ANN))
+
+
+def test_echo_check_of_large_frame_allocates_little() -> None:
+    # 350,000 entries of 3 bytes each, the first of them for a client id never relayed.
+    count = 350_000
+    frame = awareness_frame(write_var_uint(count) + b"\x01\x00\x00" * count)
+    relayed = RelayedAwareness()
+    relayed.relayed(frame_of(ANN))
+
+    tracemalloc.start()
+    try:
+        echo = relayed.is_echo(frame)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert not echo
+    assert peak < 64 * 1024
