@@ -232,6 +232,11 @@ async def collaborate(websocket: WebSocket, report_id: str) -> None:
     peer = Peer(websocket, kind, services.settings.ws_send_queue_frames)
     try:
         room, initial = await _join(services, report_uuid, peer, principal, permission)
+    except asyncio.CancelledError:
+        # The client went away while its room opened or between attempts, when the peer
+        # is in no room whose leave would stop its writer.
+        await peer.stop()
+        raise
     except (ReportUnloadingError, RayActorError, RayTaskError, StreamError) as error:
         logger.error("report %s: joining failed: %s", report_uuid, error)
         if isinstance(error, RequestFailedError) and not error.unloading:

@@ -143,3 +143,53 @@ async def test_join_refused_while_unloading_retries_in_fresh_room() -> None:
     assert unloading.peers == {}
     assert list(fresh.peers) == [peer.id]
     await peer.stop()
+
+
+class _OpeningHub:
+    """A hub whose room takes longer to open than the client waits."""
+
+    def __init__(self) -> None:
+        self.opening = asyncio.Event()
+
+    async def join(self, report_id: uuid.UUID, peer: Peer) -> Any:
+        self.opening.set()
+        await asyncio.Event().wait()
+
+
+class _AcceptingSocket:
+    """An upgraded socket of a client that sends nothing, serving ``services``."""
+
+    def __init__(self, services: Any) -> None:
+        self.app = SimpleNamespace(state=SimpleNamespace(services=services))
+        self.query_params: dict[str, str] = {}
+        self.headers: dict[str, str] = {}
+
+    async def accept(self, subprotocol: str | None = None) -> None:
+        pass
+
+
+async def test_cancelled_room_opening_stops_writer(monkeypatch: pytest.MonkeyPatch) -> None:
+    peers: list[Peer] = []
+
+    class _RecordedPeer(Peer):
+        def __init__(self, *arguments: Any, **options: Any) -> None:
+            super().__init__(*arguments, **options)
+            peers.append(self)
+
+    async def admit(*arguments: Any) -> tuple[Principal, str]:
+        return Principal(email="ann@example.com", role=Role.EDITOR), "edit"
+
+    monkeypatch.setattr(websocket, "_admit", admit)
+    monkeypatch.setattr(websocket, "Peer", _RecordedPeer)
+    hub = _OpeningHub()
+    services = SimpleNamespace(hub=hub, settings=SimpleNamespace(ws_send_queue_frames=4))
+    socket: Any = _AcceptingSocket(services)
+    handler = asyncio.create_task(websocket.collaborate(socket, str(uuid.uuid4())))
+    await asyncio.wait_for(hub.opening.wait(), 5.0)
+
+    handler.cancel()
+    await asyncio.gather(handler, return_exceptions=True)
+
+    assert handler.cancelled()
+    assert len(peers) == 1
+    assert peers[0]._writer.done()
