@@ -130,6 +130,7 @@ async def _open_room(
     has already left the directory, so the next attempt reaches a freshly loaded actor.
     """
     for attempt in range(1, _CONNECT_ATTEMPTS + 1):
+        room: Room | None = None
         try:
             room = await services.hub.open(report_id)
             permission = await room.permission_for(
@@ -143,6 +144,10 @@ async def _open_room(
                 raise _unavailable(report_id, error) from error
             logger.info("report %s was unloading (%s); retrying", report_id, error)
         except (ReportUnloadingError, StreamError) as error:
+            if isinstance(error, RequestFailedError) and room is not None:
+                # The stream outlives a failed request, so a room opened for this request
+                # alone would stay open with no socket until its next keepalive.
+                await services.hub.release(room)
             refused = isinstance(error, RequestFailedError) and not error.unloading
             if refused or attempt == _CONNECT_ATTEMPTS:
                 raise _unavailable(report_id, error) from error

@@ -11,9 +11,11 @@ from ray.exceptions import RayActorError
 
 from actors.errors import ReportUnloadingError
 from actors.stream import RequestFailedError, StreamError
+from config import Settings
 from deployments import websocket
 from deployments.auth import Principal, Role
 from deployments.errors import ServiceUnavailableError
+from deployments.hub import ReportHub
 
 
 class _Room:
@@ -41,6 +43,12 @@ class _Hub:
         if isinstance(outcome, RayActorError | ReportUnloadingError):
             raise outcome
         return _Room(outcome)
+
+    def forget(self, room: _Room) -> None:
+        pass
+
+    async def release(self, room: _Room) -> None:
+        pass
 
 
 ANN = Principal(email="ann@example.com", role=Role.EDITOR)
@@ -96,3 +104,69 @@ async def test_failed_permission_request_is_not_retried() -> None:
     with pytest.raises(ServiceUnavailableError, match="could not be loaded"):
         await websocket._open_room(SimpleNamespace(hub=hub), uuid.uuid4(), ANN)  # type: ignore[arg-type]
     assert hub.opened == 1
+
+
+class _StreamRoom:
+    """An open room whose actor returns ``outcome`` to a permission request."""
+
+    def __init__(self, report_id: uuid.UUID, outcome: Any) -> None:
+        self.report_id = report_id
+        self.peers: dict[str, Any] = {}
+        self.outcome = outcome
+        self.closed = False
+
+    async def permission_for(self, user: str, role_permission: str, is_admin: bool) -> Any:
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        return self.outcome
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+class _StreamHub(ReportHub):
+    """A real hub whose rooms, opened in turn with the given outcomes, need no actor."""
+
+    def __init__(self, outcomes: list[Any]) -> None:
+        super().__init__(Settings())
+        self._outcomes = outcomes
+        self.rooms: list[_StreamRoom] = []
+
+    async def _open(self, report_id: uuid.UUID) -> Any:
+        opened = self._rooms.get(report_id)
+        if opened is not None:
+            return opened
+        room = _StreamRoom(report_id, self._outcomes[len(self.rooms)])
+        self.rooms.append(room)
+        self._rooms[report_id] = room  # type: ignore[assignment]
+        return room
+
+
+async def test_failed_permission_request_releases_empty_room() -> None:
+    failure = RequestFailedError(
+        "the report actor failed: ValueError: 'owner' is not a permission", unloading=False
+    )
+    hub = _StreamHub([failure])
+    report_id = uuid.uuid4()
+
+    with pytest.raises(ServiceUnavailableError):
+        await websocket._open_room(SimpleNamespace(hub=hub), report_id, ANN)  # type: ignore[arg-type]
+
+    assert hub.room_of(report_id) is None
+    assert hub.rooms[0].closed
+
+
+async def test_failed_permission_request_keeps_used_room() -> None:
+    failure = RequestFailedError(
+        "the report actor failed: ValueError: 'owner' is not a permission", unloading=False
+    )
+    hub = _StreamHub([failure])
+    report_id = uuid.uuid4()
+    room: Any = await hub.open(report_id)
+    room.peers["other socket"] = object()
+
+    with pytest.raises(ServiceUnavailableError):
+        await websocket._open_room(SimpleNamespace(hub=hub), report_id, ANN)  # type: ignore[arg-type]
+
+    assert hub.room_of(report_id) is room
+    assert not hub.rooms[0].closed
