@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 # How long a closing socket may take to flush its queue and send its close frame.
 _CLOSE_GRACE_SECONDS = 2.0
+_MAX_REASON_BYTES = 123
 
 
 class Peer:
@@ -94,7 +95,7 @@ class Peer:
                 # Updates that queued up while the socket was busy go out as one frame.
                 for item in coalesce_updates(queued):
                     if isinstance(item, Close):
-                        await self.websocket.close(code=item.code, reason=item.reason[:120])
+                        await self.websocket.close(code=item.code, reason=_close_reason(item))
                         return
                     if isinstance(item.payload, bytes):
                         await self.websocket.send_bytes(item.payload)
@@ -112,6 +113,14 @@ class Peer:
         self._writer.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._writer
+
+
+def _close_reason(item: Close) -> str:
+    """Return the close reason cut to the 123 UTF-8 bytes that a close frame has room for.
+
+    RFC 6455 limits a control frame's payload to 125 bytes, 2 of them for the code.
+    """
+    return item.reason.encode()[:_MAX_REASON_BYTES].decode(errors="ignore")
 
 
 class Room:

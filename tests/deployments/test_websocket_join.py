@@ -193,3 +193,25 @@ async def test_cancelled_room_opening_stops_writer(monkeypatch: pytest.MonkeyPat
     assert handler.cancelled()
     assert len(peers) == 1
     assert peers[0]._writer.done()
+
+
+class _ClosingSocket:
+    """A socket that records the reason it is closed with."""
+
+    def __init__(self) -> None:
+        self.reasons: list[str] = []
+
+    async def close(self, code: int, reason: str) -> None:
+        self.reasons.append(reason)
+
+
+async def test_rejection_reason_fits_close_frame() -> None:
+    socket = _ClosingSocket()
+    peer = Peer(socket, FrameKind.BINARY, queue_frames=4)  # type: ignore[arg-type]
+
+    peer.close(1011, "the report rejected the connection: " + "é" * 200)
+    await peer.stop()
+
+    assert len(socket.reasons) == 1
+    assert socket.reasons[0].startswith("the report rejected the connection: éé")
+    assert len(socket.reasons[0].encode()) <= 123
