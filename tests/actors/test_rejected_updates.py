@@ -32,7 +32,10 @@ class Store:
 
 
 async def _commit_edit(
-    edit: Callable[[ReportDocument], Any], connection: Connection, section_id: str | None
+    edit: Callable[[ReportDocument], Any],
+    connection: Connection,
+    section_id: str | None,
+    change_type: str,
 ) -> Any:
     raise AssertionError("no test here edits the document through JSON events")
 
