@@ -103,10 +103,10 @@ class StreamError(Exception):
 
 
 class RequestFailedError(StreamError):
-    """The actor answered one request with an error; the stream itself carries on.
+    """An error reply from the actor to one request; the stream itself stays open.
 
-    ``unloading`` tells an actor that refused because it unloads (whose stream ends soon)
-    from one that refused this request alone.
+    ``unloading`` is true when the actor rejected the request because it unloads, so its
+    stream ends soon, and false when it rejected this request alone.
     """
 
     def __init__(self, message: str, *, unloading: bool) -> None:

@@ -148,8 +148,8 @@ async def _open_room(
                 # The stream outlives a failed request, so a room opened for this request
                 # alone would stay open with no socket until its next keepalive.
                 await services.hub.release(room)
-            refused = isinstance(error, RequestFailedError) and not error.unloading
-            if refused or attempt == _CONNECT_ATTEMPTS:
+            rejected = isinstance(error, RequestFailedError) and not error.unloading
+            if rejected or attempt == _CONNECT_ATTEMPTS:
                 raise _unavailable(report_id, error) from error
             logger.info("report %s was unloading (%s); retrying", report_id, error)
         except RayTaskError as error:

@@ -1,4 +1,4 @@
-"""Joining a report's room: a client that goes away, an actor that refuses or unloads."""
+"""Joining a report's room: a client that goes away, an actor that rejects or unloads."""
 
 from __future__ import annotations
 
@@ -61,38 +61,38 @@ async def test_cancelled_join_leaves_room() -> None:
     await peer.stop()
 
 
-class _RefusingRoom:
-    """A room whose actor refuses the first connect with ``refusal`` and accepts the next."""
+class _RejectingRoom:
+    """A room whose actor rejects the first connect with ``rejection`` and accepts the next."""
 
-    def __init__(self, refusal: RequestFailedError | None) -> None:
+    def __init__(self, rejection: RequestFailedError | None) -> None:
         self.peers: dict[str, Peer] = {}
-        self.refusal = refusal
+        self.rejection = rejection
 
     async def connect(self, peer: Peer, user: str, permission: str, is_admin: bool) -> Any:
-        refusal, self.refusal = self.refusal, None
-        if refusal is not None:
-            raise refusal
+        rejection, self.rejection = self.rejection, None
+        if rejection is not None:
+            raise rejection
         return ["welcome"]
 
 
 class _RoomsHub:
     """A hub that hands out its first room and records what is forgotten or released."""
 
-    def __init__(self, *rooms: _RefusingRoom) -> None:
+    def __init__(self, *rooms: _RejectingRoom) -> None:
         self.rooms = list(rooms)
-        self.forgotten: list[_RefusingRoom] = []
-        self.released: list[_RefusingRoom] = []
+        self.forgotten: list[_RejectingRoom] = []
+        self.released: list[_RejectingRoom] = []
 
-    async def join(self, report_id: uuid.UUID, peer: Peer) -> _RefusingRoom:
+    async def join(self, report_id: uuid.UUID, peer: Peer) -> _RejectingRoom:
         room = self.rooms[0]
         room.peers[peer.id] = peer
         return room
 
-    def forget(self, room: _RefusingRoom) -> None:
+    def forget(self, room: _RejectingRoom) -> None:
         self.forgotten.append(room)
         self.rooms.remove(room)
 
-    async def release(self, room: _RefusingRoom) -> None:
+    async def release(self, room: _RejectingRoom) -> None:
         self.released.append(room)
 
 
@@ -106,12 +106,12 @@ async def _join(hub: _RoomsHub, peer: Peer) -> tuple[Any, list[Any]]:
     return await websocket._join(services, uuid.uuid4(), peer, principal, "edit")
 
 
-async def test_refused_join_keeps_room_open_for_others() -> None:
-    refusal = RequestFailedError(
+async def test_rejected_join_keeps_room_open() -> None:
+    rejection = RequestFailedError(
         "the report actor failed: DuplicateConnectionError: connection x is registered",
         unloading=False,
     )
-    room = _RefusingRoom(refusal)
+    room = _RejectingRoom(rejection)
     other, peer = _peer(), _peer()
     room.peers[other.id] = other
     hub = _RoomsHub(room)
@@ -126,11 +126,11 @@ async def test_refused_join_keeps_room_open_for_others() -> None:
     await other.stop()
 
 
-async def test_join_refused_while_unloading_retries_in_fresh_room() -> None:
-    refusal = RequestFailedError(
+async def test_unloading_rejection_retries_fresh_room() -> None:
+    rejection = RequestFailedError(
         "the report actor failed: ReportUnloadingError: report x is unloading", unloading=True
     )
-    unloading, fresh = _RefusingRoom(refusal), _RefusingRoom(None)
+    unloading, fresh = _RejectingRoom(rejection), _RejectingRoom(None)
     hub = _RoomsHub(unloading, fresh)
     peer = _peer()
 
