@@ -148,14 +148,18 @@ async def _open_room(
                 # The stream outlives a failed request, so a room opened for this request
                 # alone would stay open with no socket until its next keepalive.
                 await services.hub.release(room)
-            rejected = isinstance(error, RequestFailedError) and not error.unloading
-            if rejected or attempt == _CONNECT_ATTEMPTS:
+            if _rejected_alone(error) or attempt == _CONNECT_ATTEMPTS:
                 raise _unavailable(report_id, error) from error
             logger.info("report %s was unloading (%s); retrying", report_id, error)
         except RayTaskError as error:
             raise _unavailable(report_id, error) from error
         await asyncio.sleep(_RETRY_SECONDS * attempt)
     raise AssertionError("unreachable")
+
+
+def _rejected_alone(error: BaseException) -> bool:
+    """Return whether the actor rejected this one request while its stream stays usable."""
+    return isinstance(error, RequestFailedError) and not error.unloading
 
 
 def _unavailable(report_id: uuid.UUID, error: Exception) -> ServiceUnavailableError:
@@ -189,7 +193,7 @@ async def _join(
         except StreamError as error:
             room.peers.pop(peer.id, None)
             peer.drop_early_frames()
-            if isinstance(error, RequestFailedError) and not error.unloading:
+            if _rejected_alone(error):
                 # The actor rejected this socket alone; its room serves the others as before.
                 await services.hub.release(room)
                 raise
@@ -244,7 +248,7 @@ async def collaborate(websocket: WebSocket, report_id: str) -> None:
         raise
     except (ReportUnloadingError, RayActorError, RayTaskError, StreamError) as error:
         logger.error("report %s: joining failed: %s", report_uuid, error)
-        if isinstance(error, RequestFailedError) and not error.unloading:
+        if _rejected_alone(error):
             peer.close(CLOSE_INTERNAL_ERROR, f"the report rejected the connection: {error}")
         else:
             peer.close(CLOSE_SERVICE_RESTART, "the report is restarting; reconnect")
