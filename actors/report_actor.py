@@ -336,7 +336,7 @@ class ReportActor:
         return comment_view(self._document, comment_id)
 
     async def resolve_comment(self, comment_id: str, user: str) -> dict[str, Any]:
-        """Resolve a comment; one resolved already is returned as it is, unchanged."""
+        """Resolve a comment, or return it unchanged if it is resolved already."""
         current = comment_view(self._document, comment_id)
         if current["resolved"]:
             return current
@@ -505,8 +505,11 @@ class ReportActor:
     async def _edit_for(
         self, edit: Edit, connection: Connection, section_id: str | None, change_type: str
     ) -> Any:
-        """Commit a JSON client's edit. Section text is audited coalesced, as Yjs edits are;
-        a comment gets an audit entry of its own, as one made over REST does."""
+        """Commit a JSON client's edit.
+
+        Section text is audited coalesced, as Yjs edits are. A comment gets an audit entry
+        of its own, as one made over REST does.
+        """
         _, result = await self._commit(
             edit,
             user=connection.user,

@@ -226,7 +226,7 @@ def under_load(
     ``storm_kind`` "yjs": the joining clients are y-websocket providers that apply the
     document. "yjs-niced": the same clients at the lowest CPU priority (nice 19), so that
     applying fifty copies of the document takes only the CPU the servers and the timed
-    edits leave, as it would on the clients' own machines. "read": they read the
+    edits leave, a rough stand-in for clients on machines of their own. "read": they read the
     document's bytes without applying them. Also returns the CPU time each kind of process
     used while the storm and the loaded edits ran.
     """

@@ -101,7 +101,10 @@ def add_comment(
 def resolve_comment(
     document: ReportDocument, comment_id: str, *, user: str, resolved_at: str
 ) -> dict[str, Any]:
-    """Mark a comment resolved by ``user``; a comment resolved already keeps who and when."""
+    """Mark a comment resolved by ``user``.
+
+    A comment resolved already keeps who resolved it and when.
+    """
     comment = _comment(document, comment_id)
     if comment.get("resolved"):
         return comment_view(document, comment_id)

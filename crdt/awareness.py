@@ -190,7 +190,7 @@ class RelayedAwareness:
         self._latest: dict[int, tuple[int, bytes]] = {}
 
     def relayed(self, frame: bytes) -> None:
-        """Remember the entries of an awareness frame from the actor; ignore other frames."""
+        """Remember the entries of an awareness frame from the actor, ignoring other frames."""
         for client_id, clock, state in _raw_entries(frame) or ():
             if state == b"null":
                 self._latest.pop(client_id, None)
@@ -243,7 +243,7 @@ def _awareness_update(frame: bytes) -> Reader | None:
 def _raw_entries(frame: bytes) -> list[tuple[int, int, bytes]] | None:
     """Return the entries of an awareness frame with their states undecoded, or None.
 
-    None means that ``frame`` is no well-formed awareness frame; the actor judges those.
+    None means that ``frame`` is not a well-formed awareness frame, which the actor checks.
     """
     reader = _awareness_update(frame)
     if reader is None:

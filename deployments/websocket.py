@@ -194,7 +194,7 @@ async def _join(
             room.peers.pop(peer.id, None)
             peer.drop_early_frames()
             if _rejected_alone(error):
-                # The actor rejected this socket alone; its room serves the others as before.
+                # The actor rejected this socket alone, so its room keeps serving the others.
                 await services.hub.release(room)
                 raise
             services.hub.forget(room)
