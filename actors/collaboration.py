@@ -489,8 +489,6 @@ class Collaboration:
             raise ValueError(self._denial(connection))
         comment_id = _text(message, "comment_id")
         current = comment_view(self.document, comment_id)
-        if current["resolved"]:
-            return current
         resolved: dict[str, Any] = {}
 
         def edit(document: ReportDocument) -> None:

@@ -338,8 +338,6 @@ class ReportActor:
     async def resolve_comment(self, comment_id: str, user: str) -> dict[str, Any]:
         """Resolve a comment, or return it unchanged if it is resolved already."""
         current = comment_view(self._document, comment_id)
-        if current["resolved"]:
-            return current
 
         def edit(document: ReportDocument) -> None:
             resolve_comment(document, comment_id, user=user, resolved_at=now_iso())
@@ -530,13 +528,16 @@ class ReportActor:
     ) -> tuple[int, Any]:
         """Stage ``edit`` on a fork, store the update, apply and broadcast it.
 
-        Returns the new version and what ``edit`` returned. The lock keeps one fork at a
+        Returns the new version and what ``edit`` returned. An edit that changes nothing is
+        neither stored nor broadcast, and the version stays. The lock keeps one fork at a
         time, because forks author under the same client id.
         """
         async with self._edit_lock:
             before = self._document.state_vector()
             staged = self._document.fork()
             result = edit(staged)
+            if not _changed(staged, self._document, before):
+                return self._document.version, result
             version = staged.bump_version(now_iso())
             update = staged.changes_since(before)
             await self._store_and_apply(
@@ -810,3 +811,12 @@ def compact_log(reports: ReportRepository, report_id: uuid.UUID) -> tuple[int, i
     up_to = rows[-1][0]
     reports.compact(report_id, merge_updates(*updates), up_to)
     return up_to, len(rows)
+
+
+def _changed(staged: ReportDocument, live: ReportDocument, before: bytes) -> bool:
+    """Return whether ``staged``, forked from ``live`` at state ``before``, has changes."""
+    if staged.state_vector() != before:
+        return True
+    # A deletion leaves the state vector as it was. Both updates carry the whole delete set,
+    # so they are equal only when the edit deleted nothing either.
+    return staged.changes_since(before) != live.changes_since(before)

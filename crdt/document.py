@@ -131,6 +131,10 @@ class ReportDocument:
             values["version"] = _number(values["version"])
         return values
 
+    @property
+    def version(self) -> int:
+        return _number(self._meta.get("version", 0))
+
     def bump_version(self, modified_at: str) -> int:
         """Increase the version by one and stamp ``last_modified``; return the new version.
 
@@ -182,25 +186,24 @@ class ReportDocument:
     ) -> None:
         """Change a section's title, body and metrics according to ``strategy``.
 
+        Values equal to the current ones are left alone, so a request that repeats what
+        the section contains changes nothing in the document.
+
         Raises:
             SectionNotFoundError: the document has no section ``section_id``.
         """
         section = self._section(section_id)
         with self.doc.transaction():
-            if title is not None:
+            if title is not None and section.get("title") != title:
                 section["title"] = title
-            if body is not None:
+            if body is not None and _changes_body(section["body"], body, strategy):
                 _write_body(section["body"], body, strategy)
                 # Text a person wrote is no longer the generated narrative or its confidence.
                 section["ai_generated"] = False
                 if "confidence_score" in section:
                     del section["confidence_score"]
             if metrics is not None:
-                target = section["metrics"]
-                if strategy is MergeStrategy.REPLACE:
-                    target.clear()
-                for key, value in metrics.items():
-                    target[key] = value
+                _write_metrics(section["metrics"], metrics, strategy)
 
     def section_body(self, section_id: str) -> str:
         return str(self._section(section_id)["body"])
@@ -336,6 +339,22 @@ def _section_values(section_id: str, section: Map[Any]) -> dict[str, Any]:
         "ai_generated": bool(values.get("ai_generated", False)),
         "confidence_score": values.get("confidence_score"),
     }
+
+
+def _changes_body(text: Text, body: str, strategy: MergeStrategy) -> bool:
+    if strategy is MergeStrategy.APPEND:
+        return body != ""
+    return str(text) != body
+
+
+def _write_metrics(target: Map[Any], metrics: Mapping[str, Any], strategy: MergeStrategy) -> None:
+    current = target.to_py() or {}
+    if strategy is MergeStrategy.REPLACE:
+        for key in set(current) - set(metrics):
+            del target[key]
+    for key, value in metrics.items():
+        if key not in current or current[key] != value:
+            target[key] = value
 
 
 def _write_body(text: Text, body: str, strategy: MergeStrategy) -> None:

@@ -230,3 +230,43 @@ async def test_second_resolve_keeps_first(actor: ReportActor) -> None:
     log = (await actor.session_view())["changes_log"]
     assert [e["change_type"] for e in log if e["user_id"] == "bob@example.com"] == []
     assert [e["section_id"] for e in log if e["change_type"] == "comment_resolved"] == ["risk"]
+
+
+async def test_repeated_section_update_changes_nothing(
+    actor: ReportActor, session_settings: Settings, new_report_id: uuid.UUID
+) -> None:
+    await actor.update_section(
+        "risk", title=None, body=None, metrics={"open": 3, "closed": 1}, strategy="replace"
+    )
+    before = await actor.read()
+    _, updates_before, _ = stored_state(session_settings, new_report_id)
+    logged = (await actor.session_view())["changes_log"]
+    subscription = await actor.subscribe()
+    await actor.connect(subscription, "reader", "bob@example.com", "view", "binary")
+    await actor._outbox.poll(subscription, 0)
+
+    for strategy in ("replace", "merge"):
+        repeated = await actor.update_section(
+            "risk",
+            title="Risks",
+            body="Crane hire is late.",
+            metrics={"open": 3, "closed": 1},
+            strategy=strategy,
+        )
+        assert repeated["version"] == before["meta"]["version"]
+    appended = await actor.update_section(
+        "risk", title=None, body="", metrics=None, strategy="append"
+    )
+
+    assert appended["version"] == before["meta"]["version"]
+    assert await actor.read() == before
+    assert stored_state(session_settings, new_report_id)[1] == updates_before
+    assert await actor._outbox.poll(subscription, 0) == []
+    assert (await actor.session_view())["changes_log"] == logged
+
+    changed = await actor.update_section(
+        "risk", title="Risks and issues", body=None, metrics=None, strategy="merge"
+    )
+
+    assert changed["version"] == before["meta"]["version"] + 1
+    assert len(stored_state(session_settings, new_report_id)[1]) == len(updates_before) + 1

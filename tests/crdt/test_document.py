@@ -229,3 +229,31 @@ def test_confidence_levels_read_back_in_order() -> None:
     assert list(plain["budget_completion"]) == expected
     assert list(plain["cost"]["percentiles"]) == expected
     assert plain["budget_completion"]["p97.5"] == 0.975
+
+
+@pytest.mark.parametrize("strategy", list(MergeStrategy), ids=lambda strategy: strategy.value)
+def test_repeated_values_write_nothing(strategy: MergeStrategy) -> None:
+    document = make_document()
+    before = document.snapshot()
+    body = "" if strategy is MergeStrategy.APPEND else "The project is on budget."
+
+    document.update_section(
+        "executive_summary",
+        title="Executive Summary",
+        body=body,
+        metrics={"cost_performance": 1.02},
+        strategy=strategy,
+    )
+
+    assert document.snapshot() == before
+    assert document.to_dict()["sections"][0]["ai_generated"] is True
+
+
+def test_replace_drops_unnamed_metrics() -> None:
+    document = make_document()
+
+    document.update_section(
+        "executive_summary", metrics={"schedule_performance": 0.97}, strategy=MergeStrategy.REPLACE
+    )
+
+    assert document.to_dict()["sections"][0]["metrics"] == {"schedule_performance": 0.97}
