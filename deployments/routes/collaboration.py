@@ -28,7 +28,8 @@ _ROLE_PERMISSION = {
 class SessionRequest(BaseModel):
     """Body of ``POST /api/reports/pmr/{report_id}/collaborate``.
 
-    Participants without an entry in ``permissions`` may view only.
+    Participants without an entry in ``permissions`` may view only. The project manager
+    who starts the session takes part with edit permission unless the request lists them.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -57,8 +58,13 @@ class SessionRequest(BaseModel):
             )
         return self
 
-    def resolved(self) -> dict[str, str]:
-        return {email: self.permissions.get(email, "view") for email in self.participants}
+    def resolved(self, starter: str) -> dict[str, str]:
+        """Return each participant's permission; the starter edits unless listed."""
+        permissions: dict[str, str] = {
+            email: self.permissions.get(email, "view") for email in self.participants
+        }
+        permissions.setdefault(normalise_email(starter), "edit")
+        return permissions
 
 
 def _email(value: str) -> str:
@@ -112,7 +118,7 @@ async def start_session(
 ) -> dict[str, Any]:
     actor = await _completed_actor(services, report_id)
     view: dict[str, Any] = await actor.start_session.remote(
-        request.session_type, request.resolved(), caller.email
+        request.session_type, request.resolved(caller.email), caller.email
     )
     return view
 

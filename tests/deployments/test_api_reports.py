@@ -315,3 +315,37 @@ async def test_detailed_template_fills_every_section(
     assert job["status"] == "completed"
     assert actual == expected
     assert all(section["content"]["body"] for section in report["sections"])
+
+
+async def test_session_starter_keeps_edit_permission(
+    client: httpx.AsyncClient, auth: Auth
+) -> None:
+    project_id = await import_project(client, auth, "sample.json", sample_project_bytes())
+    report = await generate(client, auth, project_id, "2025-07")
+    url = f"/api/reports/pmr/{report['id']}/collaborate"
+
+    started = await client.post(
+        url, json={"participants": ["viewer@example.com"]}, headers=auth(Role.PROJECT_MANAGER)
+    )
+    starter = await client.get(f"{url}/me", headers=auth(Role.PROJECT_MANAGER))
+    listed = await client.post(
+        url,
+        json={
+            "participants": ["viewer@example.com", "Project_Manager@example.com"],
+            "permissions": {"Project_Manager@example.com": "comment"},
+        },
+        headers=auth(Role.PROJECT_MANAGER),
+    )
+    restricted = await client.get(f"{url}/me", headers=auth(Role.PROJECT_MANAGER))
+    editor = await client.get(f"{url}/me", headers=auth(Role.EDITOR))
+
+    assert started.status_code == 200, started.text
+    assert started.json()["participants"] == [
+        {"user_id": "project_manager@example.com", "permission": "edit"},
+        {"user_id": "viewer@example.com", "permission": "view"},
+    ]
+    assert starter.json()["permission"] == "edit"
+    assert listed.status_code == 200, listed.text
+    assert restricted.json()["permission"] == "comment"
+    assert editor.status_code == 403
+    assert editor.json()["code"] == "not_a_participant"
