@@ -18,6 +18,13 @@ from deployments import server
 _DEMO_USER = "demo.manager@example.com"
 _JOB_TIMEOUT_SECONDS = 300.0
 _SAMPLE = "sample-project.json"
+# The report's headline figures: key, label, and whether to print the value as a percentage.
+_HEADLINES = (
+    ("budget_utilization", "Budget used (AC/BAC)", True),
+    ("cost_performance", "Cost performance (CPI)", False),
+    ("schedule_performance", "Schedule performance (SPI)", False),
+    ("risk_score", "Risk score (0 to 1)", False),
+)
 
 
 def run_demo(settings: Settings, *, keep_serving: bool) -> None:
@@ -86,9 +93,8 @@ def _print_result(
     click.echo("")
     click.echo(f"Project   {project['name']} ({project['activities']} activities)")
     click.echo(f"Report    {report['title']}")
-    for name in ("budget_utilization", "cost_performance", "schedule_performance", "risk_score"):
-        if name in metrics:
-            click.echo(f"  {name:22} {metrics[name]}")
+    for key, label, percentage in _HEADLINES:
+        click.echo(f"  {label:28} {_figure(metrics.get(key), percentage=percentage)}")
     click.echo(f"Insights  {len(report['ai_insights'])}")
     click.echo("")
     if not served:
@@ -99,3 +105,9 @@ def _print_result(
         f"Or fetch: curl -H 'Authorization: Bearer {token}' {url}/api/reports/pmr/{report['id']}"
     )
     click.echo(f"API docs: {url}/docs")
+
+
+def _figure(value: float | None, *, percentage: bool) -> str:
+    if value is None:
+        return "not available"
+    return f"{value:.1%}" if percentage else f"{value:.2f}"
