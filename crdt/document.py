@@ -353,8 +353,29 @@ def _write_metrics(target: Map[Any], metrics: Mapping[str, Any], strategy: Merge
         for key in set(current) - set(metrics):
             del target[key]
     for key, value in metrics.items():
-        if key not in current or current[key] != value:
+        if key not in current or not _same_value(current[key], value):
             target[key] = value
+
+
+def _same_value(stored: Any, value: Any) -> bool:
+    """Return whether writing ``value`` over ``stored`` would store the same JSON value.
+
+    Yjs keeps numbers as doubles, so 1 and 1.0 are the same value, and NaN is the same as
+    NaN. A boolean is not a number, although Python compares True equal to 1.
+    """
+    if isinstance(stored, bool) or isinstance(value, bool):
+        return isinstance(stored, bool) and isinstance(value, bool) and stored == value
+    if isinstance(stored, int | float) and isinstance(value, int | float):
+        return stored == value or (math.isnan(stored) and math.isnan(value))
+    if isinstance(stored, dict) and isinstance(value, Mapping):
+        return stored.keys() == value.keys() and all(
+            _same_value(stored[key], value[key]) for key in stored
+        )
+    if isinstance(stored, list) and isinstance(value, list | tuple):
+        return len(stored) == len(value) and all(
+            _same_value(left, right) for left, right in zip(stored, value, strict=True)
+        )
+    return bool(stored == value)
 
 
 def _write_body(text: Text, body: str, strategy: MergeStrategy) -> None:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import json
+import math
 import random
+from typing import Any
 
 import pytest
 from pycrdt import Doc
@@ -257,3 +260,32 @@ def test_replace_drops_unnamed_metrics() -> None:
     )
 
     assert document.to_dict()["sections"][0]["metrics"] == {"schedule_performance": 0.97}
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(1, True, id="one to true"),
+        pytest.param(True, 1, id="true to one"),
+        pytest.param(0, False, id="zero to false"),
+        pytest.param({"done": [1, 0]}, {"done": [True, False]}, id="nested numbers to booleans"),
+    ],
+)
+def test_metric_changing_type_is_written(before: Any, after: Any) -> None:
+    document = make_document()
+    document.update_section("budget_analysis", metrics={"flag": before})
+
+    document.update_section("budget_analysis", metrics={"flag": after})
+
+    metrics = document.to_dict()["sections"][1]["metrics"]
+    assert json.dumps(metrics["flag"]) == json.dumps(after)
+
+
+def test_repeated_nan_metric_writes_nothing() -> None:
+    document = make_document()
+    document.update_section("budget_analysis", metrics={"variance": math.nan})
+    before = document.snapshot()
+
+    document.update_section("budget_analysis", metrics={"variance": math.nan})
+
+    assert document.snapshot() == before
