@@ -107,7 +107,10 @@ def _print_result(
     click.echo(f"API docs: {url}/docs")
 
 
-def _figure(value: float | None, *, percentage: bool) -> str:
+def _figure(value: object, *, percentage: bool) -> str:
     if value is None:
         return "not available"
+    # A figure is whatever JSON value the report contains, which need not be a number.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
     return f"{value:.1%}" if percentage else f"{value:.2f}"

@@ -39,3 +39,14 @@ def test_missing_figure_reads_not_available(capsys: pytest.CaptureFixture[str]) 
 
     assert "  Cost performance (CPI)       not available" in lines
     assert "  Budget used (AC/BAC)         not available" in lines
+
+
+def test_non_number_figure_prints_as_is(capsys: pytest.CaptureFixture[str]) -> None:
+    metrics = {"risk_score": "high", "schedule_performance": True, "cost_performance": [1]}
+
+    _print_result("http://host", "t", PROJECT, report(metrics), served=False)
+    lines = capsys.readouterr().out.splitlines()
+
+    assert "  Risk score (0 to 1)          high" in lines
+    assert "  Schedule performance (SPI)   True" in lines
+    assert "  Cost performance (CPI)       [1]" in lines
