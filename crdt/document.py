@@ -360,8 +360,8 @@ def _write_metrics(target: Map[Any], metrics: Mapping[str, Any], strategy: Merge
 def _same_value(stored: Any, value: Any) -> bool:
     """Return whether writing ``value`` over ``stored`` would store the same JSON value.
 
-    Yjs keeps numbers as doubles, so 1 and 1.0 are the same value, and NaN is the same as
-    NaN. A boolean is not a number, although Python compares True equal to 1.
+    pycrdt stores every Python number as a float, so 1 and 1.0 are the same value, and NaN
+    is the same as NaN. A boolean is not a number, although Python compares True equal to 1.
     """
     if isinstance(stored, bool) or isinstance(value, bool):
         return isinstance(stored, bool) and isinstance(value, bool) and stored == value
