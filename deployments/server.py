@@ -60,6 +60,7 @@ def proxy_environment(settings: Settings) -> dict[str, str]:
         "RAY_SERVE_ENABLE_HA_PROXY": "1",
         "RAY_SERVE_ENABLE_DIRECT_INGRESS": "1",
         "RAY_SERVE_HAPROXY_BINARY_PATH": binary,
+        "RAY_SERVE_HAPROXY_NBTHREAD": str(settings.haproxy_threads),
     }
 
 

@@ -25,6 +25,13 @@ def test_configured_binary_turns_haproxy_on() -> None:
     assert environment["RAY_SERVE_ENABLE_HA_PROXY"] == "1"
     assert environment["RAY_SERVE_ENABLE_DIRECT_INGRESS"] == "1"
     assert environment["RAY_SERVE_HAPROXY_BINARY_PATH"] == sys.executable
+    assert environment["RAY_SERVE_HAPROXY_NBTHREAD"] == "1"
+
+
+def test_haproxy_threads_come_from_settings() -> None:
+    settings = Settings(haproxy_binary=sys.executable, haproxy_threads=3)
+
+    assert proxy_environment(settings)["RAY_SERVE_HAPROXY_NBTHREAD"] == "3"
 
 
 @pytest.mark.parametrize("haproxy", ["off", sys.executable], ids=["default proxy", "haproxy"])
