@@ -269,8 +269,9 @@ class ReportActor:
             permission = self._session.permission_of(connection.user)
             if permission is None and not connection.is_admin:
                 self._close([connection], CLOSE_FORBIDDEN, f"{connection.user} left the session")
-            elif permission is not None:
+            elif permission is not None and permission != connection.permission:
                 connection.permission = permission
+                self._announce_permission(connection)
         self._changes.record(started_by, None, "session_started")
         self._audit.record(session_event(self._report_id, previous, self._session, started_by))
         await self._audit.flush()
@@ -633,6 +634,21 @@ class ReportActor:
         for connection in self._connections.all():
             if connection.cursor_section in sections:
                 self._collaboration.publish_cursor(connection)
+
+    def _announce_permission(self, connection: Connection) -> None:
+        """Tell a JSON client its new permission.
+
+        NOTE: the y-websocket protocol has no message for this, so a Yjs client learns of a
+        lower permission only when its next update is denied.
+        """
+        if connection.kind is not FrameKind.TEXT:
+            return
+        payload = event(
+            "permission_changed",
+            user_id=connection.user,
+            permission=connection.permission.value,
+        )
+        self._broadcast(Frame(FrameKind.TEXT, payload, frozenset({connection.id})))
 
     def _broadcast(self, frame: Outgoing) -> None:
         self._drop_overflowed(self._outbox.publish(frame))

@@ -270,3 +270,30 @@ async def test_repeated_section_update_changes_nothing(
 
     assert changed["version"] == before["meta"]["version"] + 1
     assert len(stored_state(session_settings, new_report_id)[1]) == len(updates_before) + 1
+
+
+async def test_session_change_notifies_json_client(actor: ReportActor) -> None:
+    subscription = await actor.subscribe()
+    await actor.connect(subscription, "reader", "bob@example.com", "edit", "text")
+    await actor.connect(subscription, "writer", "ann@example.com", "edit", "binary")
+    await actor._outbox.poll(subscription, 0)
+    permissions = {"bob@example.com": "comment", "ann@example.com": "view"}
+
+    await actor.start_session("collaborative", permissions, "pm@example.com")
+    first = await actor._outbox.poll(subscription, 0)
+    await actor.start_session("collaborative", permissions, "pm@example.com")
+    second = await actor._outbox.poll(subscription, 0)
+
+    notices = [
+        item
+        for item in first
+        if isinstance(item, Frame) and "permission_changed" in str(item.payload)
+    ]
+    assert len(notices) == 1
+    assert notices[0].targets == frozenset({"reader"})
+    assert json.loads(str(notices[0].payload)) == {
+        "type": "permission_changed",
+        "user_id": "bob@example.com",
+        "permission": "comment",
+    }
+    assert not any("permission_changed" in str(getattr(item, "payload", "")) for item in second)
