@@ -530,7 +530,7 @@ class ReportActor:
         """Stage ``edit`` on a fork, store the update, apply and broadcast it.
 
         Returns the new version and what ``edit`` returned. An edit that changes nothing is
-        neither stored nor broadcast, and the version stays. The lock keeps one fork at a
+        neither stored nor broadcast and keeps the version. The lock keeps one fork at a
         time, because forks author under the same client id.
         """
         async with self._edit_lock:

@@ -112,7 +112,7 @@ class Settings(BaseSettings):
         default=1,
         ge=1,
         le=64,
-        description="Threads of each node's HAProxy; Serve's own default is 4.",
+        description="Threads of each node's HAProxy. Serve's own default is 4.",
     )
     max_upload_bytes: int = Field(
         default=50 * 1024 * 1024, gt=0, description="Largest schedule file accepted, in bytes."

@@ -142,7 +142,7 @@ class ReportDocument:
         chat). A Yjs client's update is stored and applied as sent, so it leaves the
         version and ``last_modified`` as they were.
         """
-        version = _number(self._meta.get("version", 0)) + 1
+        version = self.version + 1
         with self.doc.transaction():
             self._meta["version"] = version
             self._meta["last_modified"] = modified_at

@@ -59,7 +59,7 @@ class SessionRequest(BaseModel):
         return self
 
     def resolved(self, starter: str) -> dict[str, str]:
-        """Return each participant's permission; the starter edits unless listed."""
+        """Return each participant's permission, with the starter as an editor unless listed."""
         permissions: dict[str, str] = {
             email: self.permissions.get(email, "view") for email in self.participants
         }
