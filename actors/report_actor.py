@@ -51,7 +51,7 @@ from crdt import (
     list_comments,
     resolve_comment,
 )
-from crdt.protocol import sync_update
+from crdt.protocol import permission_denied, sync_update
 from crdt.validation import ShadowValidator
 from knowledge.edits import EditRequest
 from storage import (
@@ -270,8 +270,9 @@ class ReportActor:
             if permission is None and not connection.is_admin:
                 self._close([connection], CLOSE_FORBIDDEN, f"{connection.user} left the session")
             elif permission is not None and permission != connection.permission:
+                could_edit = connection.can_edit
                 connection.permission = permission
-                self._announce_permission(connection)
+                self._announce_permission(connection, could_edit)
         self._changes.record(started_by, None, "session_started")
         self._audit.record(session_event(self._report_id, previous, self._session, started_by))
         await self._audit.flush()
@@ -635,20 +636,27 @@ class ReportActor:
             if connection.cursor_section in sections:
                 self._collaboration.publish_cursor(connection)
 
-    def _announce_permission(self, connection: Connection) -> None:
-        """Tell a JSON client its new permission.
+    def _announce_permission(self, connection: Connection, could_edit: bool) -> None:
+        """Send a client its new permission.
 
-        NOTE: the y-websocket protocol has no message for this, so a Yjs client learns of a
-        lower permission only when its next update is denied.
+        JSON clients get a ``permission_changed`` event. The only permission message of the
+        y-websocket protocol is auth permission-denied, so a Yjs client gets one when it may
+        no longer edit and nothing when it gains permission.
         """
-        if connection.kind is not FrameKind.TEXT:
+        if connection.kind is FrameKind.TEXT:
+            payload: bytes | str = event(
+                "permission_changed",
+                user_id=connection.user,
+                permission=connection.permission.value,
+            )
+        elif could_edit and not connection.can_edit:
+            payload = permission_denied(
+                f"{connection.user} now has {connection.permission.value} permission on this "
+                "report; further document changes will not be applied"
+            )
+        else:
             return
-        payload = event(
-            "permission_changed",
-            user_id=connection.user,
-            permission=connection.permission.value,
-        )
-        self._broadcast(Frame(FrameKind.TEXT, payload, frozenset({connection.id})))
+        self._broadcast(Frame(connection.kind, payload, frozenset({connection.id})))
 
     def _broadcast(self, frame: Outgoing) -> None:
         self._drop_overflowed(self._outbox.publish(frame))

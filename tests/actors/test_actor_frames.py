@@ -13,6 +13,7 @@ from actors.outbox import Close, Frame
 from actors.report_actor import ReportActor
 from config import Settings
 from crdt.protocol import (
+    AuthMessage,
     SyncMessage,
     awareness_frame,
     decode_message,
@@ -297,3 +298,26 @@ async def test_session_change_notifies_json_client(actor: ReportActor) -> None:
         "permission": "comment",
     }
     assert not any("permission_changed" in str(getattr(item, "payload", "")) for item in second)
+
+
+async def test_session_demotion_warns_yjs_client(actor: ReportActor) -> None:
+    subscription = await actor.subscribe()
+    await actor.connect(subscription, "writer", "ann@example.com", "edit", "binary")
+    await actor.connect(subscription, "viewer", "carl@example.com", "view", "binary")
+    await actor._outbox.poll(subscription, 0)
+    permissions = {"ann@example.com": "comment", "carl@example.com": "edit"}
+
+    await actor.start_session("collaborative", permissions, "pm@example.com")
+    sent = await actor._outbox.poll(subscription, 0)
+
+    notices: list[tuple[frozenset[str] | None, AuthMessage]] = []
+    for item in sent:
+        if isinstance(item, Frame) and isinstance(item.payload, bytes):
+            message = decode_message(item.payload)
+            if isinstance(message, AuthMessage):
+                notices.append((item.targets, message))
+    assert len(notices) == 1
+    targets, notice = notices[0]
+    assert targets == frozenset({"writer"})
+    assert notice.denied
+    assert notice.reason.startswith("ann@example.com now has comment permission")

@@ -108,6 +108,28 @@ def test_commenter_cannot_edit_text_through_yjs(
     assert_edit_not_shared(clients, session_report, ann, "COMMENTER EDIT", "ann@example.com")
 
 
+def test_demoted_yjs_editor_gets_notice(clients: Server) -> None:
+    report = clients.new_report()
+    section_id = first_section(report)
+    ann = clients.yjs(report["id"], "ann@example.com")
+    ann.wait_synced()
+
+    started = clients.pm.post(
+        f"/api/reports/pmr/{report['id']}/collaborate",
+        json={"participants": ["ann@example.com"], "permissions": {"ann@example.com": "view"}},
+    )
+    assert started.status_code == 200, started.text
+    notice = ann.wait_event(lambda event: event["event"] == "denied")
+    ann.insert(section_id, 0, "AFTER DEMOTION ")
+    denied = ann.wait_event(
+        lambda event: event["event"] == "denied" and "were not applied" in event["reason"]
+    )
+
+    assert notice["reason"].startswith("ann@example.com now has view permission")
+    assert "view permission" in denied["reason"]
+    assert ann.request("info")["connected"] is True
+
+
 def test_commenter_comments_through_json_and_rest(
     clients: Server, session_report: dict[str, Any]
 ) -> None:
