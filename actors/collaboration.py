@@ -7,6 +7,7 @@ store-then-apply path), replies to the sender and broadcasts. It holds no I/O it
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import math
@@ -147,6 +148,7 @@ class Collaboration:
         self._drop_overflowed = drop_overflowed
         # The sync step 2 frame for a client with an empty document, until the next change.
         self._whole_document_frame: Frame | None = None
+        self._whole_document_ids = itertools.count(1)
         # Stored updates whose structs wait for an earlier update of their client. Their
         # structs are in no sync step 2, so newcomers get these updates after it.
         # NOTE: they stay in memory until an update fills the gap; a client that never
@@ -228,11 +230,14 @@ class Collaboration:
         """Return sync step 2 for a new client, encoded once for all who join in a row.
 
         Fifty clients opening a report of a megabyte would otherwise encode it fifty times
-        on the actor's event loop, while its edits wait.
+        on the actor's event loop, while its edits wait. Its ``shared_id`` lets each
+        replica's stream carry it once.
         """
         if self._whole_document_frame is None:
             whole = self.document.changes_since(_EMPTY_STATE_VECTOR)
-            self._whole_document_frame = Frame(FrameKind.BINARY, sync_step2(whole))
+            self._whole_document_frame = Frame(
+                FrameKind.BINARY, sync_step2(whole), shared_id=next(self._whole_document_ids)
+            )
         return self._whole_document_frame
 
     def _waiting_frames(self) -> list[Outgoing]:

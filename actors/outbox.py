@@ -50,6 +50,9 @@ class Frame:
     stored_at: float | None = None
     # The Yjs update a broadcast sync-update frame carries, so that queued ones can merge.
     update: bytes | None = None
+    # Set on a frame that many replies repeat (a report's whole document): a stream carries
+    # its payload once, then only this id, and the replica sends its copy.
+    shared_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

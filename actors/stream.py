@@ -23,6 +23,11 @@ element names it.
   ``["error", request, message]`` (the message starts with the error's class name) and
   ``["closed", reason]``.
 
+A reply item is ``["frame", kind, payload, targets, stored_at, update, shared_id]``,
+``["close", code, reason, targets]`` or ``["shared", shared_id, targets]``. The last one
+repeats the frame that the stream carried last with that ``shared_id``: fifty clients
+opening a report of a megabyte cost the stream one megabyte, not fifty.
+
 The actor writes each broadcast to the streams as it is published. Where frames already
 wait for a stream, it queues behind them, and that stream's pump sends them in order.
 
@@ -154,47 +159,100 @@ async def read_message(reader: asyncio.StreamReader, limit: int | None = None) -
     return message
 
 
-def pack_items(items: list[Outgoing]) -> list[list[Any]]:
-    """Return frames and closes as plain msgpack values."""
+@dataclass(slots=True)
+class SharedFrame:
+    """The last frame with a ``shared_id`` that one stream carried in full.
+
+    The actor's end keeps the id, to send only the id again; the replica's end keeps the
+    frame, to rebuild it from the id.
+    """
+
+    shared_id: int | None = None
+    frame: Frame | None = None
+
+
+def pack_items(items: list[Outgoing], shared: SharedFrame | None = None) -> list[list[Any]]:
+    """Return frames and closes as plain msgpack values.
+
+    Args:
+        shared: the stream's last shared frame, at the actor's end. The caller writes the
+            result before it packs the next reply for the stream. None sends shared frames
+            in full, as plain frames.
+    """
     packed: list[list[Any]] = []
     for item in items:
         targets = sorted(item.targets) if item.targets is not None else None
         if isinstance(item, Close):
             packed.append(["close", item.code, item.reason, targets])
-        else:
-            packed.append(
-                ["frame", item.kind.value, item.payload, targets, item.stored_at, item.update]
-            )
+            continue
+        shared_id = item.shared_id if shared is not None else None
+        if shared is not None and shared_id is not None:
+            if shared.shared_id == shared_id:
+                packed.append(["shared", shared_id, targets])
+                continue
+            shared.shared_id = shared_id
+        packed.append(
+            [
+                "frame",
+                item.kind.value,
+                item.payload,
+                targets,
+                item.stored_at,
+                item.update,
+                shared_id,
+            ]
+        )
     return packed
 
 
-def unpack_items(values: Any) -> list[Outgoing]:
+def unpack_items(values: Any, shared: SharedFrame | None = None) -> list[Outgoing]:
     """Return the frames and closes that ``pack_items`` packed.
 
+    Args:
+        shared: the stream's last shared frame, updated from ``values``.
+
     Raises:
-        StreamError: ``values`` is not a list of packed frames and closes.
+        StreamError: ``values`` is not a list of packed frames and closes, or it refers to
+            a shared frame that the stream did not carry.
     """
     if not isinstance(values, list):
         raise StreamError(f"items must be a list, got {type(values).__name__}")
     items: list[Outgoing] = []
     for value in values:
         try:
-            items.append(_unpack_item(value))
+            items.append(_unpack_item(value, shared))
         except (TypeError, ValueError) as error:
             raise StreamError(f"malformed item {value!r:.200}: {error}") from error
     return items
 
 
-def _unpack_item(value: Any) -> Outgoing:
+def _unpack_item(value: Any, shared: SharedFrame | None) -> Outgoing:
     match value:
         case ["close", int() as code, str() as reason, targets]:
             return Close(code, reason, _unpack_targets(targets))
-        case ["frame", str() as kind, bytes() | str() as payload, targets, stored_at, update]:
+        case ["shared", int() as shared_id, targets]:
+            if shared is None or shared.frame is None or shared.shared_id != shared_id:
+                raise ValueError(f"shared frame {shared_id} was not carried by this stream")
+            return Frame(shared.frame.kind, shared.frame.payload, _unpack_targets(targets))
+        case [
+            "frame",
+            str() as kind,
+            bytes() | str() as payload,
+            targets,
+            stored_at,
+            update,
+            shared_id,
+        ]:
             if stored_at is not None and not isinstance(stored_at, int | float):
                 raise TypeError("stored_at must be a number or None")
             if update is not None and not isinstance(update, bytes):
                 raise TypeError("update must be bytes or None")
-            return Frame(FrameKind(kind), payload, _unpack_targets(targets), stored_at, update)
+            if shared_id is not None and not _is_request(shared_id):
+                raise TypeError("shared_id must be an integer or None")
+            frame = Frame(FrameKind(kind), payload, _unpack_targets(targets), stored_at, update)
+            if shared is not None and shared_id is not None:
+                shared.shared_id, shared.frame = shared_id, frame
+            return frame
     raise ValueError("expected a packed frame or close")
 
 
@@ -342,6 +400,7 @@ class StreamServer:
     ) -> None:
         pump = asyncio.get_running_loop().create_task(self._pump(subscription, writer))
         replies = asyncio.Semaphore(MAX_REPLIES_IN_FLIGHT)
+        shared = SharedFrame()
         self._outbox.attach(subscription, functools.partial(_write_now, writer))
         try:
             while not pump.done():
@@ -350,7 +409,7 @@ class StreamServer:
                         message = await read_message(reader, self._limit)
                 except TimeoutError as error:
                     raise StreamError(f"silent for {SILENCE_SECONDS:.0f} s") from error
-                await self._dispatch(message, subscription, writer, replies)
+                await self._dispatch(message, subscription, writer, replies, shared)
         finally:
             self._outbox.attach(subscription, None)
             pump.cancel()
@@ -363,6 +422,7 @@ class StreamServer:
         subscription: str,
         writer: asyncio.StreamWriter,
         replies: asyncio.Semaphore,
+        shared: SharedFrame,
     ) -> None:
         name = message[0]
         if name == "ping":
@@ -381,7 +441,7 @@ class StreamServer:
         request = message[1] if len(message) > 1 else None
         if not _is_request(request):
             raise StreamError(f"{name!r} carries the invalid request id {request!r:.200}")
-        answer = self._answer(message, subscription)
+        answer = self._answer(message, subscription, shared)
         # One task per request, so that a write waiting for storage delays no other frame. A
         # replica sends a socket's next frame only after this one's reply, keeping order.
         # Each reply takes a slot of ``replies`` until the replica has read it.
@@ -399,13 +459,14 @@ class StreamServer:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _answer(self, message: list[Any], subscription: str) -> Coroutine[Any, Any, list[Any]]:
+    def _answer(
+        self, message: list[Any], subscription: str, shared: SharedFrame
+    ) -> Coroutine[Any, Any, list[Any]]:
         """Return the coroutine that builds a request's reply; raise StreamError if malformed."""
         match message:
             case ["recv", int() as request, str() as connection, bytes() | str() as frame]:
-                return self._items(
-                    request, functools.partial(self._receive, connection, frame, subscription)
-                )
+                receive = functools.partial(self._receive, connection, frame, subscription)
+                return self._items(request, receive, shared)
             case ["permission", int() as request, str() as user, str() as role, bool() as admin]:
                 return self._result(
                     request, functools.partial(self._joining.permission_for, user, role, admin)
@@ -422,12 +483,16 @@ class StreamServer:
                 joined = functools.partial(
                     self._joining.connect, subscription, connection, user, permission, kind, admin
                 )
-                return self._items(request, joined)
+                return self._items(request, joined, shared)
         raise StreamError(f"{message[0]} carries {_REQUEST_SHAPES[message[0]]}")
 
     @staticmethod
-    async def _items(request: int, call: Callable[[], Awaitable[list[Outgoing]]]) -> list[Any]:
-        return ["items", request, pack_items(await call())]
+    async def _items(
+        request: int, call: Callable[[], Awaitable[list[Outgoing]]], shared: SharedFrame
+    ) -> list[Any]:
+        # ``_reply`` writes the reply with no await after this pack, so the replica reads
+        # shared frames in the order in which they were packed.
+        return ["items", request, pack_items(await call(), shared)]
 
     @staticmethod
     async def _result(request: int, call: Callable[[], Awaitable[str | None]]) -> list[Any]:
@@ -538,6 +603,7 @@ class StreamClient:
         self._requests = itertools.count()
         self._ended: str | None = None
         self._last_write = time.monotonic()
+        self._shared = SharedFrame()
         self._task = asyncio.get_running_loop().create_task(self._read())
 
     @classmethod
@@ -678,7 +744,7 @@ class StreamClient:
         _, request, values = message
         if request is not None and not _is_request(request):
             raise StreamError(f"items for the invalid request id {request!r:.200}")
-        items = unpack_items(values)
+        items = unpack_items(values, self._shared)
         if request is not None:
             self._settle(request, items)
             return True

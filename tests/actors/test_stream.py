@@ -18,6 +18,7 @@ from actors.outbox import Close, Frame, FrameKind, Outgoing
 from actors.report_actor import ReportActor
 from actors.stream import (
     RequestFailedError,
+    SharedFrame,
     StreamClient,
     StreamError,
     StreamTicket,
@@ -26,7 +27,7 @@ from actors.stream import (
     read_message,
     unpack_items,
 )
-from crdt.protocol import sync_update
+from crdt.protocol import SyncMessage, SyncStep, decode_message, sync_update
 
 
 async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
@@ -83,6 +84,56 @@ def test_items_survive_packing() -> None:
     unpacked = unpack_items(msgpack.unpackb(msgpack.packb(pack_items(items)), raw=False))
 
     assert unpacked == items
+
+
+def test_shared_frame_packs_once_per_stream() -> None:
+    whole = Frame(FrameKind.BINARY, b"\x00\x01" + b"\x07" * 1000, shared_id=3)
+    newer = Frame(FrameKind.BINARY, b"\x00\x01\x08", shared_id=4)
+    whole_plain = Frame(FrameKind.BINARY, whole.payload)
+    newer_plain = Frame(FrameKind.BINARY, newer.payload)
+    sent, received = SharedFrame(), SharedFrame()
+    replies: list[list[Outgoing]] = [[whole], [whole], [newer]]
+
+    packed = [pack_items(reply, sent) for reply in replies]
+    wire = [msgpack.unpackb(msgpack.packb(items), raw=False) for items in packed]
+    unpacked = [unpack_items(items, received) for items in wire]
+
+    assert wire[0][0][0] == "frame"
+    assert wire[1] == [["shared", 3, None]]
+    assert wire[2][0][0] == "frame"
+    assert unpacked == [[whole_plain], [whole_plain], [newer_plain]]
+    assert pack_items([whole])[0][-1] is None
+
+
+async def test_joins_share_whole_document_frame(actor: ReportActor) -> None:
+    ticket = await actor.open_stream()
+    reader, writer = await raw_stream(ticket)
+    writer.write(encode(["hello", ticket.subscription, ticket.secret]))
+    for connection in ("first", "second"):
+        await actor.connect(ticket.subscription, connection, "bob@example.com", "edit", "binary")
+
+    replies: list[list[Any]] = []
+    for request, connection in enumerate(("first", "second")):
+        writer.write(encode(["recv", request, connection, b"\x00\x00\x01\x00"]))
+        while len(replies) <= request:
+            message = await asyncio.wait_for(read_message(reader), 5.0)
+            if message[0] == "items" and message[1] == request:
+                replies.append(message[2])
+    shared = SharedFrame()
+    first, second = (unpack_items(reply, shared) for reply in replies)
+
+    assert replies[0][0][0] == "frame"
+    assert replies[1][0][:2] == ["shared", replies[0][0][-1]]
+    assert first[0] == second[0]
+    assert isinstance(second[0], Frame)
+    assert isinstance(second[0].payload, bytes)
+    sync = decode_message(second[0].payload)
+    assert isinstance(sync, SyncMessage)
+    assert sync.step is SyncStep.STEP2
+    client: Doc[Any] = Doc()
+    client.apply_update(sync.payload)
+    assert str(client.get("sections", type=Map)["risk"]["body"]) == "Crane hire is late."
+    writer.close()
 
 
 @pytest.mark.parametrize(
@@ -283,9 +334,10 @@ async def test_unread_stream_is_aborted(
     _, writer = await asyncio.open_connection(sock=sock)
     writer.write(encode(["hello", ticket.subscription, ticket.secret]))
 
-    # Each sync step 1 requests the whole document, about 200 kB, and nothing is read.
+    # Each sync step 1 requests the whole document, about 200 kB, and nothing is read. Its
+    # state vector names an unknown client, so that each reply carries the document in full.
     for request in range(300):
-        writer.write(encode(["recv", request, "reader", b"\x00\x00\x01\x00"]))
+        writer.write(encode(["recv", request, "reader", b"\x00\x00\x03\x01\x05\x00"]))
     await until(lambda: ticket.subscription not in actor._outbox.subscriptions, 30.0)
 
     assert len(handled) < 100
@@ -335,11 +387,14 @@ async def test_malformed_ticket_ends_only_its_stream(
         ["items", [0], []],
         ["items", 0, "not a list"],
         ["items", 0, [["frame"]]],
-        ["items", 0, [["frame", "unknown kind", b"", None, None, None]]],
-        ["items", 0, [["frame", "binary", b"", None, "yesterday", None]]],
+        ["items", 0, [["frame", "unknown kind", b"", None, None, None, None]]],
+        ["items", 0, [["frame", "binary", b"", None, "yesterday", None, None]]],
+        ["items", 0, [["frame", "binary", b"", None, None, None, "first"]]],
+        ["items", 0, [["frame", "binary", b"", None, None, None]]],
+        ["items", 0, [["shared", 1, None]]],
         ["items", 0, [["close", 1000, "bye", 5]]],
         ["items", 0, [["close", "1000", "bye", None]]],
-        ["items", None, [["frame", "binary", b"", None, None, None, "extra"]]],
+        ["items", None, [["frame", "binary", b"", None, None, None, None, "extra"]]],
     ],
 )
 async def test_malformed_actor_message_ends_stream(
@@ -774,7 +829,7 @@ async def test_requests_beyond_limit_all_replied(actor: ReportActor) -> None:
     [
         ["result", 0, "edit"],
         ["result", 0, None],
-        ["result", 0, [["frame", "binary", b"\x00", None, None, None]]],
+        ["result", 0, [["frame", "binary", b"\x00", None, None, None, None]]],
     ],
     ids=["text", "none", "packed items"],
 )
