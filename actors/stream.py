@@ -209,11 +209,13 @@ def unpack_items(values: Any, shared: SharedFrame | None = None) -> list[Outgoin
     """Return the frames and closes that ``pack_items`` packed.
 
     Args:
-        shared: the stream's last shared frame, updated from ``values``.
+        shared: the stream's last shared frame, updated from ``values``. None rejects
+            shared frames, as in broadcasts, which ``pack_items`` packs without them.
 
     Raises:
-        StreamError: ``values`` is not a list of packed frames and closes, or it refers to
-            a shared frame that the stream did not carry.
+        StreamError: ``values`` is not a list of packed frames and closes, it refers to
+            a shared frame that the stream did not carry, or it carries a shared frame
+            where ``shared`` is None.
     """
     if not isinstance(values, list):
         raise StreamError(f"items must be a list, got {type(values).__name__}")
@@ -226,12 +228,21 @@ def unpack_items(values: Any, shared: SharedFrame | None = None) -> list[Outgoin
     return items
 
 
+# The actor packs broadcasts without shared frames, so a broadcast with one comes from a
+# broken peer.
+_SHARED_ONLY_IN_REPLIES = "shared frames are allowed only in replies to requests"
+
+
 def _unpack_item(value: Any, shared: SharedFrame | None) -> Outgoing:
     match value:
         case ["close", int() as code, str() as reason, targets]:
             return Close(code, reason, _unpack_targets(targets))
-        case ["shared", int() as shared_id, targets]:
-            if shared is None or shared.frame is None or shared.shared_id != shared_id:
+        case ["shared", shared_id, targets]:
+            if not _is_request(shared_id):
+                raise TypeError("shared_id must be an integer")
+            if shared is None:
+                raise ValueError(_SHARED_ONLY_IN_REPLIES)
+            if shared.frame is None or shared.shared_id != shared_id:
                 raise ValueError(f"shared frame {shared_id} was not carried by this stream")
             return Frame(shared.frame.kind, shared.frame.payload, _unpack_targets(targets))
         case [
@@ -249,6 +260,8 @@ def _unpack_item(value: Any, shared: SharedFrame | None) -> Outgoing:
                 raise TypeError("update must be bytes or None")
             if shared_id is not None and not _is_request(shared_id):
                 raise TypeError("shared_id must be an integer or None")
+            if shared is None and shared_id is not None:
+                raise ValueError(_SHARED_ONLY_IN_REPLIES)
             frame = Frame(FrameKind(kind), payload, _unpack_targets(targets), stored_at, update)
             if shared is not None and shared_id is not None:
                 shared.shared_id, shared.frame = shared_id, frame
@@ -744,7 +757,7 @@ class StreamClient:
         _, request, values = message
         if request is not None and not _is_request(request):
             raise StreamError(f"items for the invalid request id {request!r:.200}")
-        items = unpack_items(values, self._shared)
+        items = unpack_items(values, self._shared if request is not None else None)
         if request is not None:
             self._settle(request, items)
             return True

@@ -421,6 +421,63 @@ async def test_malformed_actor_message_ends_stream(
     server.close()
 
 
+# A whole-document frame that the stream carries in full under the shared id 1.
+_SHARED_DOCUMENT = ["frame", "binary", b"\x00\x01\x02", None, None, None, 1]
+
+
+@pytest.mark.parametrize(
+    ("messages", "problem"),
+    [
+        (
+            [["items", 0, [_SHARED_DOCUMENT, ["shared", True, None]]]],
+            "shared_id must be an integer",
+        ),
+        (
+            [["items", None, [_SHARED_DOCUMENT]], ["items", 0, []]],
+            "shared frames are allowed only in replies",
+        ),
+        (
+            [
+                ["items", 0, [_SHARED_DOCUMENT]],
+                ["items", None, [["shared", 1, ["other"]]]],
+            ],
+            "shared frames are allowed only in replies",
+        ),
+        (
+            [
+                ["items", None, [["frame", "binary", b"\x00\x01\x09", None, None, None, 1]]],
+                ["items", 0, [["shared", 1, None]]],
+            ],
+            "shared frames are allowed only in replies",
+        ),
+    ],
+    ids=["bool id", "broadcast frame", "broadcast repeat", "broadcast then reply"],
+)
+async def test_misused_shared_frame_ends_stream(messages: list[list[Any]], problem: str) -> None:
+    async def fake_actor(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_message(reader)  # the ticket
+        await read_message(reader)  # the recv
+        for message in messages:
+            writer.write(encode(message))
+        await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(fake_actor, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    replica = Replica()
+    stream = await replica.connect(StreamTicket("subscription", "127.0.0.1", port, "secret"))
+
+    request = asyncio.create_task(stream.receive("writer", b"\x00"))
+    await until(lambda: bool(replica.ended))
+
+    assert len(replica.ended) == 1
+    assert problem in replica.ended[0]
+    assert replica.delivered == []
+    with contextlib.suppress(StreamError):
+        await request
+    server.close()
+
+
 async def test_recv_with_invalid_request_id_ends_stream(actor: ReportActor) -> None:
     ticket = await actor.open_stream()
     reader, writer = await raw_stream(ticket)
