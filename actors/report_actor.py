@@ -57,6 +57,7 @@ from knowledge.edits import EditRequest
 from storage import (
     AuditRepository,
     CollaborationRepository,
+    CollaborationSession,
     Database,
     Permission,
     ReportRepository,
@@ -266,10 +267,10 @@ class ReportActor:
             started_by=started_by,
         )
         for connection in self._connections.all():
-            permission = self._session.permission_of(connection.user)
-            if permission is None and not connection.is_admin:
+            permission = session_permission(self._session, connection.user, connection.is_admin)
+            if permission is None:
                 self._close([connection], CLOSE_FORBIDDEN, f"{connection.user} left the session")
-            elif permission is not None and permission != connection.permission:
+            elif permission != connection.permission:
                 could_edit = connection.can_edit
                 connection.permission = permission
                 self._announce_permission(connection, could_edit)
@@ -310,10 +311,8 @@ class ReportActor:
         role = Permission(role_permission)
         if self._session is None:
             return role.value
-        permission = self._session.permission_of(user)
-        if permission is not None:
-            return permission.value
-        return Permission.EDIT.value if is_admin else None
+        permission = session_permission(self._session, user, is_admin)
+        return permission.value if permission is not None else None
 
     async def comments(self, section_id: str | None = None) -> list[dict[str, Any]]:
         return list_comments(self._document, section_id)
@@ -821,6 +820,19 @@ class ReportActor:
         # count comes from the merge rather than from this counter when it started.
         self._log_rows = max(self._log_rows - merged_rows, 0)
         logger.info("report %s compacted up to update %d", self._report_id, up_to)
+
+
+def session_permission(
+    session: CollaborationSession, user: str, is_admin: bool
+) -> Permission | None:
+    """Return the permission ``session`` gives ``user``, or None when it leaves them out.
+
+    Participants get their listed permission, and admins whom the list leaves out edit.
+    """
+    permission = session.permission_of(user)
+    if permission is None and is_admin:
+        return Permission.EDIT
+    return permission
 
 
 def compact_log(reports: ReportRepository, report_id: uuid.UUID) -> tuple[int, int]:

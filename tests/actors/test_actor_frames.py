@@ -321,3 +321,31 @@ async def test_session_demotion_warns_yjs_client(actor: ReportActor) -> None:
     assert targets == frozenset({"writer"})
     assert notice.denied
     assert notice.reason.startswith("ann@example.com now has comment permission")
+
+
+async def test_admin_left_out_of_session_edits(actor: ReportActor) -> None:
+    subscription = await actor.subscribe()
+    await actor.connect(subscription, "admin-yjs", "root@example.com", "edit", "binary", True)
+    await actor.connect(subscription, "admin-json", "root@example.com", "edit", "text", True)
+    await actor.start_session("collaborative", {"root@example.com": "view"}, "pm@example.com")
+    await actor._outbox.poll(subscription, 0)
+
+    # The new session no longer lists the admin, so the admin edits again, as a new
+    # connection of theirs would.
+    await actor.start_session("collaborative", {"ann@example.com": "edit"}, "pm@example.com")
+    sent = await actor._outbox.poll(subscription, 0)
+
+    assert await actor.permission_for("root@example.com", "edit", True) == "edit"
+    for connection_id in ("admin-yjs", "admin-json"):
+        connection = actor._connections.get(connection_id)
+        assert connection is not None
+        assert connection.can_edit
+    notices = [
+        item
+        for item in sent
+        if isinstance(item, Frame) and "permission_changed" in str(item.payload)
+    ]
+    assert len(notices) == 1
+    assert notices[0].targets == frozenset({"admin-json"})
+    assert json.loads(str(notices[0].payload))["permission"] == "edit"
+    assert not any(isinstance(item, Close) for item in sent)
