@@ -439,6 +439,9 @@ class ReportActor:
         if self._connections.get(connection_id) is not None:
             raise DuplicateConnectionError(connection_id)
         self._touch()
+        # NOTE: ``permission`` comes from an earlier permission_for call. A session started
+        # between the two calls does not apply to this connection, so a user it leaves out
+        # may still join with the permission of the previous session.
         connection = Connection(
             id=connection_id,
             subscription=subscription_id,
