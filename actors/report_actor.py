@@ -428,6 +428,9 @@ class ReportActor:
     ) -> list[Outgoing]:
         """Register a connection; return the frames it starts with.
 
+        With a session, the session's current permission for ``user`` applies. A user whom
+        it leaves out is not registered and gets a 4403 close as the only frame.
+
         Raises:
             ReportUnloadingError: the actor unloads.
             DuplicateConnectionError: ``connection_id`` is registered already, by this or
@@ -438,22 +441,33 @@ class ReportActor:
             raise ReportUnloadingError(str(self._report_id))
         if self._connections.get(connection_id) is not None:
             raise DuplicateConnectionError(connection_id)
+        granted, frame_kind = Permission(permission), FrameKind(kind)
         self._touch()
-        # NOTE: ``permission`` comes from an earlier permission_for call. A session started
-        # between the two calls does not apply to this connection, so a user it leaves out
-        # may still join with the permission of the previous session.
+        # ``permission`` comes from the replica's earlier permission_for call, so a session
+        # started in between decides instead.
+        if self._session is not None:
+            current = session_permission(self._session, user, is_admin)
+            if current is None:
+                logger.info(
+                    "report %s: %s left the session before joining; closing connection %s",
+                    self._report_id,
+                    user,
+                    connection_id,
+                )
+                return [Close(CLOSE_FORBIDDEN, f"{user} left the session")]
+            granted = current
         connection = Connection(
             id=connection_id,
             subscription=subscription_id,
             user=user,
-            permission=Permission(permission),
-            kind=FrameKind(kind),
+            permission=granted,
+            kind=frame_kind,
             is_admin=is_admin,
         )
         self._connections.add(connection)
         self._count_connections()
         self._publish_presence("join", connection)
-        logger.info("report %s: %s joined (%s, %s)", self._report_id, user, permission, kind)
+        logger.info("report %s: %s joined (%s, %s)", self._report_id, user, granted.value, kind)
         if connection.kind is FrameKind.BINARY:
             return self._collaboration.welcome_binary()
         return self._collaboration.welcome_json(connection)

@@ -349,3 +349,27 @@ async def test_admin_left_out_of_session_edits(actor: ReportActor) -> None:
     assert notices[0].targets == frozenset({"admin-json"})
     assert json.loads(str(notices[0].payload))["permission"] == "edit"
     assert not any(isinstance(item, Close) for item in sent)
+
+
+async def test_join_after_session_change_follows_session(actor: ReportActor) -> None:
+    subscription = await actor.subscribe()
+    await actor.start_session(
+        "collaborative", {"eve@example.com": "edit", "ann@example.com": "edit"}, "pm@example.com"
+    )
+    granted = await actor.permission_for("eve@example.com", "edit", False)
+    ann_granted = await actor.permission_for("ann@example.com", "edit", False)
+    # A new session starts between the replica's permission request and the join.
+    await actor.start_session("collaborative", {"ann@example.com": "view"}, "pm@example.com")
+
+    eve = await actor.connect(subscription, "eve", "eve@example.com", str(granted), "binary")
+    ann = await actor.connect(subscription, "ann", "ann@example.com", str(ann_granted), "text")
+
+    assert granted == "edit"
+    assert eve == [Close(4403, "eve@example.com left the session")]
+    assert actor._connections.get("eve") is None
+    joined = actor._connections.get("ann")
+    assert joined is not None
+    assert joined.permission.value == "view"
+    [welcome] = ann
+    assert isinstance(welcome, Frame)
+    assert json.loads(str(welcome.payload))["permission"] == "view"
