@@ -57,6 +57,29 @@ class Replica:
         )
 
 
+async def scripted_actor(
+    replies: list[list[Any]],
+) -> tuple[asyncio.Server, Replica, StreamClient]:
+    """Start a fake actor that reads the ticket and one request, then sends ``replies``.
+
+    Returns the fake actor's server and a replica's stream connected to it.
+    """
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_message(reader)  # the ticket
+        await read_message(reader)  # the request
+        for reply in replies:
+            writer.write(encode(reply))
+        await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    replica = Replica()
+    stream = await replica.connect(StreamTicket("subscription", "127.0.0.1", port, "secret"))
+    return server, replica, stream
+
+
 def edit_risk(actor: ReportActor, text: str) -> bytes:
     client: Doc[Any] = Doc()
     client.apply_update(actor._document.snapshot())
@@ -400,17 +423,7 @@ async def test_malformed_ticket_ends_only_its_stream(
 async def test_malformed_actor_message_ends_stream(
     message: list[Any], caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def fake_actor(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_message(reader)  # the ticket
-        await read_message(reader)  # the recv
-        writer.write(encode(message))
-        await reader.read()
-        writer.close()
-
-    server = await asyncio.start_server(fake_actor, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    replica = Replica()
-    stream = await replica.connect(StreamTicket("subscription", "127.0.0.1", port, "secret"))
+    server, replica, stream = await scripted_actor([message])
 
     with pytest.raises(StreamError) as raised:
         await stream.receive("writer", b"\x00")
@@ -454,18 +467,7 @@ _SHARED_DOCUMENT = ["frame", "binary", b"\x00\x01\x02", None, None, None, 1]
     ids=["bool id", "broadcast frame", "broadcast repeat", "broadcast then reply"],
 )
 async def test_misused_shared_frame_ends_stream(messages: list[list[Any]], problem: str) -> None:
-    async def fake_actor(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_message(reader)  # the ticket
-        await read_message(reader)  # the recv
-        for message in messages:
-            writer.write(encode(message))
-        await reader.read()
-        writer.close()
-
-    server = await asyncio.start_server(fake_actor, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    replica = Replica()
-    stream = await replica.connect(StreamTicket("subscription", "127.0.0.1", port, "secret"))
+    server, replica, stream = await scripted_actor(messages)
 
     request = asyncio.create_task(stream.receive("writer", b"\x00"))
     await until(lambda: bool(replica.ended))
@@ -894,17 +896,7 @@ async def test_requests_beyond_limit_all_replied(actor: ReportActor) -> None:
 async def test_result_reply_to_items_request_raises(
     reply: list[Any], request_name: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def fake_actor(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_message(reader)  # the ticket
-        await read_message(reader)  # the connect or recv
-        writer.write(encode(reply))
-        await reader.read()
-        writer.close()
-
-    server = await asyncio.start_server(fake_actor, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    replica = Replica()
-    stream = await replica.connect(StreamTicket("subscription", "127.0.0.1", port, "secret"))
+    server, _, stream = await scripted_actor([reply])
 
     if request_name == "connect":
         request = stream.join("writer", "bob@example.com", "edit", "binary", False)
@@ -920,17 +912,7 @@ async def test_result_reply_to_items_request_raises(
 
 
 async def test_items_reply_to_permission_raises() -> None:
-    async def fake_actor(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_message(reader)  # the ticket
-        await read_message(reader)  # the permission
-        writer.write(encode(["items", 0, []]))
-        await reader.read()
-        writer.close()
-
-    server = await asyncio.start_server(fake_actor, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    replica = Replica()
-    stream = await replica.connect(StreamTicket("subscription", "127.0.0.1", port, "secret"))
+    server, _, stream = await scripted_actor([["items", 0, []]])
 
     with pytest.raises(StreamError, match="as a permission"):
         await stream.permission_for("bob@example.com", "edit", False)
