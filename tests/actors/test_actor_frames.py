@@ -273,11 +273,24 @@ async def test_repeated_section_update_changes_nothing(
     assert len(stored_state(session_settings, new_report_id)[1]) == len(updates_before) + 1
 
 
-async def test_session_change_notifies_json_client(actor: ReportActor) -> None:
+async def joined(actor: ReportActor, *connections: tuple[str, str, str, str]) -> str:
+    """Register ``connections`` (id, user, permission, kind) on a new subscription.
+
+    Returns the subscription, with the frames of the joins already taken off its queue.
+    """
     subscription = await actor.subscribe()
-    await actor.connect(subscription, "reader", "bob@example.com", "edit", "text")
-    await actor.connect(subscription, "writer", "ann@example.com", "edit", "binary")
+    for connection_id, user, permission, kind in connections:
+        await actor.connect(subscription, connection_id, user, permission, kind)
     await actor._outbox.poll(subscription, 0)
+    return subscription
+
+
+async def test_session_change_notifies_json_client(actor: ReportActor) -> None:
+    subscription = await joined(
+        actor,
+        ("reader", "bob@example.com", "edit", "text"),
+        ("writer", "ann@example.com", "edit", "binary"),
+    )
     permissions = {"bob@example.com": "comment", "ann@example.com": "view"}
 
     await actor.start_session("collaborative", permissions, "pm@example.com")
@@ -301,10 +314,11 @@ async def test_session_change_notifies_json_client(actor: ReportActor) -> None:
 
 
 async def test_session_demotion_warns_yjs_client(actor: ReportActor) -> None:
-    subscription = await actor.subscribe()
-    await actor.connect(subscription, "writer", "ann@example.com", "edit", "binary")
-    await actor.connect(subscription, "viewer", "carl@example.com", "view", "binary")
-    await actor._outbox.poll(subscription, 0)
+    subscription = await joined(
+        actor,
+        ("writer", "ann@example.com", "edit", "binary"),
+        ("viewer", "carl@example.com", "view", "binary"),
+    )
     permissions = {"ann@example.com": "comment", "carl@example.com": "edit"}
 
     await actor.start_session("collaborative", permissions, "pm@example.com")
