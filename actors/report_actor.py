@@ -57,7 +57,6 @@ from knowledge.edits import EditRequest
 from storage import (
     AuditRepository,
     CollaborationRepository,
-    CollaborationSession,
     Database,
     Permission,
     ReportRepository,
@@ -267,7 +266,7 @@ class ReportActor:
             started_by=started_by,
         )
         for connection in self._connections.all():
-            permission = session_permission(self._session, connection.user, connection.is_admin)
+            permission = self._session.permission_for(connection.user, connection.is_admin)
             if permission is None:
                 self._close([connection], CLOSE_FORBIDDEN, f"{connection.user} left the session")
             elif permission != connection.permission:
@@ -311,7 +310,7 @@ class ReportActor:
         role = Permission(role_permission)
         if self._session is None:
             return role.value
-        permission = session_permission(self._session, user, is_admin)
+        permission = self._session.permission_for(user, is_admin)
         return permission.value if permission is not None else None
 
     async def comments(self, section_id: str | None = None) -> list[dict[str, Any]]:
@@ -446,7 +445,7 @@ class ReportActor:
         # ``permission`` comes from the replica's earlier permission_for call, so a session
         # started in between decides instead.
         if self._session is not None:
-            current = session_permission(self._session, user, is_admin)
+            current = self._session.permission_for(user, is_admin)
             if current is None:
                 logger.info(
                     "report %s: %s left the session before joining; closing connection %s",
@@ -837,19 +836,6 @@ class ReportActor:
         # count comes from the merge rather than from this counter when it started.
         self._log_rows = max(self._log_rows - merged_rows, 0)
         logger.info("report %s compacted up to update %d", self._report_id, up_to)
-
-
-def session_permission(
-    session: CollaborationSession, user: str, is_admin: bool
-) -> Permission | None:
-    """Return the permission ``session`` gives ``user``, or None when it leaves them out.
-
-    Participants get their listed permission, and admins whom the list leaves out edit.
-    """
-    permission = session.permission_of(user)
-    if permission is None and is_admin:
-        return Permission.EDIT
-    return permission
 
 
 def compact_log(reports: ReportRepository, report_id: uuid.UUID) -> tuple[int, int]:

@@ -47,6 +47,16 @@ class CollaborationSession:
     def permission_of(self, email: str) -> Permission | None:
         return self.permissions.get(normalise_email(email))
 
+    def permission_for(self, email: str, is_admin: bool) -> Permission | None:
+        """Return the permission this session gives a user, or None when it leaves them out.
+
+        Participants get their listed permission, and admins whom the list leaves out edit.
+        """
+        permission = self.permission_of(email)
+        if permission is None and is_admin:
+            return Permission.EDIT
+        return permission
+
 
 @dataclass(frozen=True, slots=True)
 class ChangeRecord:
