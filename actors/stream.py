@@ -163,7 +163,7 @@ async def read_message(reader: asyncio.StreamReader, limit: int | None = None) -
 class SharedFrame:
     """The last frame with a ``shared_id`` that one stream carried in full.
 
-    The actor's end keeps the id, to send only the id again; the replica's end keeps the
+    The actor's end keeps the id, to send only the id again. The replica's end keeps the
     frame, to rebuild it from the id.
     """
 
