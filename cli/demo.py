@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import time
-from importlib import resources
+import uuid
+from pathlib import Path
 from typing import Any
 
 import click
@@ -14,10 +18,12 @@ from cli.serving import start_server, wait_for_interrupt
 from cli.tokens import create_token
 from config import Settings
 from deployments import server
+from schedules.samples import SAMPLE_PROJECT_FILE, sample_project_bytes
 
 _DEMO_USER = "demo.manager@example.com"
 _JOB_TIMEOUT_SECONDS = 300.0
-_SAMPLE = "sample-project.json"
+# The ids of the demo's project and report, kept in the data folder between runs.
+STATE_FILE = "demo.json"
 # The report's headline figures: key, label, and whether to print the value as a percentage.
 _HEADLINES = (
     ("budget_utilization", "Budget used (AC/BAC)", True),
@@ -33,10 +39,7 @@ def run_demo(settings: Settings, *, keep_serving: bool) -> None:
     token = create_token(settings, _DEMO_USER, "project_manager")
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=url, headers=headers, timeout=60.0) as client:
-        with step("Importing the bundled sample project"):
-            project = _import_sample(client)
-        with step("Generating its monthly report"):
-            report = _generate(client, project)
+        project, report = sample_report(client, settings.data_dir / STATE_FILE)
     _print_result(url, token, project, report, served=keep_serving)
     if keep_serving:
         click.echo("The server keeps running; Ctrl-C stops it.")
@@ -44,10 +47,71 @@ def run_demo(settings: Settings, *, keep_serving: bool) -> None:
     server.stop()
 
 
-def _import_sample(client: httpx.Client) -> dict[str, Any]:
-    sample = resources.files("schedules.samples").joinpath(_SAMPLE).read_bytes()
+def sample_report(client: httpx.Client, state_file: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the sample project and its report, importing and generating them if needed.
+
+    A later run reuses what an earlier one stored, so restarting the demo neither imports
+    the sample again nor loses edits made to its report. A changed sample, or a database
+    that no longer holds the project or the report, starts afresh.
+    """
+    sample = sample_project_bytes()
+    digest = hashlib.sha256(sample).hexdigest()
+    earlier = _earlier_run(client, state_file, digest)
+    if earlier is not None:
+        click.echo(
+            f"Using the sample project and report of an earlier demo; delete {state_file} "
+            "to import the sample again."
+        )
+        return earlier
+    with step("Importing the bundled sample project"):
+        project = _import_sample(client, sample)
+    with step("Generating its monthly report"):
+        report = _generate(client, project)
+    _remember(
+        state_file,
+        {"sample_sha256": digest, "project_id": project["project_id"], "report_id": report["id"]},
+    )
+    return project, report
+
+
+def _earlier_run(
+    client: httpx.Client, state_file: Path, digest: str
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    try:
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+        project_id = uuid.UUID(state["project_id"])
+        report_id = uuid.UUID(state["report_id"])
+        sample_digest = state["sample_sha256"]
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        click.echo(f"Ignoring {state_file}, which does not hold a demo's ids: {error}")
+        return None
+    if sample_digest != digest:
+        return None
+    project = client.get(f"/api/projects/{project_id}")
+    report = client.get(f"/api/reports/pmr/{report_id}")
+    if project.status_code == 404 or report.status_code == 404:
+        return None
+    _check(project)
+    _check(report)
+    body: dict[str, Any] = report.json()
+    if body["status"] != "completed" or body["project_id"] != str(project_id):
+        return None
+    return project.json(), body
+
+
+def _remember(state_file: Path, state: dict[str, str]) -> None:
+    # Written aside and renamed, so that an interrupted run leaves the old file or none.
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    partial = state_file.with_name(state_file.name + ".partial")
+    partial.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, state_file)
+
+
+def _import_sample(client: httpx.Client, sample: bytes) -> dict[str, Any]:
     response = client.post(
-        "/api/projects/import", files={"file": (_SAMPLE, sample, "application/json")}
+        "/api/projects/import", files={"file": (SAMPLE_PROJECT_FILE, sample, "application/json")}
     )
     _check(response)
     project: dict[str, Any] = response.json()
