@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import socket
 import time
+from pathlib import Path
 
 import ray
 from ray import serve
+from ray.serve._private import constants as serve_constants
 
 from actors import connect, fill_pool, prepare_simulation_kernels
 from config import Settings
@@ -27,6 +30,10 @@ _CONTROLLER_EXIT_SECONDS = 60.0
 _SERVE_SHUTDOWN_WAIT_SECONDS = 30.0
 # Maximum time stop() waits before it kills the controller, Serve's wait plus ours.
 MAX_STOP_SECONDS = _SERVE_SHUTDOWN_WAIT_SECONDS + _CONTROLLER_EXIT_SECONDS
+_HAPROXY_SERVER_TIMEOUT = "RAY_SERVE_HAPROXY_TIMEOUT_SERVER_S"
+_HAPROXY_CLIENT_TIMEOUT = "RAY_SERVE_HAPROXY_TIMEOUT_CLIENT_S"
+# Serve's default for the client side, in seconds, in Ray 2.60.
+_SERVE_HAPROXY_CLIENT_TIMEOUT_S = "3600"
 
 
 def proxy_environment(settings: Settings) -> dict[str, str]:
@@ -56,11 +63,16 @@ def proxy_environment(settings: Settings) -> dict[str, str]:
         )
         return {}
     logger.info("Serve traffic goes through HAProxy at %s with direct ingress", binary)
+    # Serve sets no server-side timeout unless configured, and HAProxy warns about that on
+    # every start. The client side's (an hour by default) bounds a silent replica as long
+    # as it bounds a silent client.
+    client_timeout = os.environ.get(_HAPROXY_CLIENT_TIMEOUT, _SERVE_HAPROXY_CLIENT_TIMEOUT_S)
     return {
         "RAY_SERVE_ENABLE_HA_PROXY": "1",
         "RAY_SERVE_ENABLE_DIRECT_INGRESS": "1",
         "RAY_SERVE_HAPROXY_BINARY_PATH": binary,
         "RAY_SERVE_HAPROXY_NBTHREAD": str(settings.haproxy_threads),
+        _HAPROXY_SERVER_TIMEOUT: os.environ.get(_HAPROXY_SERVER_TIMEOUT, client_timeout),
     }
 
 
@@ -119,7 +131,14 @@ def stop() -> None:
     With HAProxy the controller's graceful shutdown can outlast Serve's own 30 s wait; a
     start during that time would find the dying controller and fail.
     """
+    node_id = ray.get_runtime_context().get_node_id() if ray.is_initialized() else None
     serve.shutdown()  # type: ignore[no-untyped-call]
+    _wait_for_controller_exit()
+    if node_id is not None:
+        remove_haproxy_files(node_id)
+
+
+def _wait_for_controller_exit() -> None:
     deadline = time.monotonic() + _CONTROLLER_EXIT_SECONDS
     while time.monotonic() < deadline:
         try:
@@ -129,3 +148,26 @@ def stop() -> None:
         time.sleep(0.2)
     logger.warning("Serve's controller outlived its shutdown; killing it")
     ray.kill(controller, no_restart=True)
+
+
+def haproxy_folders(node_id: str) -> set[Path]:
+    """Return the folders where Serve keeps one node's HAProxy configuration and sockets.
+
+    Serve makes a folder per node id under each of its HAProxy paths, and a local Ray
+    instance has a new node id on every start, so without clean-up they pile up in /tmp.
+    """
+    paths = (
+        serve_constants.RAY_SERVE_HAPROXY_CONFIG_FILE_LOC,
+        serve_constants.RAY_SERVE_HAPROXY_SOCKET_PATH,
+        serve_constants.RAY_SERVE_HAPROXY_SERVER_STATE_FILE,
+        serve_constants.RAY_SERVE_HAPROXY_METRICS_SOCKET_PATH,
+    )
+    return {Path(path).parent / node_id for path in paths}
+
+
+def remove_haproxy_files(node_id: str) -> None:
+    """Remove a stopped node's HAProxy folders, and their parents once they are empty."""
+    for folder in haproxy_folders(node_id):
+        shutil.rmtree(folder, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            folder.parent.rmdir()

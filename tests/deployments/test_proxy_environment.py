@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
+from ray.serve._private import constants as serve_constants
 
 from config import Settings
-from deployments.server import ServerStartError, proxy_environment, serve_environment
+from deployments.server import (
+    ServerStartError,
+    haproxy_folders,
+    proxy_environment,
+    remove_haproxy_files,
+    serve_environment,
+)
 
 
 def test_off_uses_serve_proxy() -> None:
@@ -39,3 +47,51 @@ def test_replicas_run_the_application_on_their_main_loop(haproxy: str) -> None:
     environment = serve_environment(Settings(haproxy_binary=haproxy))
 
     assert environment["RAY_SERVE_RUN_USER_CODE_IN_SEPARATE_THREAD"] == "0"
+
+
+def test_server_timeout_follows_client_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings(haproxy_binary=sys.executable)
+    monkeypatch.delenv("RAY_SERVE_HAPROXY_TIMEOUT_SERVER_S", raising=False)
+    monkeypatch.delenv("RAY_SERVE_HAPROXY_TIMEOUT_CLIENT_S", raising=False)
+    assert proxy_environment(settings)["RAY_SERVE_HAPROXY_TIMEOUT_SERVER_S"] == "3600"
+
+    monkeypatch.setenv("RAY_SERVE_HAPROXY_TIMEOUT_CLIENT_S", "600")
+    assert proxy_environment(settings)["RAY_SERVE_HAPROXY_TIMEOUT_SERVER_S"] == "600"
+
+    monkeypatch.setenv("RAY_SERVE_HAPROXY_TIMEOUT_SERVER_S", "90")
+    assert proxy_environment(settings)["RAY_SERVE_HAPROXY_TIMEOUT_SERVER_S"] == "90"
+
+
+@pytest.fixture
+def haproxy_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point Serve's HAProxy paths into a temporary folder, as Serve lays them out."""
+    base = tmp_path / "haproxy-serve"
+    for name, file in (
+        ("RAY_SERVE_HAPROXY_CONFIG_FILE_LOC", "haproxy.cfg"),
+        ("RAY_SERVE_HAPROXY_SOCKET_PATH", "admin.sock"),
+        ("RAY_SERVE_HAPROXY_SERVER_STATE_FILE", "server-state"),
+        ("RAY_SERVE_HAPROXY_METRICS_SOCKET_PATH", "metrics.sock"),
+    ):
+        monkeypatch.setattr(serve_constants, name, str(base / file))
+    return base
+
+
+def test_stopped_node_leaves_no_haproxy_files(haproxy_base: Path) -> None:
+    assert haproxy_folders("node-a") == {haproxy_base / "node-a"}
+    (haproxy_base / "node-a").mkdir(parents=True)
+    (haproxy_base / "node-a" / "haproxy.cfg").write_text("global\n")
+
+    remove_haproxy_files("node-a")
+
+    assert not haproxy_base.exists()
+
+
+def test_other_nodes_keep_their_haproxy_files(haproxy_base: Path) -> None:
+    for node in ("node-a", "node-b"):
+        (haproxy_base / node).mkdir(parents=True)
+        (haproxy_base / node / "server-state").write_text("1\n")
+
+    remove_haproxy_files("node-a")
+
+    assert not (haproxy_base / "node-a").exists()
+    assert (haproxy_base / "node-b" / "server-state").read_text() == "1\n"

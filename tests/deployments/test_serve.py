@@ -35,7 +35,10 @@ def served(session_settings: Settings, ray_cluster: None) -> Iterator[tuple[str,
     settings = session_settings.model_copy(update={"port": free_port()})
     url = server.start(settings)
     yield url, settings
+    node_id = ray.get_runtime_context().get_node_id()
     server.stop()
+    leftovers = [folder for folder in server.haproxy_folders(node_id) if folder.exists()]
+    assert not leftovers, f"HAProxy files outlived the server: {leftovers}"
 
 
 @pytest.fixture(scope="module")
