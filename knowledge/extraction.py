@@ -21,7 +21,10 @@ logger = logging.getLogger(__name__)
 
 MEDIA_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".markdown": "text/markdown"}
 PDF = "application/pdf"
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+# The heading's text is matched greedily and its closing hashes are dropped in code, because
+# a lazy group followed by optional spaces and hashes backtracks in cubic time on a long run
+# of spaces.
+_HEADING = re.compile(r"(#{1,6})\s+(\S.*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +101,22 @@ def _markdown(text: str) -> list[ExtractedPassage]:
         lines.clear()
 
     for line in text.splitlines():
-        match = _HEADING.match(line)
+        match = _HEADING.fullmatch(line)
         if match:
             flush()
-            heading = match.group(2)[:150]
+            heading = _heading_text(match.group(2))[:150]
         else:
             lines.append(line)
     flush()
     return passages
+
+
+def _heading_text(text: str) -> str:
+    """Return a heading's words without the optional closing run of hashes."""
+    words = text.split()
+    if len(words) > 1 and not words[-1].strip("#"):
+        words.pop()
+    return " ".join(words)
 
 
 def _pdf(name: str, data: bytes) -> list[ExtractedPassage]:
