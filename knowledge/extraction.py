@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import LimitReachedError, PyPdfError
 
 from knowledge.errors import DocumentFormatError
 from knowledge.passages import split_text
@@ -61,7 +61,7 @@ def extract(name: str, data: bytes) -> ExtractedDocument:
 
     Raises:
         DocumentFormatError: the type is unsupported, the text is not UTF-8, the PDF is
-            damaged or encrypted, or the file holds no text.
+            damaged, encrypted or past pypdf's limits, or the file contains no text.
     """
     media_type = media_type_of(name, data)
     if media_type == PDF:
@@ -125,7 +125,12 @@ def _pdf(name: str, data: bytes) -> list[ExtractedPassage]:
         if reader.is_encrypted:
             raise DocumentFormatError(name, "the PDF is encrypted; upload an unprotected copy")
         pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError) as error:
+    except LimitReachedError as error:
+        # pypdf bounds page tree depth and decompressed stream sizes.
+        raise DocumentFormatError(name, f"the PDF exceeds a safety limit: {error}") from error
+    except RecursionError as error:
+        raise DocumentFormatError(name, "the PDF nests its objects too deeply") from error
+    except (PyPdfError, ValueError, KeyError, TypeError) as error:
         # pypdf raises these on damaged cross-reference tables and object streams.
         raise DocumentFormatError(name, f"the PDF is damaged: {error}") from error
     passages = []
