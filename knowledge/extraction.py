@@ -25,6 +25,9 @@ PDF = "application/pdf"
 # a lazy group followed by optional spaces and hashes backtracks in cubic time on a long run
 # of spaces.
 _HEADING = re.compile(r"(#{1,6})\s+(\S.*)")
+# Control characters that str.split() does not count as whitespace. Some PDF fonts map
+# glyphs to them, and PostgreSQL rejects NUL in text columns.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +138,7 @@ def _pdf(name: str, data: bytes) -> list[ExtractedPassage]:
         raise DocumentFormatError(name, f"the PDF is damaged: {error}") from error
     passages = []
     for page_number, text in enumerate(pages, start=1):
-        for piece in split_text(text):
+        for piece in split_text(_CONTROL.sub(" ", text)):
             passages.append(ExtractedPassage(f"page {page_number}", piece))
     logger.debug("PDF %s: %d pages, %d passages", name, len(pages), len(passages))
     return passages

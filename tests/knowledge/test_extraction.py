@@ -132,3 +132,11 @@ def deep_page_tree_pdf(depth: int) -> bytes:
 def test_pdf_past_reader_limits_is_rejected(data: bytes, message: str) -> None:
     with pytest.raises(DocumentFormatError, match=message):
         extract("contract.pdf", data)
+
+
+def test_pdf_control_characters_become_spaces() -> None:
+    data = one_page_pdf(b"BT /F1 12 Tf 72 720 Td (Crane\\000hire\\001quote\\177) Tj ET")
+
+    document = extract("contract.pdf", data)
+
+    assert [p.text for p in document.passages] == ["Crane hire quote"]
