@@ -117,7 +117,8 @@ class LanguageModel:
 
         Raises:
             ModelUnavailableError: every attempt timed out or failed at the server.
-            ModelOutputError: the answer is empty or its tool arguments are not a JSON object.
+            ModelOutputError: the response is not a chat completion with a message, or its
+                content or tool calls are malformed.
         """
         request: dict[str, Any] = {"model": self.config.model, "messages": list(messages)}
         if tools:
@@ -125,11 +126,18 @@ class LanguageModel:
         if json_output:
             request["response_format"] = {"type": "json_object"}
         completion = await self._create(request)
-        if not completion.choices:
-            raise ModelOutputError(f"model {self.config.model} returned no choices")
-        message = completion.choices[0].message
-        calls = tuple(_tool_call(call) for call in message.tool_calls or ())
-        return ModelReply(content=message.content or "", tool_calls=calls)
+        message = _first_message(self.config.model, completion)
+        content = message.content or ""
+        if not isinstance(content, str):
+            raise ModelOutputError(
+                f"model {self.config.model} sent message content that is not a string "
+                f"but {type(content).__name__}"
+            )
+        tool_calls = message.tool_calls or []
+        if not isinstance(tool_calls, list):
+            raise ModelOutputError(f"model {self.config.model} sent tool_calls that is not a list")
+        calls = tuple(_tool_call(call) for call in tool_calls)
+        return ModelReply(content=content, tool_calls=calls)
 
     async def complete_json(
         self, messages: Sequence[Mapping[str, Any]], schema: type[Schema]
@@ -183,20 +191,58 @@ class LanguageModel:
                 raise ModelOutputError(
                     f"model {self.config.model} sent a response that is not a chat completion"
                 ) from error
+            except json.JSONDecodeError as error:
+                raise ModelOutputError(
+                    f"model {self.config.model} sent a response body that is not valid JSON: "
+                    f"{error.msg} at character {error.pos}"
+                ) from error
         raise AssertionError("unreachable")
+
+
+def _first_message(model: str, completion: object) -> Any:
+    """Return the message of the completion's first choice.
+
+    openai builds the completion without validating it, so any part may be missing or of
+    another type, and a body that is not a JSON object arrives as a str, list or number.
+    """
+    import openai.types.chat
+
+    if not isinstance(completion, openai.types.chat.ChatCompletion):
+        raise ModelOutputError(
+            f"model {model} sent a response that is not a chat completion object but "
+            f"{type(completion).__name__}"
+        )
+    choices = getattr(completion, "choices", None)
+    if not isinstance(choices, list) or not choices:
+        raise ModelOutputError(f"model {model} returned no choices")
+    message = getattr(choices[0], "message", None)
+    if message is None or not hasattr(message, "content"):
+        raise ModelOutputError(f"model {model} returned a choice without a message")
+    return message
 
 
 def _tool_call(call: Any) -> ToolCall:
     function = getattr(call, "function", None)
     name = getattr(function, "name", None)
-    if function is None or not name:
+    if function is None or not isinstance(name, str) or not name:
         raise ModelOutputError("the model sent a tool call without a function name")
+    raw = getattr(function, "arguments", None) or "{}"
     try:
-        arguments = json.loads(function.arguments or "{}")
+        # Arguments sent as a JSON object, not as a string of JSON, are accepted as they are.
+        arguments = raw if isinstance(raw, dict) else json.loads(raw)
     except json.JSONDecodeError as error:
         raise ModelOutputError(
             f"the arguments of tool call {name} are not valid JSON: {error.msg} at "
             f"character {error.pos}"
+        ) from error
+    except TypeError as error:
+        raise ModelOutputError(
+            f"the arguments of tool call {name} are of type {type(raw).__name__}, "
+            "not a JSON string"
+        ) from error
+    except RecursionError as error:
+        raise ModelOutputError(
+            f"the arguments of tool call {name} nest too deeply to parse"
         ) from error
     if not isinstance(arguments, dict):
         raise ModelOutputError(f"the arguments of tool call {name} are not a JSON object")

@@ -8,6 +8,7 @@ the server stops, which outlasts any client timeout without a sleep in the test.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -44,6 +45,27 @@ class ScriptedModel:
         """Answer nothing until the server stops (a client timeout fires first)."""
         self.answers.append({"hold": True})
 
+    def send(
+        self,
+        body: bytes,
+        *,
+        status: int = 200,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Respond with ``body`` as given, so that malformed responses can be sent."""
+        self.answers.append(
+            {"body": body, "status": status, "content_type": content_type, "headers": headers}
+        )
+
+    def trickle(self) -> None:
+        """Send the headers, then a space every 50 ms until the server stops.
+
+        Each read gets data long before a read timeout, so only a deadline on the whole
+        request ends it.
+        """
+        self.answers.append({"trickle": True})
+
     # Lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> str:
@@ -77,15 +99,36 @@ class ScriptedModel:
         self._release.set()
         await self._runner.cleanup()
 
-    async def _completions(self, request: web.Request) -> web.Response:
+    async def _completions(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.requests.append(body)
-        answer = self.answers.popleft() if self.answers else {"content": "No script left."}
+        answer: Answer = self.answers.popleft() if self.answers else {"content": "No script left."}
+        assert self._release is not None
         if answer.get("hold"):
-            assert self._release is not None
             await self._release.wait()
             return web.json_response({"error": "stopped"}, status=503)
+        if answer.get("trickle"):
+            return await self._trickle(request, self._release)
+        if "body" in answer:
+            return web.Response(
+                body=answer["body"],
+                status=answer["status"],
+                content_type=answer["content_type"],
+                headers=answer["headers"],
+            )
         return web.json_response(_completion(body.get("model", "scripted"), answer))
+
+    async def _trickle(self, request: web.Request, release: asyncio.Event) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        try:
+            while not release.is_set():
+                await response.write(b" ")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(release.wait(), 0.05)
+        except ConnectionError:
+            pass
+        return response
 
 
 def _completion(model: str, answer: Answer) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from pydantic import BaseModel
@@ -109,3 +110,75 @@ def test_model_config_hides_key_and_requires_settings() -> None:
         LanguageModel(None)
 
     assert "sk-secret" not in repr(configured)
+
+
+def completion_body(message: dict[str, Any]) -> bytes:
+    choice = {"index": 0, "finish_reason": "stop", "message": message}
+    completion = {"id": "c1", "object": "chat.completion", "created": 1, "model": "m"}
+    return json.dumps({**completion, "choices": [choice]}).encode()
+
+
+def tool_message(arguments: object) -> dict[str, Any]:
+    function = {"name": "append_paragraph", "arguments": arguments}
+    return {
+        "role": "assistant",
+        "tool_calls": [{"id": "1", "type": "function", "function": function}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "message"),
+    [
+        pytest.param(b'{"choices": [', "application/json", "not valid JSON", id="truncated-json"),
+        pytest.param(b"<html></html>", "text/html", "not a chat completion object", id="html"),
+        pytest.param(b"[1, 2]", "application/json", "not a chat completion object", id="array"),
+        pytest.param(
+            b'{"id": "c1", "choices": [{}]}',
+            "application/json",
+            "without a message",
+            id="no-message",
+        ),
+        pytest.param(
+            completion_body({"role": "assistant", "content": 42}),
+            "application/json",
+            "content that is not a string but int",
+            id="content-number",
+        ),
+        pytest.param(
+            completion_body({"role": "assistant", "tool_calls": "append"}),
+            "application/json",
+            "tool_calls that is not a list",
+            id="tool-calls-string",
+        ),
+        pytest.param(
+            completion_body(tool_message("[" * 100_000 + "]" * 100_000)),
+            "application/json",
+            "nest too deeply",
+            id="nested-arguments",
+        ),
+        pytest.param(
+            completion_body(tool_message(7)),
+            "application/json",
+            "are of type int, not a JSON string",
+            id="number-arguments",
+        ),
+    ],
+)
+async def test_client_rejects_malformed_completion(
+    scripted_model: ScriptedModel, body: bytes, content_type: str, message: str
+) -> None:
+    scripted_model.send(body, content_type=content_type)
+
+    async with LanguageModel(config(scripted_model)) as model:
+        with pytest.raises(ModelOutputError, match=message):
+            await model.chat(MESSAGES, tools=tool_definitions())
+
+
+async def test_client_accepts_tool_arguments_as_object(scripted_model: ScriptedModel) -> None:
+    arguments = {"section_id": "executive_summary", "text": "Steel is late."}
+    scripted_model.send(completion_body(tool_message(arguments)))
+
+    async with LanguageModel(config(scripted_model)) as model:
+        reply = await model.chat(MESSAGES, tools=tool_definitions())
+
+    assert reply.tool_calls[0].arguments == arguments
