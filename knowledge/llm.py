@@ -38,6 +38,8 @@ def _retried() -> tuple[type[Exception], ...]:
         openai.APIConnectionError,
         openai.RateLimitError,
         openai.InternalServerError,
+        # The deadline on the whole request in LanguageModel._create.
+        TimeoutError,
     )
 
 
@@ -164,7 +166,10 @@ class LanguageModel:
         attempts = self.config.max_retries + 1
         for attempt in range(1, attempts + 1):
             try:
-                return await self._client.chat.completions.create(**request)
+                # httpx's timeout bounds each read, so a server that keeps sending a byte now
+                # and then would hold the request forever without this deadline on the whole.
+                async with asyncio.timeout(self.config.timeout_seconds):
+                    return await self._client.chat.completions.create(**request)
             except retried as error:
                 if attempt == attempts:
                     raise ModelUnavailableError(

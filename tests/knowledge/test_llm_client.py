@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -79,7 +80,7 @@ async def test_client_times_out_and_retries(
     scripted_model.hold()
 
     async with LanguageModel(config(scripted_model, timeout_seconds=0.3, max_retries=1)) as model:
-        with pytest.raises(ModelUnavailableError, match="failed 2 times, last with APITimeout"):
+        with pytest.raises(ModelUnavailableError, match="failed 2 times, last with TimeoutError"):
             await model.chat(MESSAGES)
 
     assert len(scripted_model.requests) == 2
@@ -182,3 +183,15 @@ async def test_client_accepts_tool_arguments_as_object(scripted_model: ScriptedM
         reply = await model.chat(MESSAGES, tools=tool_definitions())
 
     assert reply.tool_calls[0].arguments == arguments
+
+
+async def test_client_ends_response_that_never_finishes(scripted_model: ScriptedModel) -> None:
+    scripted_model.trickle()
+    scripted_model.trickle()
+
+    async with LanguageModel(config(scripted_model, timeout_seconds=0.3, max_retries=1)) as model:
+        with pytest.raises(ModelUnavailableError, match="failed 2 times, last with TimeoutError"):
+            # The outer deadline only keeps a broken client from hanging the test run.
+            await asyncio.wait_for(model.chat(MESSAGES), timeout=60)
+
+    assert len(scripted_model.requests) == 2
