@@ -52,12 +52,15 @@ def split_text(text: str, max_chars: int = MAX_PASSAGE_CHARS) -> list[str]:
             continue
         current = ""
         for sentence in _SENTENCE_END.split(paragraph):
-            while len(sentence) > max_chars:
+            if len(sentence) > max_chars:
                 if current:
                     pieces.append(current)
                     current = ""
-                pieces.append(sentence[:max_chars])
-                sentence = sentence[max_chars:]
+                # Cut whole pieces by index, because slicing the rest off again and again
+                # copies a long run without sentence ends in quadratic time.
+                end = (len(sentence) - 1) // max_chars * max_chars
+                pieces.extend(sentence[i : i + max_chars] for i in range(0, end, max_chars))
+                sentence = sentence[end:]
             if current and len(current) + 1 + len(sentence) > max_chars:
                 pieces.append(current)
                 current = sentence

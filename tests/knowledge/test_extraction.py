@@ -10,7 +10,7 @@ from types import FrameType
 
 import pytest
 
-from knowledge import DocumentFormatError, extract
+from knowledge import DocumentFormatError, extract, split_text
 
 # Far above the milliseconds that bounded work takes, and far below the hours of unbounded work.
 DEADLINE_SECONDS = 60.0
@@ -140,3 +140,13 @@ def test_pdf_control_characters_become_spaces() -> None:
     document = extract("contract.pdf", data)
 
     assert [p.text for p in document.passages] == ["Crane hire quote"]
+
+
+def test_split_text_of_long_unbroken_run() -> None:
+    text = "x" * 4_000_000
+
+    with deadline():
+        pieces = split_text(text, max_chars=1)
+
+    assert len(pieces) == 4_000_000
+    assert set(pieces) == {"x"}
