@@ -7,24 +7,32 @@ the heading it sits under), PDF page by page with pypdf's text extraction.
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pypdf import PdfReader
 from pypdf.errors import LimitReachedError, PyPdfError
 
 from knowledge.errors import DocumentFormatError
-from knowledge.passages import split_text
+from knowledge.passages import iter_split_text
 
 logger = logging.getLogger(__name__)
 
 MEDIA_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".markdown": "text/markdown"}
 PDF = "application/pdf"
+# Passages stored per document. Each becomes a row and an index entry, so a file of millions
+# of one-word paragraphs is rejected before it is held in memory several times over.
+MAX_PASSAGES = 50_000
+# Pages read per PDF; pypdf spends time on every page, including pages without text.
+MAX_PDF_PAGES = 10_000
 # The heading's text is matched greedily and its closing hashes are dropped in code, because
 # a lazy group followed by optional spaces and hashes backtracks in cubic time on a long run
-# of spaces.
-_HEADING = re.compile(r"(#{1,6})\s+(\S.*)")
+# of spaces. [ \t] in place of \s keeps a match within one line.
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(\S.*)$", re.MULTILINE)
 # Control characters that str.split() does not count as whitespace. Some PDF fonts map
 # glyphs to them, and PostgreSQL rejects NUL in text columns.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
@@ -64,21 +72,28 @@ def extract(name: str, data: bytes) -> ExtractedDocument:
 
     Raises:
         DocumentFormatError: the type is unsupported, the text is not UTF-8, the PDF is
-            damaged, encrypted or past pypdf's limits, or the file contains no text.
+            damaged, encrypted or past pypdf's limits, the file contains no text, or it has
+            more than MAX_PDF_PAGES pages or MAX_PASSAGES passages.
     """
     media_type = media_type_of(name, data)
+    pieces: Iterator[ExtractedPassage]
     if media_type == PDF:
-        passages = _pdf(name, data)
+        pieces = _pdf(name, data)
     elif media_type == "text/markdown":
-        passages = _markdown(_decode(name, data))
+        pieces = _markdown(_decode(name, data))
     else:
-        passages = [
+        pieces = (
             ExtractedPassage(f"paragraph {n}", piece)
-            for n, piece in enumerate(split_text(_decode(name, data)), start=1)
-        ]
+            for n, piece in enumerate(iter_split_text(_decode(name, data)), start=1)
+        )
+    passages = tuple(itertools.islice(pieces, MAX_PASSAGES + 1))
+    if len(passages) > MAX_PASSAGES:
+        raise DocumentFormatError(
+            name, f"it splits into more than {MAX_PASSAGES:,} passages; upload it in parts"
+        )
     if not passages:
         raise DocumentFormatError(name, "it holds no text (a scanned PDF needs OCR first)")
-    return ExtractedDocument(name, media_type, tuple(passages))
+    return ExtractedDocument(name, media_type, passages)
 
 
 def _decode(name: str, data: bytes) -> str:
@@ -93,25 +108,20 @@ def _decode(name: str, data: bytes) -> str:
     return text
 
 
-def _markdown(text: str) -> list[ExtractedPassage]:
-    passages: list[ExtractedPassage] = []
+def _markdown(text: str) -> Iterator[ExtractedPassage]:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     heading = "introduction"
-    lines: list[str] = []
+    start = 0
+    for match in _HEADING.finditer(text):
+        yield from _section(heading, text[start : match.start()])
+        heading = _heading_text(match.group(2))[:150]
+        start = match.end()
+    yield from _section(heading, text[start:])
 
-    def flush() -> None:
-        for number, piece in enumerate(split_text("\n".join(lines)), start=1):
-            passages.append(ExtractedPassage(f"section {heading}, paragraph {number}", piece))
-        lines.clear()
 
-    for line in text.splitlines():
-        match = _HEADING.fullmatch(line)
-        if match:
-            flush()
-            heading = _heading_text(match.group(2))[:150]
-        else:
-            lines.append(line)
-    flush()
-    return passages
+def _section(heading: str, body: str) -> Iterator[ExtractedPassage]:
+    for number, piece in enumerate(iter_split_text(body), start=1):
+        yield ExtractedPassage(f"section {heading}, paragraph {number}", piece)
 
 
 def _heading_text(text: str) -> str:
@@ -122,12 +132,31 @@ def _heading_text(text: str) -> str:
     return " ".join(words)
 
 
-def _pdf(name: str, data: bytes) -> list[ExtractedPassage]:
-    try:
+def _pdf(name: str, data: bytes) -> Iterator[ExtractedPassage]:
+    with _pdf_errors(name):
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise DocumentFormatError(name, "the PDF is encrypted; upload an unprotected copy")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = reader.pages
+        if len(pages) > MAX_PDF_PAGES:
+            raise DocumentFormatError(
+                name,
+                f"the PDF has {len(pages):,} pages, more than the {MAX_PDF_PAGES:,} read per "
+                "document; upload it in parts",
+            )
+    logger.debug("PDF %s: %d pages", name, len(pages))
+    for index in range(len(pages)):
+        with _pdf_errors(name):
+            text = pages[index].extract_text() or ""
+        for piece in iter_split_text(_CONTROL.sub(" ", text)):
+            yield ExtractedPassage(f"page {index + 1}", piece)
+
+
+@contextmanager
+def _pdf_errors(name: str) -> Iterator[None]:
+    """Translate pypdf's errors, and the built-in ones it raises, into DocumentFormatError."""
+    try:
+        yield
     except LimitReachedError as error:
         # pypdf bounds page tree depth and decompressed stream sizes.
         raise DocumentFormatError(name, f"the PDF exceeds a safety limit: {error}") from error
@@ -136,9 +165,3 @@ def _pdf(name: str, data: bytes) -> list[ExtractedPassage]:
     except (PyPdfError, ValueError, KeyError, TypeError) as error:
         # pypdf raises these on damaged cross-reference tables and object streams.
         raise DocumentFormatError(name, f"the PDF is damaged: {error}") from error
-    passages = []
-    for page_number, text in enumerate(pages, start=1):
-        for piece in split_text(_CONTROL.sub(" ", text)):
-            passages.append(ExtractedPassage(f"page {page_number}", piece))
-    logger.debug("PDF %s: %d pages, %d passages", name, len(pages), len(passages))
-    return passages

@@ -7,7 +7,8 @@ and report documents; uploaded files arrive already split (see extract.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,9 @@ from schedules.model import Project
 # Passages longer than this are split at paragraph, then sentence boundaries.
 MAX_PASSAGE_CHARS = 1200
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# Every character that str.split() splits at, mapped to a space.
+_WHITESPACE_TO_SPACE = {c: " " for c in range(sys.maxunicode + 1) if chr(c).isspace()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,33 +46,57 @@ class Passage:
 
 def split_text(text: str, max_chars: int = MAX_PASSAGE_CHARS) -> list[str]:
     """Split ``text`` into pieces of at most ``max_chars`` at paragraph or sentence ends."""
-    pieces: list[str] = []
-    for paragraph in re.split(r"\n\s*\n", text):
-        paragraph = " ".join(paragraph.split())
+    return list(iter_split_text(text, max_chars))
+
+
+def iter_split_text(text: str, max_chars: int = MAX_PASSAGE_CHARS) -> Iterator[str]:
+    """Yield the pieces of ``split_text`` one by one, so that a caller can stop early.
+
+    No list of every paragraph, sentence or word is built, so the memory beyond the pieces
+    taken stays within a few copies of ``text``.
+    """
+    for paragraph in _split_at(_PARAGRAPH_BREAK, text):
+        paragraph = _collapse_whitespace(paragraph)
         if not paragraph:
             continue
         if len(paragraph) <= max_chars:
-            pieces.append(paragraph)
+            yield paragraph
             continue
         current = ""
-        for sentence in _SENTENCE_END.split(paragraph):
+        for sentence in _split_at(_SENTENCE_END, paragraph):
             if len(sentence) > max_chars:
                 if current:
-                    pieces.append(current)
+                    yield current
                     current = ""
                 # Cut whole pieces by index, because slicing the rest off again and again
                 # copies a long run without sentence ends in quadratic time.
                 end = (len(sentence) - 1) // max_chars * max_chars
-                pieces.extend(sentence[i : i + max_chars] for i in range(0, end, max_chars))
+                yield from (sentence[i : i + max_chars] for i in range(0, end, max_chars))
                 sentence = sentence[end:]
             if current and len(current) + 1 + len(sentence) > max_chars:
-                pieces.append(current)
+                yield current
                 current = sentence
             else:
                 current = f"{current} {sentence}".strip()
         if current:
-            pieces.append(current)
-    return pieces
+            yield current
+
+
+def _collapse_whitespace(text: str) -> str:
+    """Return ``" ".join(text.split())`` without building the list of words."""
+    text = text.translate(_WHITESPACE_TO_SPACE)
+    while "  " in text:
+        text = text.replace("  ", " ")
+    return text.strip()
+
+
+def _split_at(separator: re.Pattern[str], text: str) -> Iterator[str]:
+    """Yield what ``separator.split(text)`` returns, one part at a time."""
+    start = 0
+    for match in separator.finditer(text):
+        yield text[start : match.start()]
+        start = match.end()
+    yield text[start:]
 
 
 def project_passages(project: Project) -> list[Passage]:

@@ -11,6 +11,7 @@ from types import FrameType
 import pytest
 
 from knowledge import DocumentFormatError, extract, split_text
+from knowledge.extraction import MAX_PASSAGES, MAX_PDF_PAGES
 
 # Far above the milliseconds that bounded work takes, and far below the hours of unbounded work.
 DEADLINE_SECONDS = 60.0
@@ -150,3 +151,24 @@ def test_split_text_of_long_unbroken_run() -> None:
 
     assert len(pieces) == 4_000_000
     assert set(pieces) == {"x"}
+
+
+def test_document_with_too_many_passages_is_rejected() -> None:
+    data = b"a\n\n" * (MAX_PASSAGES + 1)
+
+    with pytest.raises(DocumentFormatError, match="more than 50,000 passages; upload it in parts"):
+        extract("notes.txt", data)
+
+
+def test_pdf_with_too_many_pages_is_rejected() -> None:
+    pages = MAX_PDF_PAGES + 1
+    kids = b" ".join(b"%d 0 R" % number for number in range(3, pages + 3))
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"
+    data = pdf(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
+        *[page] * pages,
+    )
+
+    with pytest.raises(DocumentFormatError, match="10,001 pages, more than the 10,000 read"):
+        extract("drawings.pdf", data)
