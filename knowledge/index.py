@@ -31,8 +31,11 @@ class PassageIndex:
                 stopwords=_STOPWORDS,
                 show_progress=False,
             )
-            self._retriever = bm25s.BM25()
-            self._retriever.index(tokens, show_progress=False)
+            # bm25s cannot index a corpus without a word outside its stop list, and such an
+            # index could not match any query anyway.
+            if tokens.vocab:
+                self._retriever = bm25s.BM25()
+                self._retriever.index(tokens, show_progress=False)
 
     def __len__(self) -> int:
         return len(self._passages)

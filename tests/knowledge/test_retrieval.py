@@ -222,3 +222,16 @@ def test_dates_in_passages_count_as_figures() -> None:
     figures.add_day(date(2025, 6, 2))
 
     assert figures.unsupported("Works may start on 2 June 2025.") == []
+
+
+def test_index_of_stop_words_and_punctuation() -> None:
+    passages = [
+        Passage("a", "document", "", "memo, page 1", "The and of."),
+        Passage("b", "document", "", "memo, page 2", "!!! ... ???"),
+    ]
+
+    index = PassageIndex(passages)
+
+    assert len(index) == 2
+    assert index.search("crane hire") == []
+    assert index.search("the") == []
