@@ -55,13 +55,20 @@ def media_type_of(name: str, data: bytes) -> str:
     """Return the media type from the content (PDF) or the file name's extension.
 
     Raises:
-        DocumentFormatError: the file is neither PDF nor named .txt, .md or .markdown.
+        DocumentFormatError: the file is empty, is named .pdf without being a PDF, or is
+            neither PDF nor named .txt, .md or .markdown.
     """
+    if not data:
+        raise DocumentFormatError(name, "the file is empty (0 bytes)")
     if data.startswith(b"%PDF-"):
         return PDF
     suffix = name[name.rfind(".") :].lower() if "." in name else ""
     if suffix in MEDIA_TYPES:
         return MEDIA_TYPES[suffix]
+    if suffix == ".pdf":
+        raise DocumentFormatError(
+            name, "it is named .pdf but does not start with %PDF-, so it is not a PDF"
+        )
     raise DocumentFormatError(
         name, "unsupported type; upload a PDF, a .txt or a .md (Markdown) file"
     )

@@ -172,3 +172,23 @@ def test_pdf_with_too_many_pages_is_rejected() -> None:
 
     with pytest.raises(DocumentFormatError, match="10,001 pages, more than the 10,000 read"):
         extract("drawings.pdf", data)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        pytest.param("notes.txt", b"", r"the file is empty \(0 bytes\)", id="empty-text"),
+        pytest.param("scan.pdf", b"", r"the file is empty \(0 bytes\)", id="empty-pdf"),
+        pytest.param(
+            "contract.pdf",
+            b"<html>Sign in to download</html>",
+            "named .pdf but does not start with %PDF-",
+            id="html-named-pdf",
+        ),
+    ],
+)
+def test_misleading_upload_is_named(name: str, data: bytes, message: str) -> None:
+    with pytest.raises(DocumentFormatError, match=message) as raised:
+        extract(name, data)
+
+    assert "unsupported type" not in raised.value.detail
