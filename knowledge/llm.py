@@ -2,17 +2,20 @@
 
 Open it with ``async with LanguageModel(config) as model``. Timeouts, connection failures,
 rate limits and server errors are retried with exponential backoff; anything else, and
-output that is not the JSON or the tool calls asked for, raises at once. The API key never
-appears in logs, messages or ``repr``.
+output that is not the JSON or the tool calls asked for, raises at once. A Retry-After
+header lengthens the wait, and one asking for more than the timeout ends the retries. The
+API key never appears in logs, messages or ``repr``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -171,13 +174,21 @@ class LanguageModel:
                 async with asyncio.timeout(self.config.timeout_seconds):
                     return await self._client.chat.completions.create(**request)
             except retried as error:
+                retry_after = _retry_after(error)
+                if retry_after is not None and retry_after > self.config.timeout_seconds:
+                    # Waiting that long would hold the caller past the configured timeout.
+                    raise ModelUnavailableError(
+                        f"model {self.config.model} at {self.config.base_url} failed with "
+                        f"{type(error).__name__} and asked to retry after {retry_after:.0f} s, "
+                        "longer than PMR_LLM_TIMEOUT_SECONDS; try again later"
+                    ) from error
                 if attempt == attempts:
                     raise ModelUnavailableError(
                         f"model {self.config.model} at {self.config.base_url} failed "
                         f"{attempts} times, last with {type(error).__name__}; check the "
                         "endpoint or raise PMR_LLM_TIMEOUT_SECONDS"
                     ) from error
-                delay = self.config.backoff_seconds * 2 ** (attempt - 1)
+                delay = max(self.config.backoff_seconds * 2 ** (attempt - 1), retry_after or 0.0)
                 logger.warning(
                     "model %s attempt %d of %d failed (%s); retrying in %.1f s",
                     self.config.model,
@@ -202,6 +213,28 @@ class LanguageModel:
                     f"{error.msg} at character {error.pos}"
                 ) from error
         raise AssertionError("unreachable")
+
+
+def _retry_after(error: Exception) -> float | None:
+    """Return the wait in seconds from a 429 or 5xx response's Retry-After header, if any."""
+    response = getattr(error, "response", None)
+    value = response.headers.get("retry-after") if response is not None else None
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        # NaN and negative values count as no wait.
+        return seconds if seconds >= 0 else 0.0
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
 
 
 def _first_message(model: str, completion: object) -> Any:

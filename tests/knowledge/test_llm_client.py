@@ -195,3 +195,27 @@ async def test_client_ends_response_that_never_finishes(scripted_model: Scripted
             await asyncio.wait_for(model.chat(MESSAGES), timeout=60)
 
     assert len(scripted_model.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after"),
+    [
+        pytest.param(429, "3600", id="429-seconds"),
+        pytest.param(503, "Wed, 21 Oct 2099 07:28:00 GMT", id="503-date"),
+    ],
+)
+async def test_client_stops_when_asked_to_wait_past_timeout(
+    scripted_model: ScriptedModel, status: int, retry_after: str
+) -> None:
+    for _ in range(3):
+        scripted_model.send(
+            b'{"error": "busy"}', status=status, headers={"Retry-After": retry_after}
+        )
+
+    async with LanguageModel(config(scripted_model, max_retries=2)) as model:
+        with pytest.raises(
+            ModelUnavailableError, match=r"asked to retry after \d+ s, longer than"
+        ):
+            await model.chat(MESSAGES)
+
+    assert len(scripted_model.requests) == 1
