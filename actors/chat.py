@@ -389,13 +389,20 @@ def _messages(
 
 def _checked_answer(content: str, figures: FigureSet, turn: ChatTurn) -> str:
     invented = figures.unsupported(content) if content else []
-    if content and not invented:
+    if content and not invented and not turn.refused:
         return content
     summary = _summary(turn)
     if invented:
         return (
             f"{summary} The model's own answer was withheld because it stated figures the "
             f"analysis did not compute ({', '.join(invented)})."
+        )
+    if content:
+        # The model writes its reply text before its edits are checked, so the text may
+        # describe a change that was not applied.
+        return (
+            f"{summary} The model's own answer was withheld because some of its changes "
+            "were not applied."
         )
     return summary
 

@@ -1,0 +1,100 @@
+"""Chat against a scripted model on loopback, with the report actor in this process."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from actors import chat
+from actors.chat import ChatCaller, ChatService
+from actors.report_actor import ReportActor
+from config import Settings
+from storage import Database
+
+if TYPE_CHECKING:
+    from tests.knowledge.scripted_model import ScriptedModel
+
+
+class _RemoteMethod:
+    def __init__(self, method: Callable[..., Awaitable[Any]]) -> None:
+        self._method = method
+
+    def remote(self, *args: Any, **kwargs: Any) -> Awaitable[Any]:
+        return self._method(*args, **kwargs)
+
+
+class InProcessHandle:
+    """A stand-in for the actor's Ray handle: ``handle.read.remote()`` awaits ``actor.read()``."""
+
+    def __init__(self, actor: ReportActor) -> None:
+        self._actor = actor
+
+    def __getattr__(self, name: str) -> _RemoteMethod:
+        return _RemoteMethod(getattr(self._actor, name))
+
+
+@pytest.fixture
+def scripted_model() -> Iterator[ScriptedModel]:
+    # The scripted server sits beside the model client tests, loaded by path because the
+    # tests are not a package.
+    path = Path(__file__).parents[1] / "knowledge" / "scripted_model.py"
+    spec = importlib.util.spec_from_file_location("pmr_scripted_model", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    model: ScriptedModel = module.ScriptedModel()
+    model.start()
+    yield model
+    model.stop()
+
+
+@pytest.fixture
+def chat_service(
+    actor: ReportActor,
+    session_settings: Settings,
+    scripted_model: ScriptedModel,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[ChatService]:
+    settings = session_settings.model_copy(
+        update={
+            "llm_base_url": scripted_model.base_url,
+            "llm_model": "scripted-1",
+            "llm_max_retries": 0,
+        }
+    )
+    monkeypatch.setattr(
+        chat, "report_actor_handle", lambda _report, _settings: InProcessHandle(actor)
+    )
+    database = Database(settings.sqlalchemy_url)
+    yield ChatService(settings, database)
+    database.dispose()
+
+
+async def test_model_edit_by_viewer_is_reported_refused(
+    chat_service: ChatService,
+    scripted_model: ScriptedModel,
+    actor: ReportActor,
+    new_report_id: uuid.UUID,
+) -> None:
+    scripted_model.call(
+        ("append_paragraph", {"section_id": "summary", "text": "Steel is late."}),
+        content="I added a paragraph on the steel delivery to the summary.",
+    )
+    viewer = ChatCaller("viewer@example.com", "view", is_admin=False)
+
+    result = await chat_service.handle(new_report_id, viewer, "Say that steel is late.")
+
+    document = await actor.read()
+    summary = next(s for s in document["sections"] if s["section_id"] == "summary")
+    assert summary["body"] == "On plan."
+    assert result["changes_applied"] == []
+    assert result["refused"][0]["reason"].startswith("viewer@example.com may not edit")
+    assert "Did not apply paragraph added to summary" in result["response"]
