@@ -93,6 +93,8 @@ class LanguageModel:
         import openai
 
         # Retries are done here, so that each one is logged and the backoff is ours.
+        # NOTE: a response body is read whole with no size limit, so only the deadline of
+        # each attempt bounds its memory: a 200 MB body from a loopback server was accepted.
         self._client: openai.AsyncOpenAI = openai.AsyncOpenAI(
             base_url=config.base_url,
             api_key=config.api_key or "unused",
