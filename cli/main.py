@@ -97,8 +97,25 @@ def token() -> None:
     """Bearer tokens for the API."""
 
 
+def _check_email(context: click.Context, parameter: click.Parameter, email: str) -> str:
+    # Checked before the database is opened, so a mistyped address creates nothing.
+    from storage import InvalidData, normalise_email
+
+    try:
+        normalise_email(email)
+    except InvalidData as error:
+        raise click.BadParameter(str(error), context, parameter) from error
+    return email
+
+
 @token.command(name="create")
-@click.option("--user", "email", required=True, help="E-mail address the token is issued to.")
+@click.option(
+    "--user",
+    "email",
+    required=True,
+    callback=_check_email,
+    help="E-mail address the token is issued to.",
+)
 @click.option(
     "--role",
     required=True,

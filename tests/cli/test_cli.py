@@ -73,6 +73,17 @@ def test_token_create_rejects_unknown_role(tmp_path: Path) -> None:
     assert "'owner' is not one of" in result.stderr
 
 
+def test_token_create_rejects_invalid_email(tmp_path: Path) -> None:
+    result = run_pmr(tmp_path, "token", "create", "--user", "ann", "--role", "editor")
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert "Invalid value for '--user'" in result.stderr
+    assert "email address 'ann' is invalid" in result.stderr
+    assert not (tmp_path / "pmr.sqlite3").exists()
+
+
 def test_generate_writes_report(tmp_path: Path) -> None:
     sample = Path(__file__).resolve().parents[2] / "schedules" / "samples" / "sample-project.json"
     out = tmp_path / "report.json"
