@@ -84,9 +84,10 @@ def read_xer_tables(data: bytes) -> XerTables:
         if reader.ended:
             break
     if not reader.ended:
+        place = f"inside table {reader.table}" if reader.table else "before any table"
         raise MalformedScheduleError(
             "truncated",
-            f"the XER file ends at line {len(lines)} inside table {reader.table or 'none'} "
+            f"the XER file ends at line {len(lines)} {place} "
             "without the %E end marker, so it was cut short; export it again and upload "
             "the whole file",
         )

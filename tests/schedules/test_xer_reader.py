@@ -513,6 +513,15 @@ def test_read_xer_without_end_marker_is_truncated() -> None:
     assert "TASKPRED" in caught.value.detail
 
 
+def test_read_xer_header_only_is_truncated() -> None:
+    with pytest.raises(MalformedScheduleError) as caught:
+        read_xer_tables(b"ERMHDR\t8.0\n")
+
+    assert caught.value.code == "truncated"
+    assert "before any table" in caught.value.detail
+    assert "table none" not in caught.value.detail
+
+
 def test_read_xer_cut_mid_record_is_truncated() -> None:
     data = xer_bytes(small_project_tables())
     cut = data[: data.index(b"A110") + 2]
