@@ -85,9 +85,16 @@ def _earlier_run(
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        click.echo(f"Ignoring {state_file}, which does not hold a demo's ids: {error}")
+        click.echo(
+            f"Ignoring {state_file}, which does not hold a demo's ids ({error}); "
+            "importing the sample again."
+        )
         return None
     if sample_digest != digest:
+        click.echo(
+            "The bundled sample changed since the demo that wrote "
+            f"{state_file}; importing the sample again."
+        )
         return None
     project = client.get(f"/api/projects/{project_id}")
     report = client.get(f"/api/reports/pmr/{report_id}")
