@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import click
 import ray
 
 from actors import GenerationPlan, ReportGateway, connect
-from cli.importing import import_file
+from cli.importing import read_schedule, store_schedule
 from cli.progress import step
 from config import Settings
 from deployments.routes.reports import report_body
@@ -22,10 +21,12 @@ from storage import Database, JobRepository, ReportRepository, TemplateRepositor
 
 def generate_report(settings: Settings, path: Path, month: str) -> dict[str, Any]:
     """Return the generated report in the shape of ``GET /api/reports/pmr/{id}``."""
-    summary = import_file(settings, path)
-    problem = report_month_problem(month, date.fromisoformat(summary["data_date"]))
+    # The month is checked before the project is stored, so a wrong month stores nothing.
+    schedule = read_schedule(settings, path)
+    problem = report_month_problem(month, schedule.project.data_date.date())
     if problem is not None:
         raise click.ClickException(problem)
+    summary = store_schedule(settings, path, schedule)
     database = Database(settings.sqlalchemy_url)
     try:
         reports = ReportRepository(database)

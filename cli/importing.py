@@ -12,7 +12,7 @@ from rich.table import Table
 from cli.progress import step
 from config import Settings
 from deployments.routes.projects import project_body
-from schedules import ScheduleImportError, import_schedule
+from schedules import ImportResult, ScheduleImportError, import_schedule
 from storage import Database, ProjectRepository, StorageError
 
 
@@ -21,6 +21,17 @@ def import_file(settings: Settings, path: Path, *, imported_by: str = "cli") -> 
 
     Raises:
         click.ClickException: the file is not a schedule this server reads.
+    """
+    result = read_schedule(settings, path)
+    return store_schedule(settings, path, result, imported_by=imported_by)
+
+
+def read_schedule(settings: Settings, path: Path) -> ImportResult:
+    """Read and check a schedule file without storing it.
+
+    Raises:
+        click.ClickException: the file is over the upload limit or not a schedule this
+            server reads.
     """
     size = path.stat().st_size
     if size > settings.max_upload_bytes:
@@ -31,9 +42,15 @@ def import_file(settings: Settings, path: Path, *, imported_by: str = "cli") -> 
     with step(f"Reading {path.name}"):
         data = path.read_bytes()
         try:
-            result = import_schedule(data, path.name, max_bytes=settings.max_upload_bytes)
+            return import_schedule(data, path.name, max_bytes=settings.max_upload_bytes)
         except ScheduleImportError as error:
             raise click.ClickException(f"{path}: {error.detail} [{error.code}]") from error
+
+
+def store_schedule(
+    settings: Settings, path: Path, result: ImportResult, *, imported_by: str = "cli"
+) -> dict[str, Any]:
+    """Store a schedule that ``read_schedule`` returned; return its summary."""
     database = Database(settings.sqlalchemy_url)
     try:
         with step("Storing the project"):

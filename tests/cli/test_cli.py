@@ -98,6 +98,16 @@ def test_generate_writes_report(tmp_path: Path) -> None:
     assert set(report["monte_carlo_analysis"]["budget_completion"]) == {"p50", "p80", "p95"}
 
 
+def test_generate_wrong_month_stores_nothing(tmp_path: Path) -> None:
+    sample = Path(__file__).resolve().parents[2] / "schedules" / "samples" / "sample-project.json"
+
+    result = run_pmr(tmp_path, "generate", str(sample), "--month", "2025-09")
+
+    assert result.returncode == 1
+    assert "report month 2025-09 is after the project's data date 2025-07-31" in result.stderr
+    assert not (tmp_path / "pmr.sqlite3").exists(), "the project was stored"
+
+
 def test_stopping_message_covers_stop_limit() -> None:
     from cli.serving import stopping_message
     from deployments import server
