@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from pydantic import ValidationError
 
 from config import Settings, load_settings
 from config.logs import configure_logging
+
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -71,9 +74,15 @@ def import_command(file: Path, as_json: bool) -> None:
         print_summary(summary)
 
 
+def _check_month(context: click.Context, parameter: click.Parameter, month: str) -> str:
+    if not _MONTH.fullmatch(month):
+        raise click.BadParameter(f"expected a month as YYYY-MM, got {month!r}", context, parameter)
+    return month
+
+
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--month", required=True, help="Reporting month as YYYY-MM.")
+@click.option("--month", required=True, callback=_check_month, help="Reporting month as YYYY-MM.")
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),

@@ -108,6 +108,20 @@ def test_generate_wrong_month_stores_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "pmr.sqlite3").exists(), "the project was stored"
 
 
+@pytest.mark.parametrize("month", ["2025-7", "07-2025", "2025-13", "July"])
+def test_generate_rejects_malformed_month(tmp_path: Path, month: str) -> None:
+    sample = Path(__file__).resolve().parents[2] / "schedules" / "samples" / "sample-project.json"
+
+    result = run_pmr(tmp_path, "generate", str(sample), "--month", month)
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert f"Invalid value for '--month': expected a month as YYYY-MM, got {month!r}" in (
+        result.stderr
+    )
+    assert not (tmp_path / "pmr.sqlite3").exists(), "the project was stored"
+
+
 def test_stopping_message_covers_stop_limit() -> None:
     from cli.serving import stopping_message
     from deployments import server
