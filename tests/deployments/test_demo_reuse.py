@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import threading
@@ -85,5 +86,24 @@ def test_unreadable_state_is_named_and_replaced(
 
     _, report = sample_report(api, state_file)
 
-    assert f"Ignoring {state_file}" in capsys.readouterr().out
+    output = capsys.readouterr().out
+    assert f"Ignoring {state_file}" in output
+    assert "importing the sample again" in output
     assert json.loads(state_file.read_text())["report_id"] == report["id"]
+
+
+def test_changed_sample_is_named_and_imported_again(
+    api: httpx.Client, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state_file = tmp_path / "demo.json"
+    _, report = sample_report(api, state_file)
+    state = json.loads(state_file.read_text())
+    state["sample_sha256"] = hashlib.sha256(b"an earlier sample").hexdigest()
+    state_file.write_text(json.dumps(state))
+    capsys.readouterr()
+
+    _, fresh = sample_report(api, state_file)
+
+    assert "bundled sample changed" in capsys.readouterr().out
+    assert fresh["id"] != report["id"]
+    assert json.loads(state_file.read_text())["sample_sha256"] != state["sample_sha256"]
