@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from config import Settings
 from storage import Database
+
+if TYPE_CHECKING:
+    from tests.knowledge.scripted_model import ScriptedModel
 
 _REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -109,3 +115,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """
     faults = Path(__file__).resolve().parent / "faults"
     items.sort(key=lambda item: Path(str(item.path)).is_relative_to(faults))
+
+
+@pytest.fixture
+def scripted_model() -> Iterator[ScriptedModel]:
+    """An OpenAI-compatible server on loopback that answers with the replies scripted on it."""
+    # Loaded by path: the tests are not a package that the test modules could import from.
+    path = Path(__file__).with_name("knowledge") / "scripted_model.py"
+    spec = importlib.util.spec_from_file_location("pmr_scripted_model", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    model: ScriptedModel = module.ScriptedModel()
+    model.start()
+    yield model
+    model.stop()

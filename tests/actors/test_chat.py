@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -37,23 +34,6 @@ class InProcessHandle:
 
     def __getattr__(self, name: str) -> _RemoteMethod:
         return _RemoteMethod(getattr(self._actor, name))
-
-
-@pytest.fixture
-def scripted_model() -> Iterator[ScriptedModel]:
-    # The scripted server sits beside the model client tests, loaded by path because the
-    # tests are not a package.
-    path = Path(__file__).parents[1] / "knowledge" / "scripted_model.py"
-    spec = importlib.util.spec_from_file_location("pmr_scripted_model", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    model: ScriptedModel = module.ScriptedModel()
-    model.start()
-    yield model
-    model.stop()
 
 
 @pytest.fixture

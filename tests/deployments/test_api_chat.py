@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -28,27 +25,6 @@ Auth = Callable[[Role], dict[str, str]]
 JOB_DEADLINE_SECONDS = 180.0
 WAIT_SECONDS = 30.0
 SUMMARY = "executive_summary"
-
-
-def scripted_model_class() -> type[ScriptedModel]:
-    """Load the scripted server beside the knowledge tests; the tests are not a package."""
-    path = Path(__file__).resolve().parents[1] / "knowledge" / "scripted_model.py"
-    spec = importlib.util.spec_from_file_location("pmr_scripted_model", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    scripted: type[ScriptedModel] = module.ScriptedModel
-    return scripted
-
-
-@pytest.fixture
-def scripted_model() -> Iterator[ScriptedModel]:
-    model = scripted_model_class()()
-    model.start()
-    yield model
-    model.stop()
 
 
 async def sample_report(client: httpx.AsyncClient, auth: Auth) -> dict[str, Any]:
@@ -250,7 +226,7 @@ async def test_model_invented_numbers_are_rejected(
             "not valid JSON",
             id="malformed-json",
         ),
-        pytest.param(lambda m: m.hold(), "APITimeoutError", id="timeout"),
+        pytest.param(lambda m: m.hold(), "TimeoutError", id="timeout"),
     ],
 )
 async def test_model_failure_keeps_report_unchanged(
