@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -45,18 +46,20 @@ _IMPORT_STATUS = {
 }
 
 
-def problem_response(error: ApiError, request: Request) -> JSONResponse:
-    headers: dict[str, str] | None = None
+def problem_response(
+    error: ApiError, request: Request, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    sent = dict(headers or {})
     if isinstance(error, AuthenticationError):
-        headers = {"WWW-Authenticate": "Bearer"}
+        sent["WWW-Authenticate"] = "Bearer"
     elif isinstance(error, UpgradeRequiredError):
         # RFC 9110 (status 426): a 426 response must name the protocol in an Upgrade header.
-        headers = {"Upgrade": "websocket"}
+        sent["Upgrade"] = "websocket"
     return JSONResponse(
         error.problem(instance=request.url.path),
         status_code=error.status,
         media_type=PROBLEM_JSON,
-        headers=headers,
+        headers=sent or None,
     )
 
 
@@ -122,10 +125,14 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     if error.status_code == 404 and detail == "Not Found":
         # Starlette's text when no route matches the path at all.
         detail = f"no endpoint at {request.url.path}; /openapi.json lists the API's paths"
+    allowed = (error.headers or {}).get("Allow")
+    if error.status_code == 405 and allowed:
+        detail = f"{request.method} is not allowed at {request.url.path}; it takes {allowed}"
     problem = ApiError(detail, code=f"http_{error.status_code}")
     problem.status = error.status_code
     problem.title = "HTTP error"
-    return problem_response(problem, request)
+    # RFC 9110 (status 405): the response must list the allowed methods in an Allow header.
+    return problem_response(problem, request, error.headers)
 
 
 async def _import_error(request: Request, error: Exception) -> JSONResponse:
