@@ -25,7 +25,9 @@ def report_month_problem(report_month: str, data_date: date) -> str | None:
             f"report month {report_month} is after the project's data date {status}; "
             "import a schedule statused in that month first"
         )
+    previous_year, previous_month = divmod(_index(data_date.year, data_date.month) - 1, 12)
     return (
         f"report month {report_month} is before the project's data date {status}, so the "
-        f"figures would be mislabelled; report on {data_date:%Y-%m}"
+        f"figures would be mislabelled; report on {data_date:%Y-%m}, or on "
+        f"{previous_year:04d}-{previous_month + 1:02d} when the data date closes that month"
     )
