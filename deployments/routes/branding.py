@@ -22,6 +22,7 @@ from deployments.errors import (
 )
 from deployments.routes.audit import record_audit
 from deployments.services import Services
+from deployments.uploads import upload_name
 from exports import (
     ExportError,
     Logo,
@@ -120,6 +121,7 @@ async def upload_logo(
     services: ServicesDep, caller: Editor, file: Annotated[UploadFile, File()]
 ) -> dict[str, object]:
     limit = services.settings.export_logo_max_bytes
+    name = upload_name(file, "logo")[:200]
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise PayloadTooLargeError(
@@ -136,7 +138,7 @@ async def upload_logo(
         content_type=logo.content_type,
         data=logo.data,
         sha256=hashlib.sha256(logo.data).hexdigest(),
-        file_name=(file.filename or "logo")[:200],
+        file_name=name,
         uploaded_by=caller.email,
     )
     logger.info("logo %s (%s) uploaded by %s", stored.id, stored.content_type, caller.email)

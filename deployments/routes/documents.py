@@ -12,6 +12,7 @@ from deployments.dependencies import Editor, ServicesDep, Viewer
 from deployments.errors import PayloadTooLargeError, UnprocessableError, UnsupportedMediaError
 from deployments.schemas_assistant import DocumentBody, PassageHit, SearchResult
 from deployments.services import Services
+from deployments.uploads import upload_name
 from knowledge import DocumentFormatError, ProjectLibrary
 from storage.repositories.knowledge import DocumentRecord
 
@@ -72,8 +73,8 @@ async def upload_document(
     caller: Editor,
 ) -> JSONResponse:
     await asyncio.to_thread(services.projects.summary, project_id)
+    name = upload_name(file, "document.txt")[:300]
     data = await _read(file, services.settings.max_upload_bytes)
-    name = (file.filename or "document.txt")[:300]
     library = project_library(request, services)
     try:
         record = await asyncio.to_thread(

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from deployments.dependencies import ProjectManager, ServicesDep, Viewer
 from deployments.errors import PayloadTooLargeError
 from deployments.schemas import ImportWarningBody, ProjectBody
+from deployments.uploads import upload_name
 from schedules import import_schedule
 from storage import ProjectSummary
 
@@ -77,12 +78,13 @@ async def import_project(
             f"the upload of {int(declared):,} bytes exceeds the limit of {limit:,} bytes",
             code="file_too_large",
         )
+    name = upload_name(file, "upload")
     data = await _read_limited(file, limit)
-    result = await asyncio.to_thread(import_schedule, data, file.filename, max_bytes=limit)
+    result = await asyncio.to_thread(import_schedule, data, name, max_bytes=limit)
     project_id = await asyncio.to_thread(
         services.projects.add,
         result,
-        filename=file.filename or "upload",
+        filename=name,
         imported_by=caller.email,
     )
     summary = await asyncio.to_thread(services.projects.summary, project_id)
