@@ -57,13 +57,10 @@ class RequestGuard:
         await self._app(scope, _Counted(receive, guarded, limit, code), guarded)
 
     def _check(self, headers: dict[str, str], limit: int, code: str) -> ApiError | None:
-        scheme, _, token = headers.get("authorization", "").partition(" ")
+        header = headers.get("authorization", "")
+        scheme, _, token = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            return AuthenticationError(
-                "missing bearer token: send 'Authorization: Bearer <token>'; "
-                "`pmr token create` issues one",
-                code="missing_token",
-            )
+            return AuthenticationError(_bearer_problem(header, scheme), code="missing_token")
         try:
             self._tokens.verify(token.strip())
         except AuthenticationError as error:
@@ -72,6 +69,17 @@ class RequestGuard:
         if declared.isdigit() and int(declared) > limit:
             return _too_large(int(declared), limit, code)
         return None
+
+
+def _bearer_problem(header: str, scheme: str) -> str:
+    """Say what is wrong with an Authorization header that carries no bearer token."""
+    fix = "send 'Authorization: Bearer <token>'; `pmr token create` issues one"
+    if not header.strip():
+        return f"missing bearer token: {fix}"
+    if scheme.lower() == "bearer":
+        return f"the Authorization header names the Bearer scheme but no token: {fix}"
+    # The header itself is not repeated: without a scheme its first word may be the token.
+    return f"the Authorization header does not start with 'Bearer ': {fix}"
 
 
 def _too_large(size: int, limit: int, code: str) -> PayloadTooLargeError:
