@@ -57,6 +57,8 @@ INSTRUCTIONS_HELP = (
 )
 # A model's change: its figures are verified against the analysis, its wording is not.
 MODEL_CHANGE_CONFIDENCE = 0.9
+# Changes applied from one model reply; each becomes a stored edit of the report.
+MAX_MODEL_CHANGES = 20
 _PASSAGES_SHOWN = 5
 _HISTORY_TURNS = 10
 _BODY_CHARS_SHOWN = 3000
@@ -265,7 +267,19 @@ class ChatService:
                 f"These instructions work without it: {INSTRUCTIONS_HELP}."
             )
             return
-        for call in reply.tool_calls:
+        calls = reply.tool_calls[:MAX_MODEL_CHANGES]
+        if len(reply.tool_calls) > MAX_MODEL_CHANGES:
+            turn.refused.append(
+                {
+                    "section_id": None,
+                    "change_type": "tool_calls",
+                    "reason": (
+                        f"the model asked for {len(reply.tool_calls):,} changes in one reply; "
+                        f"only the first {MAX_MODEL_CHANGES} were considered"
+                    ),
+                }
+            )
+        for call in calls:
             try:
                 request = edit_from_call(call)
             except LanguageModelError as error:

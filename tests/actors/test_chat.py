@@ -78,3 +78,35 @@ async def test_model_edit_by_viewer_is_reported_refused(
     assert result["changes_applied"] == []
     assert result["refused"][0]["reason"].startswith("viewer@example.com may not edit")
     assert "Did not apply paragraph added to summary" in result["response"]
+
+
+async def test_model_changes_beyond_the_limit_are_refused_together(
+    chat_service: ChatService,
+    scripted_model: ScriptedModel,
+    actor: ReportActor,
+    new_report_id: uuid.UUID,
+) -> None:
+    # Words, not numbers: the chat refuses figures that the analysis did not compute.
+    notes = [
+        f"Note {chr(97 + n // 26)}{chr(97 + n % 26)}." for n in range(chat.MAX_MODEL_CHANGES + 30)
+    ]
+    scripted_model.call(
+        *[("append_paragraph", {"section_id": "summary", "text": note}) for note in notes]
+    )
+    editor = ChatCaller("editor@example.com", "edit", is_admin=False)
+
+    result = await chat_service.handle(new_report_id, editor, "Add the notes.")
+
+    document = await actor.read()
+    summary = next(s for s in document["sections"] if s["section_id"] == "summary")
+    applied = [note for note in notes if note in summary["body"]]
+    assert len(result["changes_applied"]) == chat.MAX_MODEL_CHANGES
+    assert applied == notes[: chat.MAX_MODEL_CHANGES]
+    assert result["refused"] == [
+        {
+            "section_id": None,
+            "change_type": "tool_calls",
+            "reason": f"the model asked for {len(notes)} changes in one reply; only the first "
+            f"{chat.MAX_MODEL_CHANGES} were considered",
+        }
+    ]
