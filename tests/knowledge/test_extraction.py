@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -192,3 +193,10 @@ def test_misleading_upload_is_named(name: str, data: bytes, message: str) -> Non
         extract(name, data)
 
     assert "unsupported type" not in raised.value.detail
+
+
+def test_whitespace_of_every_kind_collapses_like_str_split() -> None:
+    spaces = "".join(chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace())
+
+    assert split_text(f"one{spaces}two") == [" ".join(f"one{spaces}two".split())]
+    assert split_text(f"one{spaces}two") == ["one two"]
