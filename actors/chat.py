@@ -269,6 +269,12 @@ class ChatService:
             return
         calls = reply.tool_calls[:MAX_MODEL_CHANGES]
         if len(reply.tool_calls) > MAX_MODEL_CHANGES:
+            logger.info(
+                "report %s: model requested %d changes in one reply; the first %d are considered",
+                context.report_id,
+                len(reply.tool_calls),
+                MAX_MODEL_CHANGES,
+            )
             turn.refused.append(
                 {
                     "section_id": None,

@@ -52,7 +52,7 @@ def sample_report(client: httpx.Client, state_file: Path) -> tuple[dict[str, Any
 
     A later run reuses what an earlier one stored, so restarting the demo neither imports
     the sample again nor loses edits made to its report. A changed sample, or a database
-    that no longer holds the project or the report, starts afresh.
+    that no longer contains the project or the report, starts afresh.
     """
     sample = sample_project_bytes()
     digest = hashlib.sha256(sample).hexdigest()

@@ -2,8 +2,8 @@
 
 Open it with ``async with LanguageModel(config) as model``. Timeouts, connection failures,
 rate limits and server errors are retried with exponential backoff; anything else, and
-output that is not the JSON or the tool calls asked for, raises at once. A Retry-After
-header lengthens the wait, and one asking for more than the timeout ends the retries. The
+output that is not the requested JSON or tool calls, raises at once. A Retry-After header
+lengthens the wait, and one that requests more than the timeout ends the retries. The
 API key never appears in logs, messages or ``repr``.
 """
 

@@ -119,7 +119,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture
 def scripted_model() -> Iterator[ScriptedModel]:
-    """An OpenAI-compatible server on loopback that answers with the replies scripted on it."""
+    """An OpenAI-compatible server on loopback that returns the responses scripted on it."""
     # Loaded by path: the tests are not a package that the test modules could import from.
     path = Path(__file__).with_name("knowledge") / "scripted_model.py"
     spec = importlib.util.spec_from_file_location("pmr_scripted_model", path)
