@@ -32,6 +32,8 @@ _SERVE_SHUTDOWN_WAIT_SECONDS = 30.0
 MAX_STOP_SECONDS = _SERVE_SHUTDOWN_WAIT_SECONDS + _CONTROLLER_EXIT_SECONDS
 _HAPROXY_SERVER_TIMEOUT = "RAY_SERVE_HAPROXY_TIMEOUT_SERVER_S"
 _HAPROXY_CLIENT_TIMEOUT = "RAY_SERVE_HAPROXY_TIMEOUT_CLIENT_S"
+_HAPROXY_STATS_PORT = "RAY_SERVE_HAPROXY_STATS_PORT"
+_HAPROXY_METRICS_PORT = "RAY_SERVE_HAPROXY_METRICS_PORT"
 # Serve's default for the client side, in seconds, in Ray 2.60.
 _SERVE_HAPROXY_CLIENT_TIMEOUT_S = "3600"
 
@@ -95,7 +97,9 @@ def start(settings: Settings) -> str:
     # Serve reads these in the driver as well as in the workers.
     os.environ.update(environment)
     connect(settings, env_vars=environment)
-    _check_port_free(settings.host, settings.port)
+    _check_port_free(settings.host, settings.port, "choose another with --port or PMR_PORT")
+    if environment.get("RAY_SERVE_ENABLE_HA_PROXY") == "1":
+        check_haproxy_ports()
     serve.start(http_options={"host": settings.host, "port": settings.port})
     deployment = PmrIngress.options(  # type: ignore[attr-defined]
         num_replicas=settings.serve_replicas,
@@ -113,16 +117,34 @@ class ServerStartError(RuntimeError):
     """The server cannot start with these settings; the message says which one to change."""
 
 
-def _check_port_free(host: str, port: int) -> None:
+def _check_port_free(host: str, port: int, remedy: str) -> None:
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as error:
             raise ServerStartError(
-                f"cannot listen on {host}:{port} ({error.strerror}); stop what uses the port "
-                "or choose another with --port or PMR_PORT"
+                f"cannot listen on {host or '*'}:{port} ({error.strerror}); stop what uses "
+                f"the port or {remedy}"
             ) from error
+
+
+def check_haproxy_ports() -> None:
+    """Check the ports Serve's HAProxy binds on all interfaces besides the API's.
+
+    A taken one makes HAProxy exit at start, which Serve reports only as a crash of its
+    HAProxy manager, after a wait.
+    """
+    for variable, default, purpose in (
+        (_HAPROXY_STATS_PORT, serve_constants.RAY_SERVE_HAPROXY_STATS_PORT, "statistics page"),
+        (_HAPROXY_METRICS_PORT, serve_constants.RAY_SERVE_HAPROXY_METRICS_PORT, "metrics"),
+    ):
+        value = os.environ.get(variable, str(default))
+        try:
+            port = int(value)
+        except ValueError as error:
+            raise ServerStartError(f"{variable}={value!r} is not a port number") from error
+        _check_port_free("", port, f"give HAProxy's {purpose} another port with {variable}")
 
 
 def stop() -> None:

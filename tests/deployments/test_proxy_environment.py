@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from ray.serve._private import constants as serve_constants
 from config import Settings
 from deployments.server import (
     ServerStartError,
+    check_haproxy_ports,
     haproxy_folders,
     proxy_environment,
     remove_haproxy_files,
@@ -95,3 +98,54 @@ def test_other_nodes_keep_their_haproxy_files(haproxy_base: Path) -> None:
 
     assert not (haproxy_base / "node-a").exists()
     assert (haproxy_base / "node-b" / "server-state").read_text() == "1\n"
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port that a listening socket holds on all interfaces, as HAProxy binds them."""
+    with socket.socket() as holder:
+        holder.bind(("", 0))
+        holder.listen()
+        yield holder.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("variable", "purpose"),
+    [
+        ("RAY_SERVE_HAPROXY_STATS_PORT", "statistics page"),
+        ("RAY_SERVE_HAPROXY_METRICS_PORT", "metrics"),
+    ],
+)
+def test_taken_haproxy_port_is_named_before_start(
+    variable: str, purpose: str, taken_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("RAY_SERVE_HAPROXY_STATS_PORT", "RAY_SERVE_HAPROXY_METRICS_PORT"):
+        monkeypatch.setenv(name, str(free_port()))
+    monkeypatch.setenv(variable, str(taken_port))
+
+    with pytest.raises(ServerStartError) as raised:
+        check_haproxy_ports()
+
+    message = str(raised.value)
+    assert f"*:{taken_port}" in message
+    assert f"HAProxy's {purpose} another port with {variable}" in message
+
+
+def test_free_haproxy_ports_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAY_SERVE_HAPROXY_STATS_PORT", str(free_port()))
+    monkeypatch.setenv("RAY_SERVE_HAPROXY_METRICS_PORT", str(free_port()))
+
+    check_haproxy_ports()
+
+
+def test_haproxy_port_that_is_no_number_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAY_SERVE_HAPROXY_STATS_PORT", "eighty")
+
+    with pytest.raises(ServerStartError, match="RAY_SERVE_HAPROXY_STATS_PORT='eighty' is not"):
+        check_haproxy_ports()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("", 0))
+        return int(probe.getsockname()[1])
