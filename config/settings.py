@@ -158,6 +158,11 @@ class Settings(BaseSettings):
     llm_backoff_seconds: float = Field(
         default=0.5, ge=0, description="First retry delay; each later retry doubles it."
     )
+    llm_max_response_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        gt=0,
+        description="Largest language model response read; a larger one is rejected.",
+    )
     export_link_ttl_seconds: int = Field(
         default=900, ge=10, le=7 * 24 * 3600, description="Lifetime of signed download links."
     )

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from config import Settings
 from knowledge.errors import ModelNotConfiguredError, ModelOutputError, ModelUnavailableError
+from knowledge.response_limit import BoundedTransport, ResponseTooLargeError
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class ModelConfig:
     timeout_seconds: float = 30.0
     max_retries: int = 2
     backoff_seconds: float = 0.5
+    max_response_bytes: int = 4 * 1024 * 1024
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ModelConfig | None:
@@ -68,6 +70,7 @@ class ModelConfig:
             timeout_seconds=settings.llm_timeout_seconds,
             max_retries=settings.llm_max_retries,
             backoff_seconds=settings.llm_backoff_seconds,
+            max_response_bytes=settings.llm_max_response_bytes,
         )
 
 
@@ -93,13 +96,14 @@ class LanguageModel:
         import openai
 
         # Retries are done here, so that each one is logged and the backoff is ours.
-        # NOTE: a response body is read whole with no size limit, so only the deadline of
-        # each attempt bounds its memory: a 200 MB body from a loopback server was accepted.
         self._client: openai.AsyncOpenAI = openai.AsyncOpenAI(
             base_url=config.base_url,
             api_key=config.api_key or "unused",
             timeout=config.timeout_seconds,
             max_retries=0,
+            http_client=openai.DefaultAsyncHttpxClient(
+                transport=BoundedTransport(config.max_response_bytes, config.base_url)
+            ),
         )
 
     async def __aenter__(self) -> LanguageModel:
@@ -175,6 +179,11 @@ class LanguageModel:
                 # and then would hold the request forever without this deadline on the whole.
                 async with asyncio.timeout(self.config.timeout_seconds):
                     return await self._client.chat.completions.create(**request)
+            except ResponseTooLargeError as error:
+                raise ModelOutputError(
+                    f"model {self.config.model} sent an unusable response: {error}; raise "
+                    "PMR_LLM_MAX_RESPONSE_BYTES if such answers are expected"
+                ) from error
             except retried as error:
                 retry_after = _retry_after(error)
                 if retry_after is not None and retry_after > self.config.timeout_seconds:

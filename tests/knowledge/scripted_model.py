@@ -26,6 +26,7 @@ class ScriptedModel:
     def __init__(self) -> None:
         self.answers: deque[Answer] = deque()
         self.requests: list[dict[str, Any]] = []
+        self.request_headers: list[dict[str, str]] = []
         self._loop = asyncio.new_event_loop()
         self._release: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
@@ -57,6 +58,10 @@ class ScriptedModel:
         self.answers.append(
             {"body": body, "status": status, "content_type": content_type, "headers": headers}
         )
+
+    def flood(self, size: int) -> None:
+        """Send ``size`` bytes of JSON whitespace in chunks, with no Content-Length."""
+        self.answers.append({"flood": size})
 
     def trickle(self) -> None:
         """Send the headers, then a space every 50 ms until the server stops.
@@ -102,6 +107,7 @@ class ScriptedModel:
     async def _completions(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.requests.append(body)
+        self.request_headers.append(dict(request.headers))
         answer: Answer = self.answers.popleft() if self.answers else {"content": "No script left."}
         assert self._release is not None
         if answer.get("hold"):
@@ -109,6 +115,8 @@ class ScriptedModel:
             return web.json_response({"error": "stopped"}, status=503)
         if answer.get("trickle"):
             return await self._trickle(request, self._release)
+        if "flood" in answer:
+            return await self._flood(request, answer["flood"])
         if "body" in answer:
             return web.Response(
                 body=answer["body"],
@@ -117,6 +125,19 @@ class ScriptedModel:
                 headers=answer["headers"],
             )
         return web.json_response(_completion(body.get("model", "scripted"), answer))
+
+    @staticmethod
+    async def _flood(request: web.Request, size: int) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        chunk = b" " * 65536
+        try:
+            for start in range(0, size, len(chunk)):
+                await response.write(chunk[: size - start])
+        except ConnectionError:
+            pass
+        return response
 
     async def _trickle(self, request: web.Request, release: asyncio.Event) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "application/json"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,13 @@ MESSAGES = [{"role": "user", "content": "Tighten the executive summary."}]
 
 
 def config(model: ScriptedModel, **overrides: float) -> ModelConfig:
-    values = {"timeout_seconds": 5.0, "max_retries": 0.0, "backoff_seconds": 0.0, **overrides}
+    values = {
+        "timeout_seconds": 5.0,
+        "max_retries": 0.0,
+        "backoff_seconds": 0.0,
+        "max_response_bytes": 4 * 1024 * 1024.0,
+        **overrides,
+    }
     return ModelConfig(
         base_url=model.base_url,
         model="scripted-1",
@@ -35,6 +42,7 @@ def config(model: ScriptedModel, **overrides: float) -> ModelConfig:
         timeout_seconds=values["timeout_seconds"],
         max_retries=int(values["max_retries"]),
         backoff_seconds=values["backoff_seconds"],
+        max_response_bytes=int(values["max_response_bytes"]),
     )
 
 
@@ -219,3 +227,64 @@ async def test_client_stops_when_asked_to_wait_past_timeout(
             await model.chat(MESSAGES)
 
     assert len(scripted_model.requests) == 1
+
+
+LIMIT = 100_000
+
+
+async def test_client_rejects_declared_oversize_body(scripted_model: ScriptedModel) -> None:
+    scripted_model.send(b" " * (LIMIT + 1) + completion_body({"content": "late"}))
+
+    async with LanguageModel(config(scripted_model, max_response_bytes=LIMIT, max_retries=2)) as m:
+        with pytest.raises(ModelOutputError, match=r"declares 10\d,\d{3} bytes, over the limit"):
+            await m.chat(MESSAGES)
+
+    assert len(scripted_model.requests) == 1
+
+
+async def test_client_stops_reading_endless_body(scripted_model: ScriptedModel) -> None:
+    scripted_model.flood(50 * LIMIT)
+
+    async with LanguageModel(config(scripted_model, max_response_bytes=LIMIT, max_retries=2)) as m:
+        with pytest.raises(ModelOutputError, match="exceeded the limit of 100,000 bytes"):
+            await m.chat(MESSAGES)
+
+    assert len(scripted_model.requests) == 1
+
+
+async def test_client_rejects_compressed_body(scripted_model: ScriptedModel) -> None:
+    body = gzip.compress(completion_body({"role": "assistant", "content": "ok"}))
+    scripted_model.send(body, headers={"Content-Encoding": "gzip"})
+
+    async with LanguageModel(config(scripted_model)) as model:
+        with pytest.raises(ModelOutputError, match="compressed with 'gzip'"):
+            await model.chat(MESSAGES)
+
+    assert scripted_model.request_headers[0]["Accept-Encoding"] == "identity"
+
+
+async def test_client_reads_body_within_limit(scripted_model: ScriptedModel) -> None:
+    scripted_model.say("Within the limit.")
+
+    async with LanguageModel(config(scripted_model, max_response_bytes=LIMIT)) as model:
+        reply = await model.chat(MESSAGES)
+
+    assert reply.content == "Within the limit."
+
+
+async def test_client_goes_through_environment_proxy(
+    scripted_model: ScriptedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    # The scripted server stands in for the proxy: the model's own host does not resolve.
+    monkeypatch.setenv("HTTP_PROXY", scripted_model.base_url.removesuffix("/v1"))
+    scripted_model.say("Through the proxy.")
+    settings = config(scripted_model)
+    through_proxy = ModelConfig(base_url="http://model.invalid/v1", model=settings.model)
+
+    async with LanguageModel(through_proxy) as model:
+        reply = await model.chat(MESSAGES)
+
+    assert reply.content == "Through the proxy."
+    assert scripted_model.request_headers[0]["Host"] == "model.invalid"
