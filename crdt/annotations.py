@@ -1,9 +1,10 @@
 """Comments and cursors anchored in section text, and the sections an update touched.
 
 Positions given to and returned from these functions count Unicode characters, as a
-plain JSON client does. pycrdt indexes text by UTF-8 byte, so every position is converted
-at this boundary. Anchors are Yjs sticky (relative) indexes, so a comment or cursor stays
-on its character while others insert and delete text before it.
+plain JSON client does. pycrdt 0.14 indexes a Text by UTF-8 byte but a sticky index by
+UTF-16 code unit, as Yjs does, so every position is converted at this boundary. Anchors
+are Yjs sticky (relative) indexes, so a comment or cursor stays on its character while
+others insert and delete text before it.
 """
 
 from __future__ import annotations
@@ -23,23 +24,31 @@ def _body(document: ReportDocument, section_id: str) -> Text:
     return text
 
 
-def _byte_offset(text: str, position: int) -> int:
+def _utf16_offset(text: str, position: int) -> int:
     if position < 0 or position > len(text):
         raise DocumentError(
             f"position {position} is outside the section text of {len(text)} characters"
         )
-    return len(text[:position].encode("utf-8"))
+    return len(text[:position].encode("utf-16-le")) // 2
 
 
-def _char_offset(text: str, byte_offset: int) -> int:
-    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
+def _char_offset(text: str, utf16_offset: int) -> int:
+    units = text.encode("utf-16-le")[: 2 * utf16_offset]
+    return len(units.decode("utf-16-le", errors="ignore"))
 
 
 def anchor(document: ReportDocument, section_id: str, position: int) -> bytes:
-    """Return a sticky index at ``position`` (characters) of the section body."""
+    """Return a sticky index at ``position`` (characters) of the section body.
+
+    The index sticks to the character at ``position``. At the end of the text, where no
+    character follows, it sticks to the one before, because pycrdt 0.14.13 panics on an
+    index that follows the last character. Text appended later then comes after it.
+    """
     body = _body(document, section_id)
-    offset = _byte_offset(str(body), position)
-    return StickyIndex.new(body, offset, Assoc.AFTER).encode()
+    text = str(body)
+    offset = _utf16_offset(text, position)
+    association = Assoc.AFTER if position < len(text) else Assoc.BEFORE
+    return StickyIndex.new(body, offset, association).encode()
 
 
 def resolve_anchor(document: ReportDocument, section_id: str, encoded: bytes) -> int:

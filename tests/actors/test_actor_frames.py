@@ -387,3 +387,19 @@ async def test_join_after_session_change_follows_session(actor: ReportActor) -> 
     [welcome] = ann
     assert isinstance(welcome, Frame)
     assert json.loads(str(welcome.payload))["permission"] == "view"
+
+
+@pytest.mark.parametrize("kind", ["user_cursor", "comment_added"])
+async def test_position_at_section_end_is_acked(actor: ReportActor, kind: str) -> None:
+    subscription = await actor.subscribe()
+    await actor.connect(subscription, "reader", "ann@example.com", "edit", "text")
+    body = (await actor.read())["sections"][0]["body"]
+    event = {"type": kind, "section_id": "risk", "position": len(body), "content": "Why?"}
+
+    replies = await actor.receive("reader", json.dumps(event))
+
+    assert len(replies) == 1
+    assert isinstance(replies[0], Frame)
+    reply = json.loads(str(replies[0].payload))
+    assert reply["type"] == "ack"
+    assert reply["result"]["position"] == len(body)

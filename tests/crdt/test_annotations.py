@@ -49,6 +49,40 @@ def test_anchor_outside_text_is_rejected() -> None:
         anchor(document, "risk", 500)
 
 
+@pytest.mark.parametrize("body", ["Crane hire is late.", "", "Late crane 🏗"], ids=repr)
+def test_anchor_at_end_of_text(body: str) -> None:
+    document = ReportDocument()
+    document.put_section("risk", title="Risks", body=body, order=0)
+
+    sticky = anchor(document, "risk", len(body))
+
+    assert resolve_anchor(document, "risk", sticky) == len(body)
+
+
+def test_anchor_stays_on_its_character_after_emoji() -> None:
+    document = make_document()
+    text = document.section_body("risk")
+    position = text.index("Weather")
+    sticky = anchor(document, "risk", position)
+
+    # Text inserted just after the anchored "W" must not move the anchor.
+    byte_offset = len(text[: position + 1].encode("utf-8"))
+    document.section_map("risk")["body"].insert(byte_offset, "-")
+
+    assert document.section_body("risk")[position : position + 3] == "W-e"
+    assert resolve_anchor(document, "risk", sticky) == position
+
+
+def test_anchor_near_end_after_wide_characters() -> None:
+    document = ReportDocument()
+    document.put_section("risk", title="Risks", body="Cost €1 é ok", order=0)
+    position = len("Cost €1 é o")
+
+    sticky = anchor(document, "risk", position)
+
+    assert resolve_anchor(document, "risk", sticky) == position
+
+
 def test_anchor_in_replaced_body_is_document_error() -> None:
     document = make_document()
     sticky = anchor(document, "risk", 5)
