@@ -63,9 +63,11 @@ def decode_awareness(payload: bytes) -> list[AwarenessEntry]:
         if len(text.encode("utf-8")) > _MAX_STATE_BYTES:
             raise ProtocolError(f"awareness state of client {client_id} exceeds 64 KiB")
         try:
-            value = json.loads(text)
+            value = json.loads(text, parse_constant=_reject_constant)
         except ValueError as error:
-            raise ProtocolError(f"awareness state of client {client_id} is not JSON") from error
+            raise ProtocolError(
+                f"awareness state of client {client_id} is not JSON: {error}"
+            ) from error
         except RecursionError as error:
             # json.loads recurses once per nesting level, up to the interpreter recursion limit.
             raise ProtocolError(
@@ -75,6 +77,16 @@ def decode_awareness(payload: bytes) -> list[AwarenessEntry]:
     if reader.remaining:
         raise ProtocolError(f"{reader.remaining} unexpected bytes after the awareness entries")
     return entries
+
+
+def _reject_constant(token: str) -> None:
+    """Reject NaN and Infinity, which Python's json accepts and JavaScript's JSON.parse rejects.
+
+    The server relays each state as sent. y-protocols 1.0.7 parses the states of an
+    awareness update one by one and applies them only after the last, so one state that
+    JSON.parse rejects makes a client drop the whole update.
+    """
+    raise ValueError(f"{token} is not a JSON value")
 
 
 def encode_awareness(entries: Iterable[AwarenessEntry]) -> bytes:

@@ -129,6 +129,15 @@ def test_decode_rejects_malformed_awareness(payload: bytes, message: str) -> Non
         decode_awareness(payload)
 
 
+@pytest.mark.parametrize("state", ["NaN", '{"cursor": Infinity}', "[-Infinity]"])
+def test_non_standard_json_state_is_rejected(state: str) -> None:
+    # JavaScript's JSON.parse, which y-protocols uses, rejects these tokens.
+    payload = encode_awareness([AwarenessEntry(7, 1, state)])
+
+    with pytest.raises(ProtocolError, match="awareness state of client 7 is not JSON"):
+        decode_awareness(payload)
+
+
 def test_deeply_nested_state_is_protocol_error() -> None:
     nested = "[" * 5000 + "]" * 5000
     payload = encode_awareness([AwarenessEntry(1, 1, nested)])
