@@ -5,9 +5,10 @@ raises "block parent … must be deleted or shared ref type" for an item naming 
 as its parent), and a well-formed update can still break the report's layout, for example
 by making a section's ``order`` a string. Stored first, either would make the report
 unloadable. So every client update is first applied to a shadow copy of the live
-document and the sections it touches are checked; only an update that passes is stored.
-The same check applies the section length limit of direct edits to Yjs updates, and
-rejects updates that add top-level shared types the report does not have.
+document, and the sections, comments and other top-level types it touches are checked.
+Only an update that passes is stored. The same check applies the section length limit
+of direct edits to Yjs updates, and rejects updates that add top-level shared types the
+report does not have.
 
 The shadow runs ahead of the live document by the updates waiting to be stored; applying
 them again later changes nothing, because Yjs updates are idempotent.
@@ -17,18 +18,43 @@ from __future__ import annotations
 
 import logging
 import math
+from datetime import datetime
 from typing import Any
 
-from pycrdt import Doc, Map, Text
+from pycrdt import Array, Doc, Map, Text
 
 from crdt.annotations import SectionWatcher
-from crdt.document import COMMENTS, MAX_BODY_CHARS, ROOT_TYPES, ReportDocument
+from crdt.document import (
+    COMMENTS,
+    INSIGHTS,
+    MAX_BODY_CHARS,
+    META,
+    METRICS,
+    MONTE_CARLO,
+    ROOT_TYPES,
+    ReportDocument,
+)
 from crdt.errors import ProtocolError, UpdateRejectedError
 
 logger = logging.getLogger(__name__)
 
 # Fields that crdt.annotations.add_comment writes as text and the comment listing reads.
 _COMMENT_TEXT_FIELDS = ("comment_id", "section_id", "content", "created_at")
+# Metadata fields that generation writes as text (reporting/compose.py), which report reads
+# and exports show. The report routes parse the two time fields with datetime.fromisoformat.
+_META_TEXT_FIELDS = (
+    "report_id",
+    "project_id",
+    "title",
+    "description",
+    "report_month",
+    "template_id",
+    "status",
+)
+_META_TIME_FIELDS = ("generated_at", "last_modified")
+# Entries of the ``monte_carlo`` and ``metrics`` maps that report reads return as objects.
+_OBJECT_ENTRIES = {MONTE_CARLO: ("analysis",), METRICS: ("key_metrics", "earned_value")}
+_WATCHED_ROOTS = (META, INSIGHTS, MONTE_CARLO, METRICS)
 
 
 def _section_problem(section_id: str, section: Any) -> str | None:
@@ -73,6 +99,79 @@ def _comment_problem(comment_id: str, comment: Any) -> str | None:
     return None
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _meta_problem(meta: Map[Any]) -> str | None:
+    for field in _META_TEXT_FIELDS:
+        value = meta.get(field)
+        if value is not None and not isinstance(value, str):
+            return f"meta {field} must be text"
+    for field in _META_TIME_FIELDS:
+        value = meta.get(field)
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            return f"meta {field} must be an ISO 8601 time as text"
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return f"meta {field} must be an ISO 8601 time, got {value!r:.80}"
+    version = meta.get("version")
+    if version is not None and not (_is_number(version) and math.isfinite(version)):
+        return "meta version must be a finite number"
+    return None
+
+
+def _root_problem(name: str, document: ReportDocument) -> str | None:
+    """Describe a top-level type that report reads could not return, or return None.
+
+    The report routes validate their responses, so an insight that is not an object, or a
+    metadata time that does not parse, would make every read of the report fail.
+    """
+    if name == META:
+        return _meta_problem(document.doc.get(META, type=Map))
+    if name == INSIGHTS:
+        insights = document.doc.get(INSIGHTS, type=Array)
+        for index, insight in enumerate(insights):
+            if not isinstance(insight, dict | Map):
+                return f"insight {index} must be an object, got {type(insight).__name__}"
+        return None
+    entries = document.doc.get(name, type=Map)
+    for key in _OBJECT_ENTRIES.get(name, ()):
+        value = entries.get(key)
+        if value is not None and not isinstance(value, dict | Map):
+            return f"{name} {key} must be an object, got {type(value).__name__}"
+    return None
+
+
+class _RootWatcher:
+    """Collects which of the report's other top-level types an update changed."""
+
+    def __init__(self, document: ReportDocument) -> None:
+        self._changed: set[str] = set()
+        self._subscriptions: list[tuple[Map[Any] | Array[Any], Any]] = []
+        for name in _WATCHED_ROOTS:
+            root = document.doc.get(name, type=Array if name == INSIGHTS else Map)
+            self._subscriptions.append((root, root.observe_deep(self._observer(name))))
+
+    def _observer(self, name: str) -> Any:
+        def record(events: list[Any]) -> None:
+            self._changed.add(name)
+
+        return record
+
+    def take(self) -> set[str]:
+        """Return and clear the names of the top-level types changed since the last call."""
+        changed, self._changed = self._changed, set()
+        return changed
+
+    def close(self) -> None:
+        for root, subscription in self._subscriptions:
+            root.unobserve(subscription)
+
+
 def _body_length_problem(section_id: str, section: Any, live: ReportDocument) -> str | None:
     """Describe a section body that an update took past ``MAX_BODY_CHARS``, or return None.
 
@@ -111,6 +210,7 @@ class ShadowValidator:
         shadow.apply_update(self._live.snapshot())
         self._shadow = ReportDocument(shadow)
         self._watcher = SectionWatcher(self._shadow)
+        self._roots = _RootWatcher(self._shadow)
         # Top-level types that documents stored before this check may already contain stay
         # allowed, so that such reports remain editable.
         self._allowed_roots = ROOT_TYPES | set(shadow.keys())
@@ -119,8 +219,9 @@ class ShadowValidator:
         """Apply ``update`` to the shadow and check what it changed.
 
         Raises:
-            ProtocolError: the update does not integrate or breaks the layout of a section
-                or a comment.
+            ProtocolError: the update does not integrate, or breaks the layout of a
+                section, a comment, the metadata, the insights, the Monte Carlo analysis
+                or the report metrics.
             UpdateRejectedError: the update takes a section body past ``MAX_BODY_CHARS``
                 or creates a top-level shared type outside ``ROOT_TYPES``.
             In both cases the shadow is rebuilt from the live document, which never saw
@@ -138,6 +239,9 @@ class ShadowValidator:
             problem = next((found for found in problems if found is not None), None)
             if problem is None:
                 problem = self._comments_problem(comments_added | comments_changed)
+            changed_roots = self._roots.take()
+            if problem is None:
+                problem = self._roots_problem(changed_roots)
             too_long = (
                 _body_length_problem(section_id, section, self._live)
                 for section_id, section in changed
@@ -168,12 +272,21 @@ class ShadowValidator:
                 return problem
         return None
 
+    def _roots_problem(self, names: set[str]) -> str | None:
+        for name in sorted(names):
+            problem = _root_problem(name, self._shadow)
+            if problem is not None:
+                return problem
+        return None
+
     def accept(self, update: bytes) -> None:
         """Bring the shadow up to date with an update stored without ``check``."""
         self._shadow.apply(update)
         self._watcher.take()
+        self._roots.take()
 
     def _recover(self) -> None:
         self._watcher.close()
+        self._roots.close()
         logger.warning("rebuilding the shadow document after a rejected update")
         self._rebuild()

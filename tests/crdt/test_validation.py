@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from pycrdt import Doc, Map
+from pycrdt import Array, Doc, Map, Text
 
 from crdt import (
     MAX_BODY_CHARS,
@@ -268,3 +269,86 @@ def test_comment_as_stored_by_add_comment_passes() -> None:
 
     document.apply(written.changes_since(document.state_vector()))
     assert [comment["comment_id"] for comment in list_comments(document)] == ["c1"]
+
+
+def root_update(document: ReportDocument, change: Callable[[Doc[Any]], None]) -> bytes:
+    """Return a client's update that applies ``change`` to its copy of ``document``."""
+    client: Doc[Any] = Doc()
+    client.apply_update(document.snapshot())
+    before = client.get_state()
+    change(client)
+    return client.get_update(before)
+
+
+def set_entry(root: str, key: str, value: Any) -> Callable[[Doc[Any]], None]:
+    return lambda client: client.get(root, type=Map).__setitem__(key, value)
+
+
+def append_insight(value: Any) -> Callable[[Doc[Any]], None]:
+    return lambda client: client.get("insights", type=Array).append(value)
+
+
+BROKEN_ROOTS: dict[str, tuple[Callable[[Doc[Any]], None], str]] = {
+    "title as a map": (set_entry("meta", "title", Map({"x": 1})), "meta title must be text"),
+    "status as a number": (set_entry("meta", "status", 5), "meta status must be text"),
+    "unparsable time": (
+        set_entry("meta", "last_modified", "yesterday"),
+        "meta last_modified must be an ISO 8601 time",
+    ),
+    "time as a number": (
+        set_entry("meta", "generated_at", 1.0),
+        "meta generated_at must be an ISO 8601 time",
+    ),
+    "version as text": (set_entry("meta", "version", "7"), "meta version must be a finite"),
+    "infinite version": (
+        set_entry("meta", "version", float("inf")),
+        "meta version must be a finite",
+    ),
+    "insight as text": (append_insight("junk"), "insight 0 must be an object"),
+    "analysis as text": (
+        set_entry("monte_carlo", "analysis", "junk"),
+        "monte_carlo analysis must be an object",
+    ),
+    "earned value as a list": (
+        set_entry("metrics", "earned_value", [1, 2]),
+        "metrics earned_value must be an object",
+    ),
+    "key metrics as text": (
+        set_entry("metrics", "key_metrics", Text("x")),
+        "metrics key_metrics must be an object",
+    ),
+}
+
+
+@pytest.mark.parametrize(("change", "message"), BROKEN_ROOTS.values(), ids=BROKEN_ROOTS.keys())
+def test_update_breaking_report_roots_is_rejected(
+    change: Callable[[Doc[Any]], None], message: str
+) -> None:
+    document = make_document()
+    validator = ShadowValidator(document)
+
+    with pytest.raises(ProtocolError, match=message):
+        validator.check(root_update(document, change))
+
+    # The shadow was rebuilt, so a valid update still passes afterwards.
+    validator.check(client_update(document, "text"))
+
+
+VALID_ROOTS: dict[str, Callable[[Doc[Any]], None]] = {
+    "title": set_entry("meta", "title", "April report"),
+    "time with Z": set_entry("meta", "last_modified", "2024-03-31T09:00:00.000Z"),
+    "empty time": set_entry("meta", "generated_at", ""),
+    "insight object": append_insight({"insight_id": "i1", "title": "Late crane"}),
+    "analysis object": set_entry("monte_carlo", "analysis", {"p50": 10}),
+    "other metric": set_entry("metrics", "note", "any value"),
+}
+
+
+@pytest.mark.parametrize("change", VALID_ROOTS.values(), ids=VALID_ROOTS.keys())
+def test_update_keeping_report_roots_passes(change: Callable[[Doc[Any]], None]) -> None:
+    document = make_document()
+    validator = ShadowValidator(document)
+
+    validator.check(root_update(document, change))
+
+    assert document.section_body("risk") == "Crane hire is late."
