@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import unicodedata
 import uuid
 from typing import Any, Literal
 
@@ -46,7 +47,18 @@ class SessionRequest(BaseModel):
     @field_validator("permissions")
     @classmethod
     def _check_permission_emails(cls, permissions: dict[str, str]) -> dict[str, str]:
-        return {_email(email): value for email, value in permissions.items()}
+        checked: dict[str, str] = {}
+        spellings: dict[str, str] = {}
+        for email, value in permissions.items():
+            address = _email(email)
+            if address in checked and checked[address] != value:
+                raise ValueError(
+                    f"permissions give {spellings[address]!r} {checked[address]} and "
+                    f"{email!r} {value}, but both are {address}; list each person once"
+                )
+            checked[address] = value
+            spellings[address] = email
+        return checked
 
     @model_validator(mode="after")
     def _check_permissions(self) -> SessionRequest:
@@ -68,6 +80,15 @@ class SessionRequest(BaseModel):
 
 
 def _email(value: str) -> str:
+    # An unpaired surrogate, which a JSON escape such as \ud800 decodes to, cannot be encoded
+    # as UTF-8, so a session listing it could not be returned in any response.
+    unusable = sorted({ord(char) for char in value if unicodedata.category(char) in ("Cc", "Cs")})
+    if unusable:
+        points = ", ".join(f"U+{point:04X}" for point in unusable)
+        raise ValueError(
+            f"email address {value!r} contains control characters or unpaired UTF-16 "
+            f"surrogates ({points})"
+        )
     try:
         return normalise_email(value)
     except InvalidData as error:
