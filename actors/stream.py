@@ -519,6 +519,14 @@ class StreamServer:
             message = await answer
         except Exception as error:  # the replica fails that request and reports it
             message = ["error", request, f"{type(error).__name__}: {error}"]
+        except BaseException as error:
+            # pyo3 raises a Rust panic in pycrdt as PanicException, a BaseException that
+            # cannot be imported. Without a reply, the replica would wait for one forever and
+            # pass on no further frame of that socket.
+            if type(error).__name__ != "PanicException":
+                raise
+            logger.exception("report stream request %s failed with a pycrdt panic", request)
+            message = ["error", request, f"PanicException: {error}"]
         with contextlib.suppress(ConnectionError, StreamError):
             await _send(writer, message)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import msgpack
 import pytest
-from pycrdt import Doc, Map
+from pycrdt import Assoc, Doc, Map, StickyIndex, Text
 
 from actors.outbox import Close, Frame, FrameKind, Outgoing
 from actors.report_actor import ReportActor
@@ -218,6 +218,37 @@ async def test_failed_frame_replies_with_error(actor: ReportActor) -> None:
 
     with pytest.raises(StreamError, match="UnknownConnectionError"):
         await stream.receive("nobody", b"\x00\x00\x00")
+
+    assert replica.ended == []
+    await stream.close()
+
+
+def pycrdt_panic() -> BaseException:
+    """Return the PanicException that pycrdt raises for a Rust panic."""
+    document: Doc[Any] = Doc()
+    text = document.get("body", type=Text)
+    try:
+        # pycrdt 0.14.13 panics on a sticky index after the end of a text.
+        StickyIndex.new(text, 0, Assoc.AFTER)
+    except BaseException as error:  # PanicException derives from BaseException
+        return error
+    raise AssertionError("pycrdt no longer panics here; pick another panic")
+
+
+async def test_panicking_frame_replies_with_error(
+    actor: ReportActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    panic = pycrdt_panic()
+
+    async def receive(*args: Any) -> list[Outgoing]:
+        raise panic
+
+    monkeypatch.setattr(actor._stream, "_receive", receive)
+    replica = Replica()
+    stream = await replica.connect(await actor.open_stream())
+
+    with pytest.raises(StreamError, match="PanicException"):
+        await asyncio.wait_for(stream.receive("writer", b"\x00\x00\x00"), 5)
 
     assert replica.ended == []
     await stream.close()
