@@ -24,6 +24,12 @@ _MAX_STATE_BYTES = 64 * 1024
 # of others, which are skipped. Without a cap, one connection could introduce ids without
 # end, and the server would keep all of their states and send them to every newcomer.
 MAX_CLIENTS_PER_CONNECTION = 32
+# Each y-websocket client owns one client id, so an awareness update that relays every state
+# of a room has one entry per client, 200 in the largest room docs/collaboration.md
+# describes. Decoding took about 3 µs per entry (measured once on a 2-core machine, outside
+# bench/), so without a cap one 8 MiB frame of 2 million tiny entries would hold up the
+# report's actor for several seconds.
+MAX_AWARENESS_ENTRIES = 10_000
 # The server announces a client's departure with its clock + 1, which must still fit a lib0
 # varUint (at most 2^53 - 1), so a client's clock must stay below that maximum.
 _MAX_CLOCK = 2**53 - 2
@@ -50,6 +56,11 @@ def decode_awareness(payload: bytes) -> list[AwarenessEntry]:
     count = reader.var_uint()
     if count > reader.remaining:
         raise ProtocolError(f"awareness update claims {count} entries in {reader.remaining} bytes")
+    if count > MAX_AWARENESS_ENTRIES:
+        raise ProtocolError(
+            f"awareness update has {count:,} entries, more than the {MAX_AWARENESS_ENTRIES:,} "
+            "allowed; send the states of fewer clients"
+        )
     entries = []
     for _ in range(count):
         client_id = reader.var_uint()
@@ -82,9 +93,9 @@ def decode_awareness(payload: bytes) -> list[AwarenessEntry]:
 def _reject_constant(token: str) -> None:
     """Reject NaN and Infinity, which Python's json accepts and JavaScript's JSON.parse rejects.
 
-    The server relays each state as sent. y-protocols 1.0.7 parses the states of an
-    awareness update one by one and applies them only after the last, so one state that
-    JSON.parse rejects makes a client drop the whole update.
+    The server relays each state as sent. When JSON.parse throws on one state, y-protocols
+    1.0.7 skips the entries after it and emits no change event for those before it, so
+    one such state hides the others' presence and cursors from every Yjs client.
     """
     raise ValueError(f"{token} is not a JSON value")
 

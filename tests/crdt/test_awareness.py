@@ -13,7 +13,7 @@ from crdt import (
     decode_awareness,
     encode_awareness,
 )
-from crdt.awareness import MAX_CLIENTS_PER_CONNECTION
+from crdt.awareness import MAX_AWARENESS_ENTRIES, MAX_CLIENTS_PER_CONNECTION
 from crdt.protocol import awareness_frame, sync_update, write_var_uint
 
 
@@ -136,6 +136,19 @@ def test_non_standard_json_state_is_rejected(state: str) -> None:
 
     with pytest.raises(ProtocolError, match="awareness state of client 7 is not JSON"):
         decode_awareness(payload)
+
+
+def test_entry_count_is_capped() -> None:
+    entries = [AwarenessEntry(7, 1, "0")] * (MAX_AWARENESS_ENTRIES + 1)
+
+    with pytest.raises(ProtocolError, match="10,001 entries, more than the 10,000 allowed"):
+        decode_awareness(encode_awareness(entries))
+
+
+def test_entry_count_at_cap_decodes() -> None:
+    entries = [AwarenessEntry(client_id, 1, "{}") for client_id in range(MAX_AWARENESS_ENTRIES)]
+
+    assert decode_awareness(encode_awareness(entries)) == entries
 
 
 def test_deeply_nested_state_is_protocol_error() -> None:
