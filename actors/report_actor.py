@@ -43,6 +43,7 @@ from actors.update_writer import UpdateWriter
 from config import Settings
 from config.logs import bind_process, configure_logging
 from crdt import (
+    CommentNotFoundError,
     MergeStrategy,
     ReportDocument,
     SectionWatcher,
@@ -633,20 +634,15 @@ class ReportActor:
                 },
             )
             self._broadcast(Frame(FrameKind.TEXT, payload))
-        for comment_id in sorted(added):
-            self._broadcast(
-                Frame(
-                    FrameKind.TEXT,
-                    event("comment_added", **comment_view(self._document, comment_id)),
-                )
-            )
-        for comment_id in sorted(changed - added):
-            self._broadcast(
-                Frame(
-                    FrameKind.TEXT,
-                    event("comment_updated", **comment_view(self._document, comment_id)),
-                )
-            )
+        for comment_id in [*sorted(added), *sorted(changed - added)]:
+            kind = "comment_added" if comment_id in added else "comment_updated"
+            try:
+                view = comment_view(self._document, comment_id)
+            except CommentNotFoundError:
+                # A Yjs editor removed the comment. As with a removed section, JSON clients
+                # get no event, and this must not raise after the update was stored.
+                continue
+            self._broadcast(Frame(FrameKind.TEXT, event(kind, **view)))
         for connection in self._connections.all():
             if connection.cursor_section in sections:
                 self._collaboration.publish_cursor(connection)

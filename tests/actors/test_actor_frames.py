@@ -403,3 +403,28 @@ async def test_position_at_section_end_is_acked(actor: ReportActor, kind: str) -
     reply = json.loads(str(replies[0].payload))
     assert reply["type"] == "ack"
     assert reply["result"]["position"] == len(body)
+
+
+async def test_yjs_comment_removal_with_json_client(
+    actor: ReportActor, session_settings: Settings, new_report_id: uuid.UUID
+) -> None:
+    subscription = await actor.subscribe()
+    await actor.connect(subscription, "reader", "ann@example.com", "comment", "text")
+    await actor.connect(subscription, "writer", "bob@example.com", "edit", "binary")
+    comment = {"type": "comment_added", "section_id": "risk", "content": "Why?", "position": 4}
+    added = await actor.receive("reader", json.dumps(comment))
+    assert isinstance(added[0], Frame)
+    comment_id = json.loads(str(added[0].payload))["result"]["comment_id"]
+
+    def remove_comment(sections: Map[Any]) -> None:
+        del sections.doc.get("comments", type=Map)[comment_id]
+
+    replies = await actor.receive("writer", yjs_update(actor, remove_comment))
+    later = await actor.receive("reader", json.dumps({"type": "ping"}))
+
+    assert replies == []
+    assert await actor.comments() == []
+    assert stored_state(session_settings, new_report_id)[2] == await actor.read()
+    assert len(later) == 1
+    assert isinstance(later[0], Frame)
+    assert '"type": "ack"' in str(later[0].payload)
