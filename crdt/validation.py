@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +39,10 @@ from crdt.errors import ProtocolError, UpdateRejectedError
 
 logger = logging.getLogger(__name__)
 
+# Section ids go into the session's change log, whose column holds 64 characters, and into
+# the audit trail. PostgreSQL rejects both a longer id and NUL in text, and the entries
+# stored along with such an id would be lost with it.
+_MAX_SECTION_ID_CHARS = 64
 # Fields that crdt.annotations.add_comment writes as text and the comment listing reads.
 _COMMENT_TEXT_FIELDS = ("comment_id", "section_id", "content", "created_at")
 # Metadata fields that generation writes as text (reporting/compose.py), which report reads
@@ -60,6 +65,13 @@ _WATCHED_ROOTS = (META, INSIGHTS, MONTE_CARLO, METRICS)
 def _section_problem(section_id: str, section: Any) -> str | None:
     if section is None:
         return None  # an editor removed the section
+    if len(section_id) > _MAX_SECTION_ID_CHARS:
+        return (
+            f"section id {section_id[:_MAX_SECTION_ID_CHARS]!r}... has {len(section_id):,} "
+            f"characters, more than the {_MAX_SECTION_ID_CHARS} allowed"
+        )
+    if any(unicodedata.category(char) == "Cc" for char in section_id):
+        return f"section id {section_id!r} contains control characters"
     if not isinstance(section, Map):
         return f"section {section_id!r} must be a map, got {type(section).__name__}"
     title = section.get("title")

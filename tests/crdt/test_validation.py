@@ -352,3 +352,40 @@ def test_update_keeping_report_roots_passes(change: Callable[[Doc[Any]], None]) 
     validator.check(root_update(document, change))
 
     assert document.section_body("risk") == "Crane hire is late."
+
+
+def section_update(document: ReportDocument, section_id: str) -> bytes:
+    """Return a client's update that adds a section under ``section_id``."""
+    client = ReportDocument(Doc())
+    client.apply(document.snapshot())
+    before = client.state_vector()
+    client.put_section(section_id, title="Budget", body="On plan.", order=1)
+    return client.changes_since(before)
+
+
+@pytest.mark.parametrize(
+    ("section_id", "message"),
+    [
+        pytest.param("s" * 65, "has 65 characters, more than the 64 allowed", id="too-long"),
+        pytest.param("budget\x00", "contains control characters", id="nul"),
+        pytest.param("bud\nget", "contains control characters", id="newline"),
+    ],
+)
+def test_invalid_section_id_is_rejected(section_id: str, message: str) -> None:
+    document = make_document()
+    validator = ShadowValidator(document)
+
+    with pytest.raises(ProtocolError, match=message):
+        validator.check(section_update(document, section_id))
+
+    assert document.section_ids() == ["risk"]
+
+
+@pytest.mark.parametrize("section_id", ["s" * 64, "Budget 💶 (Q1)"], ids=["64-chars", "unicode"])
+def test_valid_section_id_passes(section_id: str) -> None:
+    document = make_document()
+    validator = ShadowValidator(document)
+
+    validator.check(section_update(document, section_id))
+
+    assert document.section_ids() == ["risk"]
