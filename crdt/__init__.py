@@ -16,7 +16,7 @@ from crdt.awareness import (
     decode_awareness,
     encode_awareness,
 )
-from crdt.document import MAX_BODY_CHARS, MergeStrategy, ReportDocument
+from crdt.document import MAX_BODY_CHARS, MAX_TITLE_CHARS, MergeStrategy, ReportDocument
 from crdt.errors import (
     CommentNotFoundError,
     DocumentError,
@@ -27,6 +27,7 @@ from crdt.errors import (
 
 __all__ = [
     "MAX_BODY_CHARS",
+    "MAX_TITLE_CHARS",
     "AwarenessEntry",
     "AwarenessTable",
     "CommentNotFoundError",

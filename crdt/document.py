@@ -42,6 +42,8 @@ COMMENTS = "comments"
 ROOT_TYPES = frozenset({META, SECTIONS, INSIGHTS, MONTE_CARLO, METRICS, COMMENTS})
 # Longest section body that direct edits may produce, in characters.
 MAX_BODY_CHARS = 1_000_000
+# Maximum characters in a section title; the REST schemas use the same limit.
+MAX_TITLE_CHARS = 300
 # difflib's time grows faster than the product of the lengths it compares. On two random
 # texts over the letters a and b (Python 3.11, one core of a 2-core machine) it took 0.15 s
 # for 1,000 characters and about 50 s for 20,000.
@@ -193,6 +195,11 @@ class ReportDocument:
             SectionNotFoundError: the document has no section ``section_id``.
         """
         section = self._section(section_id)
+        if title is not None and len(title) > MAX_TITLE_CHARS:
+            raise DocumentError(
+                f"section title too long: {len(title):,} characters, the maximum is "
+                f"{MAX_TITLE_CHARS}"
+            )
         with self.doc.transaction():
             if title is not None and section.get("title") != title:
                 section["title"] = title

@@ -29,6 +29,7 @@ from crdt.document import (
     COMMENTS,
     INSIGHTS,
     MAX_BODY_CHARS,
+    MAX_TITLE_CHARS,
     META,
     METRICS,
     MONTE_CARLO,
@@ -184,8 +185,10 @@ class _RootWatcher:
             root.unobserve(subscription)
 
 
-def _body_length_problem(section_id: str, section: Any, live: ReportDocument) -> str | None:
-    """Describe a section body that an update took past ``MAX_BODY_CHARS``, or return None.
+def _length_problem(section_id: str, section: Any, live: ReportDocument) -> str | None:
+    """Describe a section title or body that an update took past its limit, or return None.
+
+    A title longer than ``MAX_TITLE_CHARS`` passes only if the live section has that title.
 
     pycrdt's ``len`` of a Text counts UTF-8 bytes in constant time, and a string never has
     more characters than UTF-8 bytes, so only a body over the limit in bytes is converted
@@ -195,6 +198,14 @@ def _body_length_problem(section_id: str, section: Any, live: ReportDocument) ->
     """
     if not isinstance(section, Map):
         return None
+    title = section.get("title")
+    if isinstance(title, str) and len(title) > MAX_TITLE_CHARS:
+        previous = live.section_view(section_id)
+        if previous is None or previous["title"] != title:
+            return (
+                f"section {section_id!r} title would hold {len(title):,} characters, over the "
+                f"limit of {MAX_TITLE_CHARS}; the change was not applied"
+            )
     body = section.get("body")
     if not isinstance(body, Text) or len(body) <= MAX_BODY_CHARS:
         return None
@@ -255,8 +266,7 @@ class ShadowValidator:
             if problem is None:
                 problem = self._roots_problem(changed_roots)
             too_long = (
-                _body_length_problem(section_id, section, self._live)
-                for section_id, section in changed
+                _length_problem(section_id, section, self._live) for section_id, section in changed
             )
             rejection = next((found for found in too_long if found is not None), None)
         except Exception as error:  # pycrdt raises its own types when integration fails

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import unicodedata
 import uuid
 from typing import Any, Literal
 
@@ -80,15 +79,6 @@ class SessionRequest(BaseModel):
 
 
 def _email(value: str) -> str:
-    # An unpaired surrogate, which a JSON escape such as \ud800 decodes to, cannot be encoded
-    # as UTF-8, so a session listing it could not be returned in any response.
-    unusable = sorted({ord(char) for char in value if unicodedata.category(char) in ("Cc", "Cs")})
-    if unusable:
-        points = ", ".join(f"U+{point:04X}" for point in unusable)
-        raise ValueError(
-            f"email address {value!r} contains control characters or unpaired UTF-16 "
-            f"surrogates ({points})"
-        )
     try:
         return normalise_email(value)
     except InvalidData as error:
@@ -100,8 +90,9 @@ class CommentRequest(BaseModel):
 
     section_id: str = Field(min_length=1, max_length=64)
     content: str = Field(min_length=1, max_length=10_000)
+    # Strict, as in the JSON event: "3", true and 3.0 are not positions.
     position: int | None = Field(
-        default=None, ge=0, description="Character offset in the section."
+        default=None, ge=0, strict=True, description="Character offset in the section."
     )
 
 

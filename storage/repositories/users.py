@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,6 +40,16 @@ def normalise_email(email: str) -> str:
     local, at, domain = normalised.partition("@")
     if not (local and at and domain) or any(char.isspace() for char in normalised):
         raise InvalidData(f"email address {email!r} is invalid; expected name@domain")
+    # Invisible characters (U+200B, controls, private use) would make an address that looks
+    # like another user's but that no token names. An unpaired surrogate, which a JSON
+    # escape such as \ud800 decodes to, cannot even be encoded in a response.
+    hidden = sorted({ord(char) for char in normalised if unicodedata.category(char)[0] == "C"})
+    if hidden:
+        points = ", ".join(f"U+{point:04X}" for point in hidden)
+        raise InvalidData(
+            f"email address {email!r} is invalid: it contains control, format or unpaired "
+            f"surrogate characters ({points})"
+        )
     return normalised
 
 

@@ -428,3 +428,28 @@ async def test_yjs_comment_removal_with_json_client(
     assert len(later) == 1
     assert isinstance(later[0], Frame)
     assert '"type": "ack"' in str(later[0].payload)
+
+
+async def test_json_title_past_limit_gets_error_event(
+    actor: ReportActor, session_settings: Settings, new_report_id: uuid.UUID
+) -> None:
+    subscription = await actor.subscribe()
+    await actor.connect(subscription, "editor", "ann@example.com", "edit", "text")
+    update = {
+        "type": "section_update",
+        "request_id": 7,
+        "section_id": "risk",
+        "changes": {"content": "Crane hire is late.", "title": "t" * 301},
+    }
+
+    replies = await actor.receive("editor", json.dumps(update))
+
+    assert len(replies) == 1
+    reply = replies[0]
+    assert isinstance(reply, Frame)
+    assert isinstance(reply.payload, str)
+    event = json.loads(reply.payload)
+    assert event["type"] == "error"
+    assert event["request_id"] == 7
+    assert "too long: 301 characters, the maximum is 300" in event["message"]
+    assert stored_document(session_settings, new_report_id)["sections"][0]["title"] == "Risks"

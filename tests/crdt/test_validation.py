@@ -8,6 +8,8 @@ from pycrdt import Array, Doc, Map, Text
 
 from crdt import (
     MAX_BODY_CHARS,
+    MAX_TITLE_CHARS,
+    DocumentError,
     ProtocolError,
     ReportDocument,
     UpdateRejectedError,
@@ -164,6 +166,41 @@ def test_body_already_over_limit_may_shrink() -> None:
 
     with pytest.raises(UpdateRejectedError, match="section 'risk'"):
         validator.check(body_update(document, "y", at_end=False))
+
+
+def title_update(document: ReportDocument, title: str, section_id: str = "risk") -> bytes:
+    client = ReportDocument(Doc())
+    client.apply(document.snapshot())
+    before = client.state_vector()
+    client.section_map(section_id)["title"] = title
+    return client.changes_since(before)
+
+
+def test_title_past_limit_is_rejected() -> None:
+    document = make_document()
+    validator = ShadowValidator(document)
+
+    with pytest.raises(UpdateRejectedError, match=r"title would hold 301 characters"):
+        validator.check(title_update(document, "t" * (MAX_TITLE_CHARS + 1)))
+
+    validator.check(title_update(document, "t" * MAX_TITLE_CHARS))
+
+
+def test_stored_long_title_allows_body_edits() -> None:
+    document = make_document()
+    document.apply(title_update(document, "t" * (MAX_TITLE_CHARS + 50)))
+    validator = ShadowValidator(document)
+
+    validator.check(client_update(document, "text"))
+
+
+def test_document_rejects_long_title() -> None:
+    document = make_document()
+
+    with pytest.raises(DocumentError, match="too long: 301 characters, the maximum is 300"):
+        document.update_section("risk", title="t" * (MAX_TITLE_CHARS + 1))
+
+    assert document.section_view("risk")["title"] == "Risks"
 
 
 def test_update_creating_unknown_root_is_rejected() -> None:

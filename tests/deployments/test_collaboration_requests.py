@@ -20,6 +20,10 @@ INVALID_SESSIONS: dict[str, tuple[bytes, str]] = {
         "U+D800",
     ),
     "NUL in participant": (b'{"participants": ["ann\\u0000@example.com"]}', "U+0000"),
+    "zero-width space in participant": (
+        b'{"participants": ["ann\\u200b@example.com"]}',
+        "U+200B",
+    ),
     "lone surrogate in permissions": (
         b'{"participants": ["ann@example.com"], '
         b'"permissions": {"ann@example.com\\udc00": "edit"}}',
@@ -58,3 +62,20 @@ async def test_same_permission_in_two_spellings_passes_validation(
     # Validation passed, so the request reached the report lookup.
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("position", ['"3"', "true", "3.0"], ids=["text", "boolean", "float"])
+async def test_comment_position_must_be_integer(
+    local_client: httpx.AsyncClient, position: str
+) -> None:
+    body = f'{{"section_id": "risk", "content": "Check the crane.", "position": {position}}}'
+
+    response = await local_client.post(
+        f"/api/reports/pmr/{REPORT}/comments",
+        content=body.encode(),
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_failed"
+    assert "position" in response.json()["detail"]

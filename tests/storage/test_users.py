@@ -45,3 +45,13 @@ def test_get_unknown_id_raises_not_found(database: Database) -> None:
 def test_get_or_create_rejects_invalid_email(database: Database, email: str) -> None:
     with pytest.raises(InvalidData, match="invalid"):
         UserRepository(database).get_or_create(email, UserRole.VIEWER)
+
+
+@pytest.mark.parametrize(
+    ("email", "point"),
+    [("ann\u200b@example.com", "U+200B"), ("ann@exa\u0007mple.com", "U+0007")],
+    ids=["zero-width space", "control"],
+)
+def test_invisible_character_in_email_is_named(database: Database, email: str, point: str) -> None:
+    with pytest.raises(InvalidData, match=re.escape(point)):
+        UserRepository(database).get_or_create(email, UserRole.VIEWER)
