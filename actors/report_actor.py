@@ -15,6 +15,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 import ray
@@ -58,6 +59,7 @@ from knowledge.edits import EditRequest
 from storage import (
     AuditRepository,
     CollaborationRepository,
+    CollaborationSession,
     Database,
     Permission,
     ReportRepository,
@@ -294,7 +296,7 @@ class ReportActor:
             "online": self._connections.presence(),
             "active_editors": active,
             "started_at": session.started_at.isoformat() if session else None,
-            "last_activity": session.last_activity.isoformat() if session else None,
+            "last_activity": _last_activity(session, self._changes.stored_at),
             "changes_log": changes,
             "comments": list_comments(self._document),
         }
@@ -846,6 +848,15 @@ def compact_log(reports: ReportRepository, report_id: uuid.UUID) -> tuple[int, i
     up_to = rows[-1][0]
     reports.compact(report_id, merge_updates(*updates), up_to)
     return up_to, len(rows)
+
+
+def _last_activity(session: CollaborationSession | None, stored_at: datetime | None) -> str | None:
+    """Return the session's last activity: its start, or the newest change-log write since."""
+    if session is None:
+        return None
+    if stored_at is None or stored_at < session.last_activity:
+        return session.last_activity.isoformat()
+    return stored_at.isoformat()
 
 
 def _changed(staged: ReportDocument, live: ReportDocument, before: bytes) -> bool:

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 import uuid
+from datetime import datetime
 from typing import Any
 
 from storage import Change, CollaborationRepository, StorageError
@@ -26,6 +27,8 @@ class ChangeLog:
         self._sessions = sessions
         self._pending: dict[tuple[str, str | None, str], None] = {}
         self._last_flush = time.monotonic()
+        # When this actor last stored a window, which is also the session's last_activity.
+        self.stored_at: datetime | None = None
 
     def record(self, user: str, section_id: str | None, change_type: str) -> None:
         self._pending[(user, section_id, change_type)] = None
@@ -41,7 +44,7 @@ class ChangeLog:
         batch, self._pending = list(self._pending), {}
         changes = [Change(user, section, kind) for user, section, kind in batch]
         try:
-            await asyncio.to_thread(self._sessions.log, self._report_id, changes)
+            stored_at = await asyncio.to_thread(self._sessions.log, self._report_id, changes)
         except StorageError as error:
             # The document itself is stored; only this summary of who changed what is lost.
             logger.error(
@@ -50,6 +53,8 @@ class ChangeLog:
                 len(changes),
                 error,
             )
+            return
+        self.stored_at = stored_at
 
     def history(self) -> list[dict[str, Any]]:
         """Return stored and pending changes, oldest first, as JSON-ready values."""

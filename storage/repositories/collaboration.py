@@ -129,10 +129,14 @@ class CollaborationRepository:
             row = session.get(CollaborationSessionRow, report_id)
             return None if row is None else _session(row)
 
-    def log(self, report_id: uuid.UUID, changes: Sequence[Change]) -> None:
-        """Append changes to the report's log and mark the session active now."""
+    def log(self, report_id: uuid.UUID, changes: Sequence[Change]) -> datetime | None:
+        """Append changes to the report's log and mark the session active now.
+
+        Returns the time stored as their ``changed_at`` and the session's ``last_activity``,
+        or None when ``changes`` is empty and nothing was stored.
+        """
         if not changes:
-            return
+            return None
         now = utc_now()
         rows = [
             {
@@ -152,6 +156,7 @@ class CollaborationRepository:
                 .where(CollaborationSessionRow.report_id == report_id)
                 .values(last_activity=now)
             )
+        return now
 
     def changes(self, report_id: uuid.UUID, *, limit: int = _CHANGES_LISTED) -> list[ChangeRecord]:
         """Return the newest ``limit`` changes, oldest first."""

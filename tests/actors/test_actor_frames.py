@@ -453,3 +453,18 @@ async def test_json_title_past_limit_gets_error_event(
     assert event["request_id"] == 7
     assert "too long: 301 characters, the maximum is 300" in event["message"]
     assert stored_document(session_settings, new_report_id)["sections"][0]["title"] == "Risks"
+
+
+async def test_last_activity_follows_changes(actor: ReportActor) -> None:
+    started = await actor.start_session("collaborative", {"ann@example.com": "comment"}, "pm@x.io")
+    await actor._changes.flush()
+    await actor.add_comment("risk", "Why?", None, "ann@example.com")
+    await actor._changes.flush()
+
+    view = await actor.session_view()
+
+    newest_change = view["changes_log"][-1]
+    assert newest_change["change_type"] == "comment_added"
+    assert view["started_at"] == started["started_at"]
+    assert view["last_activity"] > started["last_activity"]
+    assert view["last_activity"] == newest_change["changed_at"]
