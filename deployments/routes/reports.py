@@ -15,6 +15,7 @@ from deployments.dependencies import Editor, ProjectManager, ServicesDep, Viewer
 from deployments.errors import ConflictError, UnprocessableError
 from deployments.report_reads import read_report
 from deployments.routes.audit import record_audit
+from deployments.routes.insights import require_edit
 from deployments.routes.templates import router as templates_router
 from deployments.schemas import (
     GenerateRequest,
@@ -185,6 +186,9 @@ async def update_section(
             f"report {report_id} is still generating; sections can be edited once it completes",
             code="report_not_ready",
         )
+    # Once a collaboration session exists, its permissions decide whether an editor may
+    # change the text, as they do for WebSocket and chat edits.
+    await require_edit(services, report_id, caller)
     result = await services.gateway.update_section(
         report_id,
         section_id,

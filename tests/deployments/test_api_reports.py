@@ -216,6 +216,51 @@ async def test_section_update_by_viewer_is_403(
     assert response.status_code == 403
 
 
+async def test_section_update_follows_session(
+    client: httpx.AsyncClient, auth: Auth, sample_report: dict[str, Any]
+) -> None:
+    report_id = sample_report["id"]
+    section_url = f"/api/reports/pmr/{report_id}/sections/executive_summary"
+    session_url = f"/api/reports/pmr/{report_id}/collaborate"
+    old_body = sample_report["sections"][0]["content"]["body"]
+    update = {"content": {"body": "Edited."}, "merge_strategy": "replace"}
+
+    await client.post(
+        session_url,
+        json={
+            "participants": ["editor@example.com"],
+            "permissions": {"editor@example.com": "comment"},
+        },
+        headers=auth(Role.PROJECT_MANAGER),
+    )
+    as_commenter = await client.put(section_url, json=update, headers=auth(Role.EDITOR))
+    await client.post(
+        session_url,
+        json={"participants": ["viewer@example.com"]},
+        headers=auth(Role.PROJECT_MANAGER),
+    )
+    left_out = await client.put(section_url, json=update, headers=auth(Role.EDITOR))
+    report = (await client.get(f"/api/reports/pmr/{report_id}", headers=auth(Role.VIEWER))).json()
+    await client.post(
+        session_url,
+        json={
+            "participants": ["editor@example.com"],
+            "permissions": {"editor@example.com": "edit"},
+        },
+        headers=auth(Role.PROJECT_MANAGER),
+    )
+    as_editor = await client.put(section_url, json=update, headers=auth(Role.EDITOR))
+
+    assert as_commenter.status_code == 403
+    assert as_commenter.json()["code"] == "permission_denied"
+    assert "has comment" in as_commenter.json()["detail"]
+    assert left_out.status_code == 403
+    assert left_out.json()["code"] == "permission_denied"
+    assert report["sections"][0]["content"]["body"] == old_body
+    assert as_editor.status_code == 200, as_editor.text
+    assert as_editor.json()["section"]["content"]["body"] == "Edited."
+
+
 async def test_update_of_unknown_section_is_404(
     client: httpx.AsyncClient, auth: Auth, sample_report: dict[str, Any]
 ) -> None:
