@@ -212,7 +212,13 @@ class Collaboration:
         # Commenters comment through JSON events or REST: a Yjs update cannot be limited to
         # the comments without decoding which shared types it touches.
         if not connection.can_edit:
-            return [Frame(FrameKind.BINARY, permission_denied(self._denial(connection)))]
+            # The client keeps the rejected change, and its later updates build on it even
+            # after a new session raises its permission. They are rejected as after a broken
+            # content rule, instead of being stored where they could never apply.
+            denial = self._denial(connection)
+            if connection.rejected_update is None:
+                connection.rejected_update = denial
+            return [Frame(FrameKind.BINARY, permission_denied(denial))]
         if connection.rejected_update is not None:
             return [Frame(FrameKind.BINARY, permission_denied(_after_rejection(connection)))]
         try:

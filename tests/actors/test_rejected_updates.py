@@ -134,6 +134,26 @@ async def test_later_updates_of_rejected_connection_are_denied(
     assert store.stored == []
 
 
+async def test_updates_after_raised_permission_are_denied(
+    collaboration: Collaboration, document: ReportDocument, store: Store
+) -> None:
+    ann = editor("ann")
+    ann.permission = Permission.COMMENT
+    client = Client(document)
+    first = await collaboration.receive_binary(ann, client.insert(" Rejected."))
+    ann.permission = Permission.EDIT
+
+    outgoing = await collaboration.receive_binary(ann, client.insert(" Later."))
+
+    assert "has comment permission" in denial_reason(first)
+    reason = denial_reason(outgoing)
+    assert "earlier change on this connection was rejected" in reason
+    assert "has comment permission" in reason
+    assert "reload the report" in reason
+    assert store.stored == []
+    assert document.section_body("risk") == "Crane hire is late."
+
+
 async def test_other_editors_continue_after_rejection(
     collaboration: Collaboration, document: ReportDocument, store: Store
 ) -> None:
