@@ -309,6 +309,25 @@ class Collaboration:
                 connection.awareness_clock = max(connection.awareness_clock, clock)
         self.broadcast_awareness(removals)
 
+    def renew_json_cursors(self) -> None:
+        """Publish each JSON client's cursor state again before it would expire.
+
+        A JSON client sends no awareness of its own, so without renewal Yjs clients would
+        drop its cursor 30 s after it last moved, while the client is still connected.
+        """
+        renewed: list[AwarenessEntry] = []
+        for connection in self.connections.all():
+            if connection.kind is not FrameKind.TEXT:
+                continue
+            due = self.awareness.due_for_renewal(connection.awareness_id)
+            if due is None:
+                continue
+            connection.awareness_clock = max(connection.awareness_clock, due.clock) + 1
+            entry = AwarenessEntry(due.client_id, connection.awareness_clock, due.state)
+            renewed.extend(self.awareness.apply(connection.id, [entry]))
+        if renewed:
+            self.broadcast_awareness(renewed)
+
     def _send_awareness(self) -> None:
         self._awareness_flush = None
         self._awareness_sent_at = asyncio.get_running_loop().time()

@@ -741,6 +741,7 @@ class ReportActor:
 
     async def _housekeeping_round(self) -> None:
         self._collaboration.expire_awareness()
+        self._collaboration.renew_json_cursors()
         for subscription_id in self._outbox.stale():
             self._stream.forget(subscription_id)
             for connection in self._connections.of_subscription(subscription_id):

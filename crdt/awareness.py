@@ -176,6 +176,20 @@ class AwarenessTable:
                 del self._known[client_id]
         return removals
 
+    def due_for_renewal(self, client_id: int, now: float | None = None) -> AwarenessEntry | None:
+        """Return the client's present entry once half of ``OUTDATED_SECONDS`` has passed.
+
+        y-protocols 1.0.7 clients renew their own state at that point (15 s), so the server
+        renews the states it publishes for JSON clients there too.
+        """
+        known = self._known.get(client_id)
+        if known is None or known.state is None:
+            return None
+        moment = time.monotonic() if now is None else now
+        if moment - known.updated < OUTDATED_SECONDS / 2:
+            return None
+        return AwarenessEntry(client_id, known.clock, known.state)
+
     def states(self) -> list[AwarenessEntry]:
         """Return every present client, for a newcomer or a query-awareness request."""
         return [

@@ -307,6 +307,37 @@ async def test_json_cursor_after_expiry_is_newer(
     assert entries[2].clock > entries[1].clock
 
 
+async def test_json_cursor_is_renewed_while_connected(
+    actor: ReportActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(collaboration, "AWARENESS_INTERVAL_SECONDS", 0.0)
+    monkeypatch.setattr("crdt.awareness.OUTDATED_SECONDS", 2.0)
+    subscription = await actor.subscribe()
+    await actor.connect(subscription, "cat", "cat@example.com", "comment", "text")
+    move = json.dumps({"type": "user_cursor", "section_id": "risk", "position": 3})
+
+    await actor.receive("cat", move)
+    # Each round past half the expiry time renews the state, so the second round, past the
+    # expiry time of the first state, finds a renewed one and keeps it.
+    await asyncio.sleep(1.2)
+    await actor._housekeeping_round()
+    await asyncio.sleep(1.2)
+    await actor._housekeeping_round()
+    frames = await actor._outbox.poll(subscription, 0)
+
+    entries = []
+    for frame in frames:
+        if isinstance(frame, Frame) and isinstance(frame.payload, bytes):
+            message = decode_message(frame.payload)
+            assert isinstance(message, AwarenessMessage)
+            entries.extend(decode_awareness(message.payload))
+    assert len(entries) >= 2
+    assert [entry.state for entry in entries] == [entries[0].state] * len(entries)
+    assert entries[0].state is not None
+    clocks = [entry.clock for entry in entries]
+    assert clocks == sorted(set(clocks))
+
+
 async def test_awareness_overflow_drops_replica_connections(
     actor: ReportActor, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
