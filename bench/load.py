@@ -200,11 +200,11 @@ class LoadServer:
                 time.sleep(0.5)
         return [job["id"] for job in started]
 
-    def start_session(self, report_id: str, editor: str) -> None:
-        """Start the report's collaboration session with ``editor`` allowed to edit."""
+    def start_session(self, report_id: str, editor: str, viewers: list[str]) -> None:
+        """Start the report's collaboration session: ``editor`` edits and ``viewers`` view."""
         response = self.client.post(
             f"/api/reports/pmr/{report_id}/collaborate",
-            json={"participants": [editor], "permissions": {editor: "edit"}},
+            json={"participants": [editor, *viewers], "permissions": {editor: "edit"}},
         )
         response.raise_for_status()
 
@@ -275,6 +275,10 @@ class NodeHarness:
         self.process.wait(timeout=10)
 
 
+def reader_email(number: int) -> str:
+    return f"reader{number}@example.com"
+
+
 async def read_rest(
     load: LoadServer, reader: int, report_ids: list[str], stop: float, out: Measurements
 ) -> None:
@@ -284,7 +288,7 @@ async def read_rest(
         "session": "/api/reports/pmr/{report_id}/collaborate",
         "projects": "/api/projects",
     }
-    headers = load.auth(f"reader{reader}@example.com")
+    headers = load.auth(reader_email(reader))
     async with httpx.AsyncClient(base_url=load.http_url, headers=headers, timeout=60) as client:
         while time.monotonic() < stop:
             report_id = random.choice(report_ids)
@@ -388,7 +392,9 @@ def parse_arguments() -> argparse.Namespace:
 def run(arguments: argparse.Namespace, load: LoadServer) -> dict[str, Any]:
     report_ids = load.generate(arguments.reports)
     for report_id in report_ids:
-        load.start_session(report_id, EDITOR)
+        # The REST readers also read the session, which only its participants may read.
+        readers = [reader_email(number) for number in range(arguments.rest_readers)]
+        load.start_session(report_id, EDITOR, readers)
     config = {
         "url": load.ws_url,
         "token": load.token(EDITOR),

@@ -136,7 +136,9 @@ async def start_session(
 
 
 @router.get("/{report_id}/collaborate", summary="The collaboration session and its activity")
-async def get_session(report_id: uuid.UUID, services: ServicesDep, _: Viewer) -> dict[str, Any]:
+async def get_session(
+    report_id: uuid.UUID, services: ServicesDep, caller: Viewer
+) -> dict[str, Any]:
     actor = await _completed_actor(services, report_id)
     view: dict[str, Any] = await actor.session_view.remote()
     if view["session_id"] is None:
@@ -144,6 +146,9 @@ async def get_session(report_id: uuid.UUID, services: ServicesDep, _: Viewer) ->
             f"report {report_id} has no collaboration session; POST one first",
             code="no_session",
         )
+    # The view lists the comments, which GET /comments withholds from those the session
+    # leaves out.
+    await _require(actor, caller, Permission.VIEW)
     return view
 
 

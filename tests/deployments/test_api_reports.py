@@ -394,3 +394,26 @@ async def test_session_starter_keeps_edit_permission(
     assert restricted.json()["permission"] == "comment"
     assert editor.status_code == 403
     assert editor.json()["code"] == "not_a_participant"
+
+
+async def test_session_view_needs_participation(
+    client: httpx.AsyncClient, auth: Auth, sample_report: dict[str, Any]
+) -> None:
+    url = f"/api/reports/pmr/{sample_report['id']}/collaborate"
+    started = await client.post(
+        url, json={"participants": ["viewer@example.com"]}, headers=auth(Role.PROJECT_MANAGER)
+    )
+
+    participant = await client.get(url, headers=auth(Role.VIEWER))
+    left_out = await client.get(url, headers=auth(Role.EDITOR))
+    comments = await client.get(
+        f"{url.removesuffix('/collaborate')}/comments", headers=auth(Role.EDITOR)
+    )
+
+    assert started.status_code == 200, started.text
+    assert participant.status_code == 200, participant.text
+    assert "comments" in participant.json()
+    assert left_out.status_code == 403
+    assert left_out.json()["code"] == "permission_denied"
+    assert "editor@example.com" in left_out.json()["detail"]
+    assert comments.status_code == left_out.status_code
