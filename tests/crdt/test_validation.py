@@ -200,7 +200,9 @@ def test_document_rejects_long_title() -> None:
     with pytest.raises(DocumentError, match="too long: 301 characters, the maximum is 300"):
         document.update_section("risk", title="t" * (MAX_TITLE_CHARS + 1))
 
-    assert document.section_view("risk")["title"] == "Risks"
+    view = document.section_view("risk")
+    assert view is not None
+    assert view["title"] == "Risks"
 
 
 def test_update_creating_unknown_root_is_rejected() -> None:
