@@ -27,6 +27,7 @@ from actors.connections import (
 from actors.errors import ReportUnloadingError
 from actors.outbox import Close, FrameKind
 from actors.stream import RequestFailedError, StreamError
+from deployments.access import ROLE_PERMISSION
 from deployments.auth import Principal, Role
 from deployments.errors import (
     ApiError,
@@ -48,13 +49,6 @@ router = APIRouter()
 
 _CONNECT_ATTEMPTS = 5
 _RETRY_SECONDS = 0.2
-# Permission a caller gets from their role when the report has no collaboration session.
-_ROLE_PERMISSION = {
-    Role.VIEWER: "view",
-    Role.EDITOR: "edit",
-    Role.PROJECT_MANAGER: "edit",
-    Role.ADMIN: "edit",
-}
 
 
 def _offered_token(websocket: WebSocket) -> tuple[str | None, str | None]:
@@ -134,7 +128,9 @@ async def _open_room(
         try:
             room = await services.hub.open(report_id)
             permission = await room.permission_for(
-                principal.email, _ROLE_PERMISSION[principal.role], principal.role is Role.ADMIN
+                principal.email,
+                ROLE_PERMISSION[principal.role].value,
+                principal.role is Role.ADMIN,
             )
             return room, permission
         except RayActorError as error:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 
 from actors.monte_carlo_job import SimulationPlan
+from deployments.access import require_edit
 from deployments.dependencies import ProjectManager, ServicesDep
 from deployments.errors import ConflictError
 from deployments.schemas import JobStarted, MonteCarloRequest
@@ -38,6 +39,8 @@ async def run_monte_carlo(
             f"report {report_id} is {record.status}; analyses run on a completed report",
             code="report_not_ready",
         )
+    # The analysis rewrites the report's Monte Carlo figures, so the session's editors decide.
+    await require_edit(services, report_id, caller)
     job = await asyncio.to_thread(services.jobs.create, "monte_carlo", report_id)
     seed = request.seed if request.seed is not None else secrets.randbelow(2**63)
     plan = SimulationPlan(

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from actors.chat import ChatCaller, ChatService
+from deployments.access import ROLE_PERMISSION, require_view
 from deployments.auth import Role
 from deployments.dependencies import ServicesDep, Viewer
 from deployments.routes.insights import completed_report
@@ -15,13 +16,6 @@ from deployments.schemas_assistant import ChatRequest, ChatResponse
 from deployments.services import Services
 
 router = APIRouter(prefix="/api/reports/pmr", tags=["chat"])
-
-_ROLE_PERMISSION = {
-    Role.VIEWER: "view",
-    Role.EDITOR: "edit",
-    Role.PROJECT_MANAGER: "edit",
-    Role.ADMIN: "edit",
-}
 
 
 def chat_service(request: Request, services: Services) -> ChatService:
@@ -47,7 +41,9 @@ async def chat(
     caller: Viewer,
 ) -> Any:
     await completed_report(services, report_id)
-    who = ChatCaller(caller.email, _ROLE_PERMISSION[caller.role], caller.role is Role.ADMIN)
+    # The chat's answers quote the report, so those the session leaves out get none.
+    await require_view(services, report_id, caller)
+    who = ChatCaller(caller.email, ROLE_PERMISSION[caller.role].value, caller.role is Role.ADMIN)
     return await chat_service(request, services).handle(
         report_id,
         who,

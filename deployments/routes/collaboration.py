@@ -9,6 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from deployments.access import ROLE_PERMISSION
 from deployments.auth import Principal, Role
 from deployments.dependencies import ProjectManager, ServicesDep, Viewer
 from deployments.errors import ConflictError, NotFoundError, PermissionDeniedError
@@ -16,13 +17,6 @@ from deployments.services import Services
 from storage import InvalidData, Permission, normalise_email
 
 router = APIRouter(prefix="/api/reports/pmr", tags=["collaboration"])
-
-_ROLE_PERMISSION = {
-    Role.VIEWER: Permission.VIEW,
-    Role.EDITOR: Permission.EDIT,
-    Role.PROJECT_MANAGER: Permission.EDIT,
-    Role.ADMIN: Permission.EDIT,
-}
 
 
 class SessionRequest(BaseModel):
@@ -109,7 +103,7 @@ async def _completed_actor(services: Services, report_id: uuid.UUID) -> Any:
 async def _granted(actor: Any, caller: Principal) -> str | None:
     """Return the caller's permission on the actor's report, or None for a non-participant."""
     granted: str | None = await actor.permission_for.remote(
-        caller.email, _ROLE_PERMISSION[caller.role].value, caller.role is Role.ADMIN
+        caller.email, ROLE_PERMISSION[caller.role].value, caller.role is Role.ADMIN
     )
     return granted
 

@@ -19,13 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from actors.errors import describe
 from actors.export_job import JOB_KIND, ExportPlan, export_path, start_export
 from config import Settings
-from deployments.auth import Principal, Role, token_secret
+from deployments.access import require_view
+from deployments.auth import Principal, token_secret
 from deployments.dependencies import Editor, ServicesDep, Viewer
 from deployments.download_links import LinkSigner
 from deployments.errors import (
     ConflictError,
     NotFoundError,
-    PermissionDeniedError,
     ServiceUnavailableError,
     UnprocessableError,
 )
@@ -35,9 +35,7 @@ from deployments.services import Services
 from exports import ExportError, Logo, palette, parse_styling
 from exports.content import part_order
 from storage import (
-    CollaborationRepository,
     ExportRepository,
-    Permission,
     TemplateRecord,
 )
 
@@ -92,23 +90,6 @@ async def _template(
     if chosen is not None:
         return await asyncio.to_thread(services.templates.get, chosen)
     return await asyncio.to_thread(services.templates.default)
-
-
-async def require_view(services: Services, report_id: uuid.UUID, caller: Principal) -> None:
-    """Raise 403 unless the caller may view the report.
-
-    With a collaboration session only its participants and admins may; without one the
-    caller's role decides, and every role includes viewing.
-    """
-    session = await asyncio.to_thread(CollaborationRepository(services.database).get, report_id)
-    if session is None or caller.role is Role.ADMIN:
-        return
-    granted = session.permission_of(caller.email)
-    if granted is None or not granted.includes(Permission.VIEW):
-        raise PermissionDeniedError(
-            f"{caller.email} is not a participant of report {report_id}'s session",
-            code="permission_denied",
-        )
 
 
 def _check_options(template: TemplateRecord, body: ExportBody, available: Sequence[str]) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from actors.insights_tasks import InsightRequest, run_insights
-from deployments.auth import Principal, Role
+from deployments.access import require_edit, require_view
 from deployments.dependencies import Editor, ProjectManager, ServicesDep, Viewer
-from deployments.errors import ConflictError, NotFoundError, PermissionDeniedError
+from deployments.errors import ConflictError, NotFoundError
 from deployments.schemas_assistant import (
     InsightGenerateRequest,
     InsightList,
@@ -26,13 +26,6 @@ from storage.repositories.knowledge import InsightReview, InsightReviewRepositor
 
 router = APIRouter(prefix="/api/reports/pmr", tags=["insights"])
 
-_ROLE_PERMISSION = {
-    Role.VIEWER: "view",
-    Role.EDITOR: "edit",
-    Role.PROJECT_MANAGER: "edit",
-    Role.ADMIN: "edit",
-}
-
 
 async def completed_report(services: Services, report_id: uuid.UUID) -> ReportRecord:
     """Return the report's record, or raise 409 while it generates or after it failed."""
@@ -43,20 +36,6 @@ async def completed_report(services: Services, report_id: uuid.UUID) -> ReportRe
             code="report_not_ready",
         )
     return record
-
-
-async def require_edit(services: Services, report_id: uuid.UUID, caller: Principal) -> None:
-    """Raise 403 unless the caller may edit the report (its session decides, else the role)."""
-    actor = services.hub.actor_for(report_id)
-    granted = await actor.permission_for.remote(
-        caller.email, _ROLE_PERMISSION[caller.role], caller.role is Role.ADMIN
-    )
-    if granted != "edit":
-        raise PermissionDeniedError(
-            f"{caller.email} needs edit permission on report {report_id} and has "
-            f"{granted or 'none'}",
-            code="permission_denied",
-        )
 
 
 def _reviews(services: Services) -> InsightReviewRepository:
@@ -75,6 +54,7 @@ async def generate_insights(
     caller: ProjectManager,
 ) -> InsightList:
     await completed_report(services, report_id)
+    await require_edit(services, report_id, caller)
     options = InsightOptions(
         horizon_months=request.context.horizon_months, focus=request.context.focus
     )
@@ -102,11 +82,12 @@ async def generate_insights(
 async def list_insights(
     report_id: uuid.UUID,
     services: ServicesDep,
-    _: Viewer,
+    caller: Viewer,
     category: str | None = Query(default=None, max_length=16),
     insight_type: str | None = Query(default=None, max_length=16),
 ) -> InsightList:
     await completed_report(services, report_id)
+    await require_view(services, report_id, caller)
     document = await services.gateway.read_document(report_id)
     insights = [
         item
@@ -162,9 +143,10 @@ async def validate_insight(
     summary="Who validated or rejected an insight, oldest first",
 )
 async def insight_reviews(
-    report_id: uuid.UUID, insight_id: str, services: ServicesDep, _: Viewer
+    report_id: uuid.UUID, insight_id: str, services: ServicesDep, caller: Viewer
 ) -> list[ReviewBody]:
     await asyncio.to_thread(services.reports.get, report_id)
+    await require_view(services, report_id, caller)
     reviews = await asyncio.to_thread(_reviews(services).history, report_id, insight_id)
     return [_review_body(review) for review in reviews]
 

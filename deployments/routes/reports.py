@@ -11,11 +11,11 @@ from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse, Response
 
 from actors import GenerationPlan
+from deployments.access import require_edit, require_view
 from deployments.dependencies import Editor, ProjectManager, ServicesDep, Viewer
 from deployments.errors import ConflictError, UnprocessableError
 from deployments.report_reads import read_report
 from deployments.routes.audit import record_audit
-from deployments.routes.insights import require_edit
 from deployments.routes.templates import router as templates_router
 from deployments.schemas import (
     GenerateRequest,
@@ -159,7 +159,8 @@ def _created_event(report: ReportRecord, user: str, job_id: uuid.UUID) -> AuditE
 
 
 @router.get("/{report_id}", response_model=ReportBody, summary="A report with its sections")
-async def get_report(report_id: uuid.UUID, services: ServicesDep, _: Viewer) -> Response:
+async def get_report(report_id: uuid.UUID, services: ServicesDep, caller: Viewer) -> Response:
+    await require_view(services, report_id, caller)
     return await read_report(services, report_id, report_body)
 
 

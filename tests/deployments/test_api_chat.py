@@ -268,6 +268,28 @@ async def test_model_edit_refused_without_edit_permission(
     assert "may not edit" in answer["refused"][0]["reason"]
 
 
+async def test_chat_refused_to_those_session_leaves_out(
+    model_client: httpx.AsyncClient, auth: Auth, scripted_model: ScriptedModel
+) -> None:
+    report = await sample_report(model_client, auth)
+    await model_client.post(
+        f"/api/reports/pmr/{report['id']}/collaborate",
+        json={"participants": ["editor@example.com"]},
+        headers=auth(Role.PROJECT_MANAGER),
+    )
+    scripted_model.say("The summary says the project is on plan.")
+
+    response = await model_client.post(
+        f"/api/reports/pmr/{report['id']}/edit/chat",
+        json={"message": "What does the summary say?"},
+        headers=auth(Role.VIEWER),
+    )
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert scripted_model.requests == []
+
+
 # Live editors behind Serve --------------------------------------------------------------------
 
 

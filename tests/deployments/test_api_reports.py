@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from deployments.auth import Role
+from deployments.services import Services
 from schedules import sample_project_bytes
 
 Auth = Callable[[Role], dict[str, str]]
@@ -259,6 +260,58 @@ async def test_section_update_follows_session(
     assert report["sections"][0]["content"]["body"] == old_body
     assert as_editor.status_code == 200, as_editor.text
     assert as_editor.json()["section"]["content"]["body"] == "Edited."
+
+
+async def test_reads_follow_session(
+    client: httpx.AsyncClient, auth: Auth, sample_report: dict[str, Any]
+) -> None:
+    report_url = f"/api/reports/pmr/{sample_report['id']}"
+    before = await client.get(report_url, headers=auth(Role.VIEWER))
+    await client.post(
+        f"{report_url}/collaborate",
+        json={"participants": ["editor@example.com"]},
+        headers=auth(Role.PROJECT_MANAGER),
+    )
+
+    left_out = [
+        await client.get(report_url, headers=auth(Role.VIEWER)),
+        await client.get(f"{report_url}/insights", headers=auth(Role.VIEWER)),
+        await client.get(f"{report_url}/insights/any/validation", headers=auth(Role.VIEWER)),
+    ]
+    participant = await client.get(report_url, headers=auth(Role.EDITOR))
+    admin = await client.get(report_url, headers=auth(Role.ADMIN))
+
+    assert before.status_code == 200
+    for response in left_out:
+        assert response.status_code == 403, response.url
+        assert response.json()["code"] == "permission_denied"
+        assert "viewer@example.com is not a participant" in response.json()["detail"]
+    assert participant.status_code == 200
+    assert admin.status_code == 200
+
+
+async def test_changes_follow_session(
+    client: httpx.AsyncClient, auth: Auth, services: Services, sample_report: dict[str, Any]
+) -> None:
+    report_url = f"/api/reports/pmr/{sample_report['id']}"
+    await client.post(
+        f"{report_url}/collaborate",
+        json={"participants": ["editor@example.com"]},
+        headers=auth(Role.PROJECT_MANAGER),
+    )
+    # A project manager whom the session leaves out.
+    token = services.tokens.issue("other_pm@example.com", Role.PROJECT_MANAGER)
+    other_manager = {"Authorization": f"Bearer {token}"}
+
+    simulation = await client.post(
+        f"{report_url}/monte-carlo", json={"iterations": 1000}, headers=other_manager
+    )
+    insights = await client.post(f"{report_url}/insights/generate", json={}, headers=other_manager)
+
+    for response in (simulation, insights):
+        assert response.status_code == 403, response.url
+        assert response.json()["code"] == "permission_denied"
+        assert "other_pm@example.com needs edit permission" in response.json()["detail"]
 
 
 async def test_update_of_unknown_section_is_404(
