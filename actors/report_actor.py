@@ -618,32 +618,41 @@ class ReportActor:
         self._maybe_compact()
 
     def _announce(self, user: str, sections: set[str], added: set[str], changed: set[str]) -> None:
-        """Tell JSON clients what an applied update changed."""
+        """Send JSON clients an event for each section and comment an applied update changed."""
         if not self._connections.json_ids():
             return
+        timestamp = now_iso()
         for section_id in sorted(sections):
             section = self._document.section_view(section_id)
             if section is None:
-                continue
-            payload = event(
-                "section_update",
-                section_id=section_id,
-                user_id=user,
-                changes={
-                    "content": section["body"],
-                    "title": section["title"],
-                    "timestamp": now_iso(),
-                },
-            )
+                payload = event(
+                    "section_removed", section_id=section_id, user_id=user, timestamp=timestamp
+                )
+            else:
+                payload = event(
+                    "section_update",
+                    section_id=section_id,
+                    user_id=user,
+                    changes={
+                        "content": section["body"],
+                        "title": section["title"],
+                        "timestamp": timestamp,
+                    },
+                )
             self._broadcast(Frame(FrameKind.TEXT, payload))
         for comment_id in [*sorted(added), *sorted(changed - added)]:
-            kind = "comment_added" if comment_id in added else "comment_updated"
             try:
                 view = comment_view(self._document, comment_id)
             except CommentNotFoundError:
-                # A Yjs editor removed the comment. As with a removed section, JSON clients
-                # get no event, and this must not raise after the update was stored.
+                # A Yjs editor removed the comment. One added and removed within the same
+                # update was never announced, so it needs no removal either.
+                if comment_id not in added:
+                    payload = event(
+                        "comment_removed", comment_id=comment_id, user_id=user, timestamp=timestamp
+                    )
+                    self._broadcast(Frame(FrameKind.TEXT, payload))
                 continue
+            kind = "comment_added" if comment_id in added else "comment_updated"
             self._broadcast(Frame(FrameKind.TEXT, event(kind, **view)))
         for connection in self._connections.all():
             if connection.cursor_section in sections:

@@ -468,3 +468,57 @@ async def test_last_activity_follows_changes(actor: ReportActor) -> None:
     assert view["started_at"] == started["started_at"]
     assert view["last_activity"] > started["last_activity"]
     assert view["last_activity"] == newest_change["changed_at"]
+
+
+def json_events(frames: list[Any], kind: str) -> list[dict[str, Any]]:
+    """Return the JSON events of type ``kind`` among ``frames``."""
+    events = []
+    for frame in frames:
+        if isinstance(frame, Frame) and isinstance(frame.payload, str):
+            message = json.loads(frame.payload)
+            if message["type"] == kind:
+                events.append(message)
+    return events
+
+
+async def test_yjs_section_removal_reaches_json_client(actor: ReportActor) -> None:
+    subscription = await joined(
+        actor,
+        ("reader", "ann@example.com", "view", "text"),
+        ("writer", "bob@example.com", "edit", "binary"),
+    )
+
+    replies = await actor.receive("writer", yjs_update(actor, remove_risk))
+    sent = await actor._outbox.poll(subscription, 0)
+
+    assert replies == []
+    removals = json_events(sent, "section_removed")
+    assert len(removals) == 1
+    assert removals[0]["section_id"] == "risk"
+    assert removals[0]["user_id"] == "bob@example.com"
+    assert isinstance(removals[0]["timestamp"], str)
+    assert json_events(sent, "section_update") == []
+    assert [s["section_id"] for s in (await actor.read())["sections"]] == ["summary"]
+
+
+async def test_yjs_comment_removal_reaches_json_client(actor: ReportActor) -> None:
+    comment = await actor.add_comment("risk", "Why?", 4, "ann@example.com")
+    subscription = await joined(
+        actor,
+        ("reader", "ann@example.com", "comment", "text"),
+        ("writer", "bob@example.com", "edit", "binary"),
+    )
+
+    def remove_comment(sections: Map[Any]) -> None:
+        del sections.doc.get("comments", type=Map)[comment["comment_id"]]
+
+    replies = await actor.receive("writer", yjs_update(actor, remove_comment))
+    sent = await actor._outbox.poll(subscription, 0)
+
+    assert replies == []
+    removals = json_events(sent, "comment_removed")
+    assert len(removals) == 1
+    assert removals[0]["comment_id"] == comment["comment_id"]
+    assert removals[0]["user_id"] == "bob@example.com"
+    assert json_events(sent, "comment_updated") == []
+    assert await actor.comments() == []
