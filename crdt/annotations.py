@@ -40,15 +40,31 @@ def _char_offset(text: str, utf16_offset: int) -> int:
 def anchor(document: ReportDocument, section_id: str, position: int) -> bytes:
     """Return a sticky index at ``position`` (characters) of the section body.
 
-    The index sticks to the character at ``position``. At the end of the text, where no
-    character follows, it sticks to the one before, because pycrdt 0.14.13 panics on an
-    index that follows the last character. Text appended later then comes after it.
+    Inside the text the index sticks to the character at ``position``. At the end of the
+    text it is an end position as Yjs makes one, so text appended later goes before it.
     """
     body = _body(document, section_id)
     text = str(body)
     offset = _utf16_offset(text, position)
-    association = Assoc.AFTER if position < len(text) else Assoc.BEFORE
-    return StickyIndex.new(body, offset, association).encode()
+    if position == len(text):
+        return _end_index(body).encode()
+    return StickyIndex.new(body, offset, Assoc.AFTER).encode()
+
+
+def _end_index(body: Text) -> StickyIndex:
+    """Return the Yjs end position of ``body``: the text's own id, no item, and assoc 0."""
+    return StickyIndex.from_json({"type": _text_id(body), "assoc": int(Assoc.AFTER)}, body)
+
+
+def _text_id(body: Text) -> dict[str, int]:
+    """Return the id of the item that stores ``body`` in its parent map.
+
+    pycrdt 0.14.13 exposes no item ids, and panics on a sticky index after the last
+    character. Its index before offset 0 names the text itself and no item, so the id is
+    read from that.
+    """
+    text_id: dict[str, int] = StickyIndex.new(body, 0, Assoc.BEFORE).to_json()["type"]
+    return text_id
 
 
 def resolve_anchor(document: ReportDocument, section_id: str, encoded: bytes) -> int:
@@ -60,7 +76,11 @@ def resolve_anchor(document: ReportDocument, section_id: str, encoded: bytes) ->
     """
     body = _body(document, section_id)
     try:
-        offset = StickyIndex.decode(encoded, body).get_index()
+        sticky = StickyIndex.decode(encoded, body)
+        scope = sticky.to_json()
+        if "type" in scope and "item" not in scope:
+            return _resolve_start_or_end(body, scope, section_id)
+        offset = sticky.get_index()
     except BaseException as error:
         # pycrdt 0.14.13 panics (Option::unwrap on None in sticky_index.rs) when a Yjs
         # client replaced the body, so the index names an item of a deleted text. pyo3
@@ -68,10 +88,23 @@ def resolve_anchor(document: ReportDocument, section_id: str, encoded: bytes) ->
         # so it is recognised by name and everything else propagates.
         if type(error).__name__ != "PanicException":
             raise
-        raise DocumentError(
-            f"the anchor no longer points into the body of section {section_id!r}"
-        ) from None
+        raise _stale_anchor(section_id) from None
     return _char_offset(str(body), offset)
+
+
+def _resolve_start_or_end(body: Text, scope: dict[str, Any], section_id: str) -> int:
+    """Return the position of an index that names a text and no item, as Yjs reads one.
+
+    Such an index is the end of the text when its assoc is 0 or more, and its start
+    otherwise. pycrdt 0.14.13 would count the end in UTF-8 bytes, so it is computed here.
+    """
+    if scope["type"] != _text_id(body):
+        raise _stale_anchor(section_id)
+    return len(str(body)) if scope.get("assoc", 0) >= 0 else 0
+
+
+def _stale_anchor(section_id: str) -> DocumentError:
+    return DocumentError(f"the anchor no longer points into the body of section {section_id!r}")
 
 
 def add_comment(

@@ -522,3 +522,35 @@ async def test_yjs_comment_removal_reaches_json_client(actor: ReportActor) -> No
     assert removals[0]["user_id"] == "bob@example.com"
     assert json_events(sent, "comment_updated") == []
     assert await actor.comments() == []
+
+
+def append_rain(sections: Map[Any]) -> None:
+    body = sections["risk"]["body"]
+    body.insert(len(body), " Rain 🌧.")
+
+
+async def test_cursor_at_end_follows_yjs_append(actor: ReportActor) -> None:
+    subscription = await joined(
+        actor,
+        ("reader", "ann@example.com", "edit", "text"),
+        ("writer", "bob@example.com", "edit", "binary"),
+    )
+    body = (await actor.read())["sections"][0]["body"]
+    cursor = {"type": "user_cursor", "section_id": "risk", "position": len(body)}
+    await actor.receive("reader", json.dumps(cursor))
+    comment = await actor.add_comment("risk", "Why?", len(body), "ann@example.com")
+    await actor._outbox.poll(subscription, 0)
+
+    replies = await actor.receive("writer", yjs_update(actor, append_rain))
+    sent = await actor._outbox.poll(subscription, 0)
+
+    assert replies == []
+    appended = (await actor.read())["sections"][0]["body"]
+    assert appended == body + " Rain 🌧."
+    cursors = json_events(sent, "user_cursor")
+    assert len(cursors) == 1
+    assert cursors[0]["connection_id"] == "reader"
+    assert cursors[0]["position"] == len(appended)
+    [listed] = await actor.comments()
+    assert listed["comment_id"] == comment["comment_id"]
+    assert listed["position"] == len(appended)

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from pycrdt import Text
+from pycrdt import Assoc, Doc, Map, StickyIndex, Text
 
 from crdt import (
     CommentNotFoundError,
@@ -57,6 +59,65 @@ def test_anchor_at_end_of_text(body: str) -> None:
     sticky = anchor(document, "risk", len(body))
 
     assert resolve_anchor(document, "risk", sticky) == len(body)
+
+
+def append_from_client(document: ReportDocument, text: str) -> None:
+    """Append ``text`` to the risk body in a second document, as a Yjs client would."""
+    client: Doc[Any] = Doc()
+    client.apply_update(document.snapshot())
+    before = client.get_state()
+    body = client.get("sections", type=Map)["risk"]["body"]
+    body.insert(len(body), text)
+    document.apply(client.get_update(before))
+
+
+@pytest.mark.parametrize("body", ["Crane hire is late.", "", "Late crane 🏗"], ids=repr)
+def test_anchor_at_end_moves_with_append(body: str) -> None:
+    document = ReportDocument()
+    document.put_section("risk", title="Risks", body=body, order=0)
+    sticky = anchor(document, "risk", len(body))
+
+    append_from_client(document, " Rain é 🌧")
+
+    assert document.section_body("risk") == body + " Rain é 🌧"
+    assert resolve_anchor(document, "risk", sticky) == len(body + " Rain é 🌧")
+
+
+def test_anchor_at_end_follows_edits_before_it() -> None:
+    document = make_document()
+    text = document.section_body("risk")
+    sticky = anchor(document, "risk", len(text))
+    body = document.section_map("risk")["body"]
+
+    body.insert(0, "Update 🏗: ")
+    after_insert = resolve_anchor(document, "risk", sticky)
+    del body[0 : len("Update 🏗: ".encode())]
+    after_delete = resolve_anchor(document, "risk", sticky)
+
+    assert after_insert == len("Update 🏗: " + text)
+    assert after_delete == len(text)
+
+
+def test_end_anchor_in_replaced_body_raises() -> None:
+    document = make_document()
+    sticky = anchor(document, "risk", len(document.section_body("risk")))
+
+    document.section_map("risk")["body"] = Text("Rewritten.")
+
+    with pytest.raises(DocumentError, match="no longer points into the body"):
+        resolve_anchor(document, "risk", sticky)
+
+
+def test_anchor_at_end_is_yjs_end_position() -> None:
+    document = make_document()
+
+    sticky = StickyIndex.decode(anchor(document, "risk", len(document.section_body("risk"))))
+
+    # Yjs reads a relative position that names its type and no item as the end of the type
+    # when its assoc is 0 or more.
+    assert "item" not in sticky.to_json()
+    assert "type" in sticky.to_json()
+    assert sticky.assoc is Assoc.AFTER
 
 
 def test_anchor_stays_on_its_character_after_emoji() -> None:
