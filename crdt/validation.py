@@ -24,6 +24,7 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map, Text
 
+from crdt.analysis_layout import block_problem
 from crdt.annotations import SectionWatcher
 from crdt.document import (
     COMMENTS,
@@ -58,8 +59,6 @@ _META_TEXT_FIELDS = (
     "status",
 )
 _META_TIME_FIELDS = ("generated_at", "last_modified")
-# Entries of the ``monte_carlo`` and ``metrics`` maps that report reads return as objects.
-_OBJECT_ENTRIES = {MONTE_CARLO: ("analysis",), METRICS: ("key_metrics", "earned_value")}
 _WATCHED_ROOTS = (META, INSIGHTS, MONTE_CARLO, METRICS)
 
 
@@ -138,10 +137,11 @@ def _meta_problem(meta: Map[Any]) -> str | None:
 
 
 def _root_problem(name: str, document: ReportDocument) -> str | None:
-    """Describe a top-level type that report reads could not return, or return None.
+    """Describe a top-level type that report reads or exports could not use, or return None.
 
     The report routes validate their responses, so an insight that is not an object, or a
-    metadata time that does not parse, would make every read of the report fail.
+    metadata time that does not parse, would make every read of the report fail. A wrong
+    type in the metrics or the Monte Carlo analysis would make every export fail.
     """
     if name == META:
         return _meta_problem(document.doc.get(META, type=Map))
@@ -151,12 +151,8 @@ def _root_problem(name: str, document: ReportDocument) -> str | None:
             if not isinstance(insight, dict | Map):
                 return f"insight {index} must be an object, got {type(insight).__name__}"
         return None
-    entries = document.doc.get(name, type=Map)
-    for key in _OBJECT_ENTRIES.get(name, ()):
-        value = entries.get(key)
-        if value is not None and not isinstance(value, dict | Map):
-            return f"{name} {key} must be an object, got {type(value).__name__}"
-    return None
+    # Nested shared types read back as plain values, as report reads and exports see them.
+    return block_problem(name, document.doc.get(name, type=Map).to_py() or {})
 
 
 class _RootWatcher:

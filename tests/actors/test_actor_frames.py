@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from typing import Any
 
@@ -12,6 +13,7 @@ from pycrdt import Doc, Map, Text
 from actors.outbox import Close, Frame
 from actors.report_actor import ReportActor
 from config import Settings
+from crdt import ReportDocument
 from crdt.protocol import (
     AuthMessage,
     SyncMessage,
@@ -21,8 +23,10 @@ from crdt.protocol import (
     write_var_bytes,
     write_var_uint,
 )
+from exports import ExportFile, ExportFormat, QualityCheckError, export_report
 from storage import AuditRepository, Database
 from tests.actors.conftest import stored_state
+from tests.exports.conftest import request as export_request
 
 
 def stored_document(settings: Settings, report_id: uuid.UUID) -> dict[str, Any]:
@@ -554,3 +558,57 @@ async def test_cursor_at_end_follows_yjs_append(actor: ReportActor) -> None:
     [listed] = await actor.comments()
     assert listed["comment_id"] == comment["comment_id"]
     assert listed["position"] == len(appended)
+
+
+def set_block(root: str, key: str, value: Any) -> Any:
+    """Return a change that sets ``key`` of the top-level map ``root`` to ``value``."""
+
+    def change(sections: Map[Any]) -> None:
+        sections.doc.get(root, type=Map)[key] = value
+
+    return change
+
+
+BROKEN_BLOCKS = {
+    "key metric as text": set_block("metrics", "key_metrics", {"cost_performance": "high"}),
+    "percentile as NaN": set_block(
+        "monte_carlo", "analysis", {"iterations": 500, "cost": {"percentiles": {"p50": math.nan}}}
+    ),
+    "finish dates as a list": set_block(
+        "monte_carlo",
+        "analysis",
+        {"iterations": 500, "schedule_completion": ["2025-12-19"]},
+    ),
+}
+
+
+def export_workbook(report: dict[str, Any]) -> ExportFile:
+    return export_report(
+        report, None, export_request(ExportFormat.EXCEL, template_sections=("risk", "summary"))
+    )
+
+
+@pytest.mark.parametrize("change", BROKEN_BLOCKS.values(), ids=BROKEN_BLOCKS.keys())
+async def test_yjs_update_breaking_exports_is_rejected(
+    actor: ReportActor, session_settings: Settings, new_report_id: uuid.UUID, change: Any
+) -> None:
+    await actor.connect(await actor.subscribe(), "writer", "bob@example.com", "edit", "binary")
+    before = stored_document(session_settings, new_report_id)
+    frame = yjs_update(actor, change)
+    # The same update applied without the check: the report's export fails.
+    unchecked = ReportDocument.from_updates([actor._document.snapshot()])
+    message = decode_message(frame)
+    assert isinstance(message, SyncMessage)
+    unchecked.apply(message.payload)
+    with pytest.raises((ValueError, TypeError, QualityCheckError)):
+        export_workbook(unchecked.to_dict())
+
+    replies = await actor.receive("writer", frame)
+
+    assert len(replies) == 1
+    assert isinstance(replies[0], Close)
+    assert replies[0].code == 4400
+    assert "breaks the report layout" in replies[0].reason
+    assert stored_document(session_settings, new_report_id) == before
+    assert await actor.read() == before
+    assert export_workbook(await actor.read()).data.startswith(b"PK")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -356,6 +357,18 @@ BROKEN_ROOTS: dict[str, tuple[Callable[[Doc[Any]], None], str]] = {
         set_entry("metrics", "key_metrics", Text("x")),
         "metrics key_metrics must be an object",
     ),
+    "key metric as text in a shared map": (
+        set_entry("metrics", "key_metrics", Map({"cost_performance": "high"})),
+        "metrics key_metrics.cost_performance must be a finite number or null, got 'high'",
+    ),
+    "percentile as NaN": (
+        set_entry("monte_carlo", "analysis", {"cost": {"percentiles": {"p50": math.nan}}}),
+        "monte_carlo analysis.cost.percentiles.p50 must be a finite number or null, got nan",
+    ),
+    "earned value months as a map": (
+        set_entry("metrics", "earned_value", {"monthly": {"month": "2025-03"}}),
+        "metrics earned_value.monthly must be a list, got a map",
+    ),
 }
 
 
@@ -380,6 +393,9 @@ VALID_ROOTS: dict[str, Callable[[Doc[Any]], None]] = {
     "insight object": append_insight({"insight_id": "i1", "title": "Late crane"}),
     "analysis object": set_entry("monte_carlo", "analysis", {"p50": 10}),
     "other metric": set_entry("metrics", "note", "any value"),
+    "key metrics in a shared map": set_entry(
+        "metrics", "key_metrics", Map({"cost_performance": 0.95, "risk_score": None})
+    ),
 }
 
 
