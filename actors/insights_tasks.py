@@ -163,12 +163,17 @@ def simulation_from_view(
     the stored S-curves by linear interpolation, so they are as fine as those curves (about
     a hundred points), not the exact counts of the original run.
     """
-    if not view or not view.get("cost"):
+    if not view or not (view.get("cost") or view.get("schedule")):
         return None
-    cost = view["cost"]
+    # A budget-only analysis stores no schedule figures, and a schedule-only one no cost.
+    cost = view.get("cost") or {}
     budget = float(cost.get("budget_at_completion") or 0.0)
     curve = cost.get("s_curve") or []
-    within = _interpolate([p["value"] for p in curve], [p["probability"] for p in curve], budget)
+    within = (
+        _interpolate([p["value"] for p in curve], [p["probability"] for p in curve], budget)
+        if curve
+        else None
+    )
     on_time = None
     finish_curve = [p for p in view.get("schedule", {}).get("s_curve", []) if p.get("date")]
     if project.planned_finish is not None and finish_curve:
@@ -179,7 +184,9 @@ def simulation_from_view(
     return SimulationFacts(
         iterations=int(view.get("iterations", 0)),
         cost_ratio=dict(view.get("budget_completion", {})),
-        finish={k: date.fromisoformat(v) for k, v in view["schedule_completion"].items() if v},
+        finish={
+            k: date.fromisoformat(v) for k, v in view.get("schedule_completion", {}).items() if v
+        },
         mean_cost_ratio=float(cost.get("mean", 0.0)) / budget if budget else 0.0,
         deterministic_finish=date.fromisoformat(deterministic) if deterministic else None,
         probability_within_budget=within,

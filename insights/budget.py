@@ -14,7 +14,12 @@ def budget_insights(facts: ReportFacts, thresholds: Thresholds) -> list[Insight]
     insights = [_cost_forecast(facts, thresholds)]
     insights.extend(_cpi_alert(facts, thresholds))
     insights.extend(_tcpi_alert(facts, thresholds))
-    if facts.simulation is not None and facts.earned_value.bac > 0:
+    simulation = facts.simulation
+    if (
+        simulation is not None
+        and simulation.probability_within_budget is not None
+        and facts.earned_value.bac > 0
+    ):
         insights.append(_overrun_probability(facts))
     return [insight for insight in insights if insight is not None]
 
@@ -183,6 +188,7 @@ def _tcpi_alert(facts: ReportFacts, thresholds: Thresholds) -> list[Insight]:
 def _overrun_probability(facts: ReportFacts) -> Insight:
     simulation = facts.simulation
     assert simulation is not None
+    assert simulation.probability_within_budget is not None
     overrun = 1.0 - simulation.probability_within_budget
     return Insight(
         insight_type=InsightType.PREDICTION,

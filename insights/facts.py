@@ -118,7 +118,7 @@ class SimulationFacts:
     finish: Mapping[str, date]  # "p50" -> finish date
     mean_cost_ratio: float
     deterministic_finish: date | None
-    probability_within_budget: float
+    probability_within_budget: float | None  # None when the analysis left cost out
     probability_on_time: float | None
     criticality: tuple[CriticalityFact, ...] = ()
 

@@ -12,15 +12,17 @@ def risk_score(facts: ReportFacts) -> float:
     """Return the report's risk score in [0, 1].
 
     With a simulation: the larger of the probabilities of overrunning the budget and of
-    finishing late. Without one: the shortfall of the weaker of CPI and SPI(t) below 1,
-    doubled and capped at 1, so an index of 0.5 or worse scores 1.
+    finishing late, each taken as 0 where the analysis left it out. Without one: the
+    shortfall of the weaker of CPI and SPI(t) below 1, doubled and capped at 1, so an index
+    of 0.5 or worse scores 1.
     """
     simulation = facts.simulation
     if simulation is not None:
         late = 1.0 - (
             simulation.probability_on_time if simulation.probability_on_time is not None else 1.0
         )
-        return max(1.0 - simulation.probability_within_budget, late)
+        within = simulation.probability_within_budget
+        return max(1.0 - (within if within is not None else 1.0), late)
     indices = [value for value in (facts.earned_value.cpi, facts.earned_value.spi_t) if value]
     if not indices:
         return 0.0
