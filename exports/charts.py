@@ -209,7 +209,12 @@ def marked_levels(percentiles: Mapping[str, Any]) -> list[str]:
 def cost_histogram(monte_carlo: Mapping[str, Any], currency: str) -> Chart | None:
     """Return the simulated cost at completion as a histogram, its confidence levels marked."""
     cost = monte_carlo.get("cost") or {}
-    bins = cost.get("histogram") or []
+    # Generation stores null for a non-finite figure; a bin without its figures is left out.
+    bins = [
+        b
+        for b in cost.get("histogram") or []
+        if all(_number(b.get(key)) is not None for key in ("lower", "upper", "count"))
+    ]
     if not bins:
         return None
     edges = [float(b["lower"]) for b in bins] + [float(bins[-1]["upper"])]
@@ -233,7 +238,11 @@ def cost_histogram(monte_carlo: Mapping[str, Any], currency: str) -> Chart | Non
 
 def cost_s_curve(monte_carlo: Mapping[str, Any], currency: str) -> Chart | None:
     """Return the probability of finishing at or under each cost, levels marked."""
-    points = (monte_carlo.get("cost") or {}).get("s_curve") or []
+    points = [
+        p
+        for p in (monte_carlo.get("cost") or {}).get("s_curve") or []
+        if _number(p.get("value")) is not None and _number(p.get("probability")) is not None
+    ]
     if len(points) < 2:
         return None
     values = [float(point["value"]) for point in points]
@@ -260,7 +269,11 @@ def cost_s_curve(monte_carlo: Mapping[str, Any], currency: str) -> Chart | None:
 
 def finish_s_curve(monte_carlo: Mapping[str, Any]) -> Chart | None:
     """Return the probability of finishing by each date, levels marked."""
-    points = [p for p in (monte_carlo.get("schedule") or {}).get("s_curve") or [] if p["date"]]
+    points = [
+        p
+        for p in (monte_carlo.get("schedule") or {}).get("s_curve") or []
+        if p.get("date") and _number(p.get("probability")) is not None
+    ]
     if len(points) < 2:
         return None
     ordinals = [float(date.fromisoformat(p["date"]).toordinal()) for p in points]

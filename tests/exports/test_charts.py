@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from exports import ProjectData
@@ -71,3 +72,27 @@ def test_many_unusual_levels_mark_five_spread() -> None:
     levels = {f"p{n}": float(n) for n in (10, 20, 30, 40, 60, 70, 90)}
 
     assert marked_levels(levels) == ["p10", "p30", "p40", "p60", "p90"]
+
+
+def test_null_figures_leave_their_points_out(
+    sample: tuple[dict[str, Any], ProjectData],
+) -> None:
+    monte_carlo = copy.deepcopy(sample[0]["monte_carlo"])
+    cost = monte_carlo["cost"]
+    bins, cost_points = len(cost["histogram"]), len(cost["s_curve"])
+    finish_points = len(monte_carlo["schedule"]["s_curve"])
+    # Generation stores null for a figure that came out infinite.
+    cost["histogram"][0]["lower"] = None
+    cost["s_curve"][1]["value"] = None
+    monte_carlo["schedule"]["s_curve"][2]["probability"] = None
+
+    histogram = cost_histogram(monte_carlo, "GBP")
+    cost_curve = cost_s_curve(monte_carlo, "GBP")
+    finish_curve = finish_s_curve(monte_carlo)
+
+    assert histogram is not None
+    assert len(histogram.categories) == bins - 1
+    assert cost_curve is not None
+    assert len(cost_curve.categories) == cost_points - 1
+    assert finish_curve is not None
+    assert len(finish_curve.categories) == finish_points - 1
