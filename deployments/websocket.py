@@ -290,7 +290,10 @@ async def _relay(websocket: WebSocket, services: Services, room: Room, peer: Pee
             logger.warning(
                 "report %s: frame not handled (%s); closing the socket", room.report_id, error
             )
-            peer.close(CLOSE_SERVICE_RESTART, "the report restarted; reconnect to resync")
+            if _rejected_alone(error):
+                peer.close(CLOSE_INTERNAL_ERROR, f"the report failed on this frame: {error}")
+            else:
+                peer.close(CLOSE_SERVICE_RESTART, "the report restarted; reconnect to resync")
             return
         room.deliver(replies, only=peer)
         if any(isinstance(reply, Close) for reply in replies):

@@ -11,6 +11,7 @@ import pytest
 
 from actors.outbox import FrameKind
 from actors.stream import RequestFailedError
+from crdt import RelayedAwareness
 from deployments import websocket
 from deployments.auth import Principal, Role
 from deployments.hub import Peer
@@ -215,3 +216,53 @@ async def test_rejection_reason_fits_close_frame() -> None:
     assert len(socket.reasons) == 1
     assert socket.reasons[0].startswith("the report rejected the connection: éé")
     assert len(socket.reasons[0].encode()) <= 123
+
+
+class _OneFrameSocket:
+    """A client socket that sends one binary frame, then waits, recording its close."""
+
+    def __init__(self) -> None:
+        self.sent = False
+        self.closed: tuple[int, str] | None = None
+
+    async def receive(self) -> dict[str, Any]:
+        if self.sent:
+            await asyncio.Event().wait()
+        self.sent = True
+        return {"type": "websocket.receive", "bytes": b"\x00\x02\x02\x00\x00"}
+
+    async def close(self, code: int, reason: str) -> None:
+        self.closed = (code, reason)
+
+
+class _FailingRoom:
+    """A room whose actor fails every frame with ``error``."""
+
+    def __init__(self, error: RequestFailedError) -> None:
+        self.report_id = uuid.uuid4()
+        self.awareness = RelayedAwareness()
+        self.error = error
+
+    async def receive(self, peer: Peer, data: bytes | str) -> Any:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("unloading", "code", "reason"),
+    [(False, 1011, "failed on this frame"), (True, 1012, "restarted")],
+    ids=["frame failed", "unloading"],
+)
+async def test_failed_frame_closes_with_its_code(unloading: bool, code: int, reason: str) -> None:
+    socket = _OneFrameSocket()
+    peer = Peer(socket, FrameKind.BINARY, queue_frames=4)  # type: ignore[arg-type]
+    room = _FailingRoom(
+        RequestFailedError("PanicException: index out of range", unloading=unloading)
+    )
+    services: Any = SimpleNamespace(settings=SimpleNamespace(max_frame_bytes=1024))
+
+    await websocket._relay(socket, services, room, peer)  # type: ignore[arg-type]
+    await peer.stop()
+
+    assert socket.closed is not None
+    assert socket.closed[0] == code
+    assert reason in socket.closed[1]
