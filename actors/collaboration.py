@@ -24,10 +24,12 @@ from actors.outbox import Close, Frame, FrameKind, Outbox, Outgoing
 from crdt import (
     AwarenessEntry,
     AwarenessTable,
+    CommentNotFoundError,
     DocumentError,
     MergeStrategy,
     ProtocolError,
     ReportDocument,
+    SectionNotFoundError,
     UpdateRejectedError,
     add_comment,
     anchor,
@@ -399,7 +401,14 @@ class Collaboration:
         try:
             result = await handler(connection, message)
         except (DocumentError, KeyError, TypeError, ValueError) as error:
-            return [_reply("error", request_id, message=f"{message['type']} failed: {error}")]
+            return [
+                _reply(
+                    "error",
+                    request_id,
+                    code=_error_code(error),
+                    message=f"{message['type']} failed: {error}",
+                )
+            ]
         return [_reply("ack", request_id, event=message["type"], result=result)]
 
     def _handlers(self) -> dict[str, Callable[[Connection, dict[str, Any]], Awaitable[Any]]]:
@@ -416,7 +425,7 @@ class Collaboration:
 
     async def _section_update(self, connection: Connection, message: dict[str, Any]) -> Any:
         if not connection.can_edit:
-            raise ValueError(self._denial(connection))
+            raise EventDeniedError(self._denial(connection))
         section_id = _text(message, "section_id")
         changes = message.get("changes")
         if not isinstance(changes, dict):
@@ -489,7 +498,7 @@ class Collaboration:
 
     async def _comment_added(self, connection: Connection, message: dict[str, Any]) -> Any:
         if not connection.can_comment:
-            raise ValueError(self._denial(connection))
+            raise EventDeniedError(self._denial(connection))
         section_id = _text(message, "section_id")
         content = _text(message, "content")
         position = message.get("position")
@@ -516,7 +525,7 @@ class Collaboration:
 
     async def _comment_resolved(self, connection: Connection, message: dict[str, Any]) -> Any:
         if not connection.can_comment:
-            raise ValueError(self._denial(connection))
+            raise EventDeniedError(self._denial(connection))
         comment_id = _text(message, "comment_id")
         current = comment_view(self.document, comment_id)
         resolved: dict[str, Any] = {}
@@ -549,6 +558,21 @@ def _after_rejection(connection: Connection) -> str:
         "and later changes build on it, so they were not applied either; reload the report "
         "to continue editing"
     )
+
+
+class EventDeniedError(ValueError):
+    """The connection's permission does not allow the JSON event."""
+
+
+def _error_code(error: Exception) -> str:
+    """Return the ``code`` of the error event sent for a failed JSON event."""
+    if isinstance(error, EventDeniedError):
+        return "permission_denied"
+    if isinstance(error, SectionNotFoundError | CommentNotFoundError):
+        return "not_found"
+    if isinstance(error, DocumentError):
+        return "invalid_change"
+    return "invalid_event"
 
 
 def _reply(kind: str, request_id: Any, **fields: Any) -> Frame:

@@ -612,3 +612,36 @@ async def test_yjs_update_breaking_exports_is_rejected(
     assert stored_document(session_settings, new_report_id) == before
     assert await actor.read() == before
     assert export_workbook(await actor.read()).data.startswith(b"PK")
+
+
+ERROR_CODES: dict[str, tuple[str, dict[str, Any]]] = {
+    "permission_denied": (
+        "view",
+        {"type": "section_update", "section_id": "risk", "changes": {"content": "x"}},
+    ),
+    "not_found": (
+        "edit",
+        {"type": "section_update", "section_id": "nowhere", "changes": {"content": "x"}},
+    ),
+    "invalid_change": (
+        "edit",
+        {"type": "section_update", "section_id": "risk", "changes": {"title": "t" * 301}},
+    ),
+    "invalid_event": ("edit", {"type": "user_cursor", "section_id": "risk", "position": "3"}),
+}
+
+
+@pytest.mark.parametrize("code", ERROR_CODES)
+async def test_error_event_names_its_code(actor: ReportActor, code: str) -> None:
+    permission, event = ERROR_CODES[code]
+    subscription = await actor.subscribe()
+    await actor.connect(subscription, "json", "ann@example.com", permission, "text")
+
+    replies = await actor.receive("json", json.dumps({**event, "request_id": "r1"}))
+
+    assert len(replies) == 1
+    assert isinstance(replies[0], Frame)
+    reply = json.loads(str(replies[0].payload))
+    assert reply["type"] == "error"
+    assert reply["request_id"] == "r1"
+    assert reply["code"] == code
