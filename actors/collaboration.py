@@ -482,13 +482,24 @@ class Collaboration:
         )
         self._publish(Frame(FrameKind.TEXT, payload))
 
+    def announce_json_client(self, connection: Connection) -> None:
+        """Show a new JSON client to Yjs clients as an awareness state with its name only.
+
+        Yjs clients, the page among them, list the people present from awareness states,
+        and a JSON client has none of its own until it moves its cursor.
+        """
+        self._publish_json_awareness(connection, {"user": {"name": connection.user}})
+
     def _publish_cursor_awareness(self, connection: Connection, position: int) -> None:
         """Show a JSON client's cursor to Yjs clients as an awareness state of its own."""
-        connection.awareness_clock += 1
         state = {
             "user": {"name": connection.user},
             "cursor": {"section_id": connection.cursor_section, "position": position},
         }
+        self._publish_json_awareness(connection, state)
+
+    def _publish_json_awareness(self, connection: Connection, state: dict[str, Any]) -> None:
+        connection.awareness_clock += 1
         entry = AwarenessEntry(
             connection.awareness_id, connection.awareness_clock, json.dumps(state)
         )

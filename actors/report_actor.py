@@ -472,6 +472,7 @@ class ReportActor:
         logger.info("report %s: %s joined (%s, %s)", self._report_id, user, granted.value, kind)
         if connection.kind is FrameKind.BINARY:
             return self._collaboration.welcome_binary()
+        self._collaboration.announce_json_client(connection)
         return self._collaboration.welcome_json(connection)
 
     async def receive(

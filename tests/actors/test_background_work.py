@@ -288,6 +288,7 @@ async def test_json_cursor_after_expiry_is_newer(
     monkeypatch.setattr("crdt.awareness.OUTDATED_SECONDS", 0.0)
     subscription = await actor.subscribe()
     await actor.connect(subscription, "cat", "cat@example.com", "edit", "text")
+    await actor._outbox.poll(subscription, 0)  # the join and its awareness state
     move = json.dumps({"type": "user_cursor", "section_id": "risk", "position": 3})
 
     await actor.receive("cat", move)
@@ -307,6 +308,26 @@ async def test_json_cursor_after_expiry_is_newer(
     assert entries[2].clock > entries[1].clock
 
 
+async def test_json_client_is_announced_to_yjs_clients(
+    actor: ReportActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(collaboration, "AWARENESS_INTERVAL_SECONDS", 0.0)
+    subscription = await actor.subscribe()
+
+    await actor.connect(subscription, "cat", "cat@example.com", "view", "text")
+    frames = await actor._outbox.poll(subscription, 0)
+
+    states: list[str | None] = []
+    for frame in frames:
+        if isinstance(frame, Frame) and isinstance(frame.payload, bytes):
+            message = decode_message(frame.payload)
+            assert isinstance(message, AwarenessMessage)
+            states.extend(entry.state for entry in decode_awareness(message.payload))
+    assert len(states) == 1
+    assert states[0] is not None
+    assert json.loads(states[0]) == {"user": {"name": "cat@example.com"}}
+
+
 async def test_json_cursor_is_renewed_while_connected(
     actor: ReportActor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -314,6 +335,7 @@ async def test_json_cursor_is_renewed_while_connected(
     monkeypatch.setattr("crdt.awareness.OUTDATED_SECONDS", 2.0)
     subscription = await actor.subscribe()
     await actor.connect(subscription, "cat", "cat@example.com", "comment", "text")
+    await actor._outbox.poll(subscription, 0)  # the join and its awareness state
     move = json.dumps({"type": "user_cursor", "section_id": "risk", "position": 3})
 
     await actor.receive("cat", move)
