@@ -12,10 +12,10 @@ import pytest
 from pycrdt import Doc, Map
 
 from actors import collaboration, outbox, report_actor
-from actors.outbox import Frame
+from actors.outbox import Frame, Outgoing
 from actors.report_actor import ReportActor
 from config import Settings
-from crdt import decode_awareness
+from crdt import AwarenessEntry, decode_awareness
 from crdt.protocol import (
     AwarenessMessage,
     awareness_frame,
@@ -281,6 +281,17 @@ async def test_merge_counts_rows_stored_while_it_starts(
     assert document == await actor.read()
 
 
+def decoded_awareness(frames: list[Outgoing]) -> list[AwarenessEntry]:
+    """Return the awareness entries of ``frames``, whose binary frames must all be awareness."""
+    entries = []
+    for frame in frames:
+        if isinstance(frame, Frame) and isinstance(frame.payload, bytes):
+            message = decode_message(frame.payload)
+            assert isinstance(message, AwarenessMessage)
+            entries.extend(decode_awareness(message.payload))
+    return entries
+
+
 async def test_json_cursor_after_expiry_is_newer(
     actor: ReportActor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -297,12 +308,7 @@ async def test_json_cursor_after_expiry_is_newer(
     await actor.receive("cat", move)
     frames = await actor._outbox.poll(subscription, 0)
 
-    entries = []
-    for frame in frames:
-        if isinstance(frame, Frame) and isinstance(frame.payload, bytes):
-            message = decode_message(frame.payload)
-            assert isinstance(message, AwarenessMessage)
-            entries.extend(decode_awareness(message.payload))
+    entries = decoded_awareness(frames)
     assert [entry.state is None for entry in entries] == [False, True, False]
     # y-protocols clients apply a state only with a clock newer than the removal's.
     assert entries[2].clock > entries[1].clock
@@ -317,12 +323,7 @@ async def test_json_client_is_announced_to_yjs_clients(
     await actor.connect(subscription, "cat", "cat@example.com", "view", "text")
     frames = await actor._outbox.poll(subscription, 0)
 
-    states: list[str | None] = []
-    for frame in frames:
-        if isinstance(frame, Frame) and isinstance(frame.payload, bytes):
-            message = decode_message(frame.payload)
-            assert isinstance(message, AwarenessMessage)
-            states.extend(entry.state for entry in decode_awareness(message.payload))
+    states = [entry.state for entry in decoded_awareness(frames)]
     assert len(states) == 1
     assert states[0] is not None
     assert json.loads(states[0]) == {"user": {"name": "cat@example.com"}}
@@ -347,12 +348,7 @@ async def test_json_cursor_is_renewed_while_connected(
     await actor._housekeeping_round()
     frames = await actor._outbox.poll(subscription, 0)
 
-    entries = []
-    for frame in frames:
-        if isinstance(frame, Frame) and isinstance(frame.payload, bytes):
-            message = decode_message(frame.payload)
-            assert isinstance(message, AwarenessMessage)
-            entries.extend(decode_awareness(message.payload))
+    entries = decoded_awareness(frames)
     assert len(entries) >= 2
     assert [entry.state for entry in entries] == [entries[0].state] * len(entries)
     assert entries[0].state is not None
