@@ -250,7 +250,14 @@ class ChatService:
         index = await asyncio.to_thread(
             self._library.index, context.project_id, exclude_report=context.report_id
         )
-        hits = index.search(message, k=_PASSAGES_SHOWN)
+        # Other reports of the project whose sessions leave the caller out stay unquoted.
+        closed = await asyncio.to_thread(
+            self._library.closed_to,
+            context.project_id,
+            context.caller.email,
+            is_admin=context.caller.is_admin,
+        )
+        hits = index.search(message, k=_PASSAGES_SHOWN, hidden=closed)
         history = await asyncio.to_thread(self._chats.history, session, limit=_HISTORY_TURNS)
         figures = _figures(context.document, message, hits)
         assert self._model is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import bm25s  # type: ignore[import-untyped]
@@ -40,17 +40,27 @@ class PassageIndex:
     def __len__(self) -> int:
         return len(self._passages)
 
-    def search(self, query: str, k: int = 5) -> list[Hit]:
-        """Return up to ``k`` passages that share words with ``query``, best first."""
+    def search(
+        self, query: str, k: int = 5, *, hidden: Callable[[Passage], bool] | None = None
+    ) -> list[Hit]:
+        """Return up to ``k`` passages that share words with ``query``, best first.
+
+        Passages for which ``hidden`` returns true are left out, and as many more are
+        retrieved, so that they never take the place of passages the caller may read.
+        """
         if self._retriever is None or not query.strip():
             return []
         tokens = bm25s.tokenize([query], stopwords=_STOPWORDS, show_progress=False)
         if not tokens.vocab:
             return []
-        limit = min(k, len(self._passages))
+        left_out = sum(1 for passage in self._passages if hidden(passage)) if hidden else 0
+        limit = min(k + left_out, len(self._passages))
         ids, scores = self._retriever.retrieve(tokens, k=limit, show_progress=False)
-        return [
+        hits = [
             Hit(self._passages[int(index)], float(score))
             for index, score in zip(ids[0], scores[0], strict=True)
             if score > 0
         ]
+        if hidden is not None:
+            hits = [hit for hit in hits if not hidden(hit.passage)]
+        return hits[:k]

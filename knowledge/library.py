@@ -12,12 +12,19 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 
 from crdt import ReportDocument
 from knowledge.extraction import extract
 from knowledge.index import PassageIndex
-from knowledge.passages import Passage, project_passages, report_passages
-from storage import Database, ProjectRepository, ReportRepository, ReportStatus
+from knowledge.passages import Passage, project_passages, report_of, report_passages
+from storage import (
+    CollaborationRepository,
+    Database,
+    ProjectRepository,
+    ReportRepository,
+    ReportStatus,
+)
 from storage.repositories.knowledge import DocumentRecord, DocumentRepository, NewPassage
 
 logger = logging.getLogger(__name__)
@@ -35,6 +42,7 @@ class ProjectLibrary:
         self._documents = DocumentRepository(database)
         self._projects = ProjectRepository(database)
         self._reports = ReportRepository(database)
+        self._sessions = CollaborationRepository(database)
         self._lock = threading.Lock()
         self._indexes: OrderedDict[tuple[object, ...], PassageIndex] = OrderedDict()
         self._schedule_passages: OrderedDict[uuid.UUID, list[Passage]] = OrderedDict()
@@ -59,6 +67,23 @@ class ProjectLibrary:
 
     def documents(self, project_id: uuid.UUID) -> list[DocumentRecord]:
         return self._documents.for_project(project_id)
+
+    def closed_to(
+        self, project_id: uuid.UUID, email: str, *, is_admin: bool = False
+    ) -> Callable[[Passage], bool] | None:
+        """Return a test for passages of reports whose session leaves the user out, or None.
+
+        The index is shared by everyone who searches the project, so a report's collaboration
+        session is applied to its passages at search time.
+        """
+        report_ids = [record.id for record in self._reports.list_for_project(project_id)]
+        closed = {
+            str(report_id)
+            for report_id in self._sessions.closed_to(report_ids, email, is_admin=is_admin)
+        }
+        if not closed:
+            return None
+        return lambda passage: report_of(passage) in closed
 
     def index(
         self, project_id: uuid.UUID, *, exclude_report: uuid.UUID | None = None

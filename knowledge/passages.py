@@ -128,6 +128,13 @@ def project_passages(project: Project) -> list[Passage]:
     return passages
 
 
+def report_of(passage: Passage) -> str | None:
+    """Return the id of the report a passage comes from, or None for other sources."""
+    if passage.source != "report":
+        return None
+    return passage.passage_id.split(":", 2)[1]
+
+
 def report_passages(
     report_id: str, report_month: str, sections: Iterable[Mapping[str, Any]]
 ) -> list[Passage]:

@@ -8,6 +8,7 @@ import uuid
 from fastapi import APIRouter, Query, Request, UploadFile, status
 from fastapi.responses import JSONResponse
 
+from deployments.auth import Role
 from deployments.dependencies import Editor, ServicesDep, Viewer
 from deployments.errors import PayloadTooLargeError, UnprocessableError, UnsupportedMediaError
 from deployments.schemas_assistant import DocumentBody, PassageHit, SearchResult
@@ -112,13 +113,18 @@ async def search_documents(
     project_id: uuid.UUID,
     request: Request,
     services: ServicesDep,
-    _: Viewer,
+    caller: Viewer,
     q: str = Query(min_length=1, max_length=1000),
     k: int = Query(default=5, ge=1, le=50),
 ) -> SearchResult:
     await asyncio.to_thread(services.projects.summary, project_id)
-    index = await asyncio.to_thread(project_library(request, services).index, project_id)
-    hits = index.search(q, k=k)
+    library = project_library(request, services)
+    index = await asyncio.to_thread(library.index, project_id)
+    # Reports whose collaboration session leaves the caller out are not searched.
+    closed = await asyncio.to_thread(
+        library.closed_to, project_id, caller.email, is_admin=caller.role is Role.ADMIN
+    )
+    hits = index.search(q, k=k, hidden=closed)
     return SearchResult(
         query=q,
         passages=[PassageHit(score=hit.score, **hit.passage.citation()) for hit in hits],

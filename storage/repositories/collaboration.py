@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -128,6 +128,22 @@ class CollaborationRepository:
         with self._database.session() as session:
             row = session.get(CollaborationSessionRow, report_id)
             return None if row is None else _session(row)
+
+    def closed_to(
+        self, report_ids: Iterable[uuid.UUID], email: str, *, is_admin: bool = False
+    ) -> set[uuid.UUID]:
+        """Return the reports among ``report_ids`` whose session leaves the user out."""
+        listed = list(report_ids)
+        if not listed:
+            return set()
+        query = select(CollaborationSessionRow).where(
+            CollaborationSessionRow.report_id.in_(listed)
+        )
+        with self._database.session() as session:
+            sessions = [_session(row) for row in session.scalars(query)]
+        return {
+            found.report_id for found in sessions if found.permission_for(email, is_admin) is None
+        }
 
     def log(self, report_id: uuid.UUID, changes: Sequence[Change]) -> datetime | None:
         """Append changes to the report's log and mark the session active now.

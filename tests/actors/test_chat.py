@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -12,7 +13,13 @@ from actors import chat
 from actors.chat import ChatCaller, ChatService
 from actors.report_actor import ReportActor
 from config import Settings
-from storage import Database
+from crdt import ReportDocument
+from storage import (
+    CollaborationRepository,
+    Database,
+    ReportRepository,
+    ReportStatus,
+)
 
 if TYPE_CHECKING:
     from tests.knowledge.scripted_model import ScriptedModel
@@ -110,3 +117,36 @@ async def test_model_changes_beyond_the_limit_are_refused_together(
             f"{chat.MAX_MODEL_CHANGES} were considered",
         }
     ]
+
+
+@pytest.mark.parametrize("caller", ["ann@example.com", "bob@example.com"])
+async def test_model_sees_other_reports_only_where_caller_takes_part(
+    chat_service: ChatService,
+    scripted_model: ScriptedModel,
+    session_settings: Settings,
+    sample_project_id: uuid.UUID,
+    new_report_id: uuid.UUID,
+    caller: str,
+) -> None:
+    database = Database(session_settings.sqlalchemy_url)
+    reports = ReportRepository(database)
+    other = reports.create(sample_project_id, title="February", report_month="2024-02").id
+    document = ReportDocument()
+    document.put_section("summary", title="Summary", body="The cofferdam was pumped dry.", order=0)
+    reports.append_updates(other, [document.snapshot()])
+    reports.set_status(other, ReportStatus.COMPLETED)
+    CollaborationRepository(database).start(
+        other,
+        session_type="collaborative",
+        permissions={"ann@example.com": "view"},
+        started_by="pm@example.com",
+    )
+    database.dispose()
+    scripted_model.say("Noted.")
+
+    await chat_service.handle(
+        new_report_id, ChatCaller(caller, "edit", is_admin=False), "What about the cofferdam?"
+    )
+
+    prompt = json.dumps(scripted_model.requests[-1]["messages"])
+    assert ("pumped dry" in prompt) == (caller == "ann@example.com")

@@ -235,3 +235,19 @@ def test_index_of_stop_words_and_punctuation() -> None:
     assert len(index) == 2
     assert index.search("crane hire") == []
     assert index.search("the") == []
+
+
+def test_hidden_passages_give_way_to_visible_ones() -> None:
+    passages = [
+        Passage(f"report:r1:summary:{n}", "report", "r1", f"r1 {n}", "crane hire crane hire")
+        for n in range(3)
+    ] + [
+        Passage("b", "document", "memo", "memo, page 1", "The crane hire quote rose"),
+        Passage("c", "risk", "R1", "risk register R1", "Crane hire may slip"),
+    ]
+
+    hits = PassageIndex(passages).search(
+        "crane hire", k=2, hidden=lambda passage: passage.source == "report"
+    )
+
+    assert sorted(hit.passage.passage_id for hit in hits) == ["b", "c"]
