@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -32,7 +32,7 @@ from insights import (
     category_insights,
     rank_insights,
 )
-from knowledge import PassageIndex, ProjectLibrary
+from knowledge import Passage, PassageIndex, ProjectLibrary
 from reporting.facts import build_facts
 from risk_analysis import CpmResult, schedule_project
 from schedules.model import Project
@@ -198,9 +198,14 @@ def simulation_from_view(
     )
 
 
-def cite_passages(insight: dict[str, Any], index: PassageIndex) -> dict[str, Any]:
+def cite_passages(
+    insight: dict[str, Any],
+    index: PassageIndex,
+    hidden: Callable[[Passage], bool] | None = None,
+) -> dict[str, Any]:
     """Add the project passages that best match an insight to its supporting data."""
-    hits = index.search(f"{insight['title']} {insight['content']}", k=_CITED_PASSAGES)
+    text = f"{insight['title']} {insight['content']}"
+    hits = index.search(text, k=_CITED_PASSAGES, hidden=hidden)
     if hits:
         insight["supporting_data"]["passages"] = [hit.passage.citation() for hit in hits]
     return insight
@@ -215,10 +220,14 @@ def run_insights(request: InsightRequest, settings: Settings) -> dict[str, Any]:
     )
     database = Database(settings.sqlalchemy_url)
     try:
-        index = ProjectLibrary(database).index(loaded.project_id, exclude_report=request.report_id)
+        library = ProjectLibrary(database)
+        index = library.index(loaded.project_id, exclude_report=request.report_id)
+        # The citations are stored in this report for all its readers, who need not take part
+        # in another report's session, so no report with a session is cited.
+        in_sessions = library.closed_to(loaded.project_id, None)
     finally:
         database.dispose()
-    generated = [cite_passages(insight.to_dict(), index) for insight in insights]
+    generated = [cite_passages(insight.to_dict(), index, in_sessions) for insight in insights]
     actor = report_actor_handle(request.report_id, settings)
     result: dict[str, Any] = ray.get(
         actor.merge_insights.remote(

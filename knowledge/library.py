@@ -69,12 +69,13 @@ class ProjectLibrary:
         return self._documents.for_project(project_id)
 
     def closed_to(
-        self, project_id: uuid.UUID, email: str, *, is_admin: bool = False
+        self, project_id: uuid.UUID, email: str | None, *, is_admin: bool = False
     ) -> Callable[[Passage], bool] | None:
         """Return a test for passages of reports whose session leaves the user out, or None.
 
         The index is shared by everyone who searches the project, so a report's collaboration
-        session is applied to its passages at search time.
+        session is applied to its passages at search time. With ``email`` None, the passages
+        of every report that has a session are left out.
         """
         report_ids = [record.id for record in self._reports.list_for_project(project_id)]
         closed = {

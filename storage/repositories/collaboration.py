@@ -130,9 +130,12 @@ class CollaborationRepository:
             return None if row is None else _session(row)
 
     def closed_to(
-        self, report_ids: Iterable[uuid.UUID], email: str, *, is_admin: bool = False
+        self, report_ids: Iterable[uuid.UUID], email: str | None, *, is_admin: bool = False
     ) -> set[uuid.UUID]:
-        """Return the reports among ``report_ids`` whose session leaves the user out."""
+        """Return the reports among ``report_ids`` whose session leaves the user out.
+
+        With ``email`` None, every report that has a session counts as closed.
+        """
         listed = list(report_ids)
         if not listed:
             return set()
@@ -142,7 +145,9 @@ class CollaborationRepository:
         with self._database.session() as session:
             sessions = [_session(row) for row in session.scalars(query)]
         return {
-            found.report_id for found in sessions if found.permission_for(email, is_admin) is None
+            found.report_id
+            for found in sessions
+            if email is None or found.permission_for(email, is_admin) is None
         }
 
     def log(self, report_id: uuid.UUID, changes: Sequence[Change]) -> datetime | None:

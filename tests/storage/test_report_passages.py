@@ -63,3 +63,23 @@ def test_search_leaves_out_reports_closed_to_caller(
         )
         == set()
     )
+
+
+def test_citations_leave_out_every_report_with_session(
+    database: Database, sample_result: ImportResult
+) -> None:
+    project_id = ProjectRepository(database).add(sample_result, filename="sample.json")
+    open_report = completed_report(database, project_id, "The cofferdam leaked in week two.")
+    closed_report = completed_report(database, project_id, "The cofferdam was pumped dry.")
+    CollaborationRepository(database).start(
+        closed_report,
+        session_type="collaborative",
+        permissions={"ann@example.com": "edit"},
+        started_by="pm@example.com",
+    )
+    library = ProjectLibrary(database)
+
+    hidden = library.closed_to(project_id, None)
+    hits = library.index(project_id).search("cofferdam", k=5, hidden=hidden)
+
+    assert [hit.passage.passage_id for hit in hits] == [f"report:{open_report}:summary:1"]
