@@ -7,8 +7,8 @@ misses one update stays out of sync.
 
 NOTE: every frame costs one socket write per client here and another in HAProxy. On the
 2-core benchmark machines, with 200 observers of one report the server kept the writer's
-50 updates a second at a p99 of 13 to 57 ms in the three latest runs, against 13 to 14 ms
-for the reference server (docs/benchmarks.md, live co-editing).
+50 updates a second at a p99 of 13 to 564 ms over ten runs, against 12 to 133 ms for the
+reference server (docs/benchmarks.md, live co-editing).
 """
 
 from __future__ import annotations
