@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 from deployments.auth import Principal, Role
 from deployments.errors import PermissionDeniedError
@@ -41,15 +42,28 @@ async def require_view(services: Services, report_id: uuid.UUID, caller: Princip
         )
 
 
-async def require_edit(services: Services, report_id: uuid.UUID, caller: Principal) -> None:
-    """Raise 403 unless the caller may edit the report (its session decides, else the role)."""
-    actor = services.hub.actor_for(report_id)
-    granted = await actor.permission_for.remote(
+async def granted_permission(actor: Any, caller: Principal) -> str | None:
+    """Return the caller's permission on the actor's report, or None for a non-participant."""
+    granted: str | None = await actor.permission_for.remote(
         caller.email, ROLE_PERMISSION[caller.role].value, caller.role is Role.ADMIN
     )
-    if granted != "edit":
+    return granted
+
+
+async def require_permission(
+    actor: Any, report_id: uuid.UUID, caller: Principal, needed: Permission
+) -> None:
+    """Raise 403 unless the actor's report gives the caller ``needed`` or more."""
+    granted = await granted_permission(actor, caller)
+    if granted is None or not Permission(granted).includes(needed):
         raise PermissionDeniedError(
-            f"{caller.email} needs edit permission on report {report_id} and has "
+            f"{caller.email} needs {needed.value} permission on report {report_id} and has "
             f"{granted or 'none'}",
             code="permission_denied",
         )
+
+
+async def require_edit(services: Services, report_id: uuid.UUID, caller: Principal) -> None:
+    """Raise 403 unless the caller may edit the report (its session decides, else the role)."""
+    actor = services.hub.actor_for(report_id)
+    await require_permission(actor, report_id, caller, Permission.EDIT)

@@ -9,8 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from deployments.access import ROLE_PERMISSION
-from deployments.auth import Principal, Role
+from deployments.access import granted_permission, require_permission
 from deployments.dependencies import ProjectManager, ServicesDep, Viewer
 from deployments.errors import ConflictError, NotFoundError, PermissionDeniedError
 from deployments.services import Services
@@ -100,24 +99,6 @@ async def _completed_actor(services: Services, report_id: uuid.UUID) -> Any:
     return services.hub.actor_for(report_id)
 
 
-async def _granted(actor: Any, caller: Principal) -> str | None:
-    """Return the caller's permission on the actor's report, or None for a non-participant."""
-    granted: str | None = await actor.permission_for.remote(
-        caller.email, ROLE_PERMISSION[caller.role].value, caller.role is Role.ADMIN
-    )
-    return granted
-
-
-async def _require(actor: Any, caller: Principal, needed: Permission) -> None:
-    granted = await _granted(actor, caller)
-    if granted is None or not Permission(granted).includes(needed):
-        raise PermissionDeniedError(
-            f"{caller.email} needs {needed.value} permission on this report and has "
-            f"{granted or 'none'}",
-            code="permission_denied",
-        )
-
-
 @router.post("/{report_id}/collaborate", summary="Start the report's collaboration session")
 async def start_session(
     report_id: uuid.UUID, request: SessionRequest, services: ServicesDep, caller: ProjectManager
@@ -142,7 +123,7 @@ async def get_session(
         )
     # The view lists the comments, which GET /comments withholds from those the session
     # leaves out.
-    await _require(actor, caller, Permission.VIEW)
+    await require_permission(actor, report_id, caller, Permission.VIEW)
     return view
 
 
@@ -154,7 +135,7 @@ async def my_permission(
 ) -> dict[str, Any]:
     """Return what the caller may do over the WebSocket, so a client can show it up front."""
     actor = await _completed_actor(services, report_id)
-    granted = await _granted(actor, caller)
+    granted = await granted_permission(actor, caller)
     if granted is None:
         raise PermissionDeniedError(
             f"{caller.email} is not a participant of the collaboration session of report "
@@ -172,7 +153,7 @@ async def list_comments(
     section_id: str | None = Query(default=None, max_length=64),
 ) -> dict[str, Any]:
     actor = await _completed_actor(services, report_id)
-    await _require(actor, caller, Permission.VIEW)
+    await require_permission(actor, report_id, caller, Permission.VIEW)
     return {"comments": await actor.comments.remote(section_id)}
 
 
@@ -181,7 +162,7 @@ async def add_comment(
     report_id: uuid.UUID, request: CommentRequest, services: ServicesDep, caller: Viewer
 ) -> dict[str, Any]:
     actor = await _completed_actor(services, report_id)
-    await _require(actor, caller, Permission.COMMENT)
+    await require_permission(actor, report_id, caller, Permission.COMMENT)
     comment: dict[str, Any] = await actor.add_comment.remote(
         request.section_id, request.content, request.position, caller.email
     )
@@ -193,6 +174,6 @@ async def resolve_comment(
     report_id: uuid.UUID, comment_id: str, services: ServicesDep, caller: Viewer
 ) -> dict[str, Any]:
     actor = await _completed_actor(services, report_id)
-    await _require(actor, caller, Permission.COMMENT)
+    await require_permission(actor, report_id, caller, Permission.COMMENT)
     comment: dict[str, Any] = await actor.resolve_comment.remote(comment_id, caller.email)
     return comment
