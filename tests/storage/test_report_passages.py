@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from crdt import ReportDocument
 from knowledge import ProjectLibrary
 from schedules.model import ImportResult
@@ -26,15 +28,11 @@ def completed_report(database: Database, project_id: uuid.UUID, body: str) -> uu
     return report_id
 
 
-def searched(library: ProjectLibrary, project_id: uuid.UUID, email: str) -> list[str]:
-    index = library.index(project_id)
-    hidden = library.closed_to(project_id, email)
-    return [hit.passage.passage_id for hit in index.search("cofferdam", k=5, hidden=hidden)]
-
-
-def test_search_leaves_out_reports_closed_to_caller(
+@pytest.fixture
+def two_reports(
     database: Database, sample_result: ImportResult
-) -> None:
+) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+    """Return a project and two completed reports of it, the second one in a session of Ann's."""
     project_id = ProjectRepository(database).add(sample_result, filename="sample.json")
     open_report = completed_report(database, project_id, "The cofferdam leaked in week two.")
     closed_report = completed_report(database, project_id, "The cofferdam was pumped dry.")
@@ -44,6 +42,19 @@ def test_search_leaves_out_reports_closed_to_caller(
         permissions={"ann@example.com": "edit"},
         started_by="pm@example.com",
     )
+    return project_id, open_report, closed_report
+
+
+def searched(library: ProjectLibrary, project_id: uuid.UUID, email: str) -> list[str]:
+    index = library.index(project_id)
+    hidden = library.closed_to(project_id, email)
+    return [hit.passage.passage_id for hit in index.search("cofferdam", k=5, hidden=hidden)]
+
+
+def test_search_leaves_out_reports_closed_to_caller(
+    database: Database, two_reports: tuple[uuid.UUID, uuid.UUID, uuid.UUID]
+) -> None:
+    project_id, open_report, closed_report = two_reports
     library = ProjectLibrary(database)
 
     outsider = searched(library, project_id, "bob@example.com")
@@ -66,17 +77,9 @@ def test_search_leaves_out_reports_closed_to_caller(
 
 
 def test_citations_leave_out_every_report_with_session(
-    database: Database, sample_result: ImportResult
+    database: Database, two_reports: tuple[uuid.UUID, uuid.UUID, uuid.UUID]
 ) -> None:
-    project_id = ProjectRepository(database).add(sample_result, filename="sample.json")
-    open_report = completed_report(database, project_id, "The cofferdam leaked in week two.")
-    closed_report = completed_report(database, project_id, "The cofferdam was pumped dry.")
-    CollaborationRepository(database).start(
-        closed_report,
-        session_type="collaborative",
-        permissions={"ann@example.com": "edit"},
-        started_by="pm@example.com",
-    )
+    project_id, open_report, _ = two_reports
     library = ProjectLibrary(database)
 
     hidden = library.closed_to(project_id, None)
