@@ -41,7 +41,7 @@ from crdt.errors import ProtocolError, UpdateRejectedError
 
 logger = logging.getLogger(__name__)
 
-# Section ids go into the session's change log, whose column holds 64 characters, and into
+# Section ids go into the session's change log, whose column has room for 64 characters, and into
 # the audit trail. PostgreSQL rejects both a longer id and NUL in text, and the entries
 # stored along with such an id would be lost with it.
 _MAX_SECTION_ID_CHARS = 64

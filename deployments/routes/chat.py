@@ -41,12 +41,14 @@ async def chat(
     caller: Viewer,
 ) -> Any:
     await completed_report(services, report_id)
-    # The chat's answers quote the report, so those the session leaves out get none.
+    # The chat quotes the report in its replies, so those the session leaves out get none.
     await require_view(services, report_id, caller)
-    who = ChatCaller(caller.email, ROLE_PERMISSION[caller.role].value, caller.role is Role.ADMIN)
+    chat_caller = ChatCaller(
+        caller.email, ROLE_PERMISSION[caller.role].value, caller.role is Role.ADMIN
+    )
     return await chat_service(request, services).handle(
         report_id,
-        who,
+        chat_caller,
         body.message,
         session_id=body.session_id,
         current_section=body.context.current_section,

@@ -120,7 +120,7 @@ async def test_model_changes_beyond_the_limit_are_refused_together(
 
 
 @pytest.mark.parametrize("caller", ["ann@example.com", "bob@example.com"])
-async def test_model_sees_other_reports_only_where_caller_takes_part(
+async def test_prompt_leaves_out_closed_reports(
     chat_service: ChatService,
     scripted_model: ScriptedModel,
     session_settings: Settings,

@@ -277,7 +277,7 @@ async def test_client_goes_through_environment_proxy(
 ) -> None:
     for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
         monkeypatch.delenv(name, raising=False)
-    # The scripted server stands in for the proxy: the model's own host does not resolve.
+    # The scripted server acts as the proxy: the model's own host does not resolve.
     monkeypatch.setenv("HTTP_PROXY", scripted_model.base_url.removesuffix("/v1"))
     scripted_model.say("Through the proxy.")
     settings = config(scripted_model)
